@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+//
+// The error vocabulary of the whole library. Errors are values: every operation that can fail for a
+// network, server or input reason returns pulse::result<T> (boost::system::result<T, pulse::error>),
+// and nothing throws for those reasons.
+//
+// Why one struct instead of a bare error_code: callers need more than a number. A decode error must
+// say *where* ("bounding_boxes.Text[3].page_number: expected integer, got string"), an HTTP error
+// must keep the status, the API's own code ("FILE_001") and message, a transport error must keep the
+// stack's text (curl's message). error_code alone carries none of that.
+//
+// Three layers stay apart (see design.md): transport failure (the request never got an answer),
+// HTTP status (the server answered, with a non-success status), and job failure (the server said
+// the job ended as failed/canceled/expired). Decode, input and local (caller-side) errors are
+// layers of their own. errc values are grouped by layer so layer() is derived, not stored.
+#ifndef PULSE_ERROR_HPP
+#define PULSE_ERROR_HPP
+
+#include <pulse/config.hpp>
+
+#include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
+#include <boost/throw_exception.hpp>
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+PULSE_NAMESPACE_BEGIN
+
+/// Which part of the exchange failed. Derived from the errc.
+enum class error_layer : unsigned char {
+    none,      ///< not an error
+    input,     ///< the caller's own input is unusable (bad file path, invalid option)
+    decode,    ///< a body did not parse, or parsed but did not have the schema's shape
+    transport, ///< no HTTP answer: DNS, connect, TLS, reset, timeout, body cut short
+    http,      ///< the server answered with a status the operation cannot use
+    job,       ///< the job itself ended unsuccessfully (status failed/canceled/expired)
+    local,     ///< stopped on the caller's side: cancel, deadline, a cap, a sink's abort
+};
+
+/// Error conditions. Values are grouped by layer in blocks of 100.
+enum class errc : int {
+    ok = 0,
+
+    // input (100..199)
+    invalid_argument = 100, ///< an option or argument is invalid (message says which)
+    file_error = 101,       ///< a local file could not be opened, read or written
+
+    // decode (200..299)
+    json_syntax = 200,   ///< bytes are not JSON (or are truncated JSON)
+    type_mismatch = 201, ///< a member has the wrong JSON type (path says where)
+    missing_member = 202,
+    invalid_value = 203, ///< right type, unusable value (e.g. negative page_number)
+    too_deep = 204,      ///< nesting exceeded the depth cap
+    string_too_long = 205,
+    unexpected_shape = 206, ///< valid JSON that is not any shape the operation accepts
+
+    // transport (300..399)
+    transport_failed = 300, ///< anything else the stack reported
+    resolve_failed = 301,
+    connect_failed = 302,
+    tls_failed = 303,
+    timeout = 304,          ///< connect, total or stall timeout
+    connection_reset = 305, ///< the peer closed or reset the connection mid-exchange
+    body_truncated = 306,   ///< fewer bytes than Content-Length / chunked framing promised
+    too_many_redirects = 307,
+    protocol_error = 308,   ///< the peer did not speak HTTP correctly
+
+    // http (400..499)
+    http_status = 400,  ///< any other non-success status
+    bad_request = 401,  ///< 400 / 413 / 422: retrying the same request will not help
+    unauthorized = 402, ///< 401: missing or invalid API key
+    forbidden = 403,    ///< 403: not your job, or no permission
+    not_found = 404,    ///< 404: unknown job / nothing stored
+    gone = 405,         ///< 410: the single-use large result was already downloaded, or expired
+    rate_limited = 406, ///< 429 after the retry budget ran out
+    server_error = 407, ///< 5xx after the retry budget ran out
+
+    // job (500..599)
+    job_failed = 500,   ///< status "failed"; message holds the job's error text
+    job_canceled = 501, ///< status "canceled" or "cancelled"
+    job_expired = 502,  ///< status "expired": output purged, re-run the job
+
+    // local (600..699)
+    canceled = 600,          ///< the caller cancelled
+    deadline_exceeded = 601, ///< the overall deadline passed before the job finished
+    body_too_large = 602,    ///< a body exceeded the caller's size cap
+    aborted_by_sink = 603,   ///< the caller's sink asked to stop
+    partial_delivery = 604,  ///< a single-use download failed after bytes reached the caller
+};
+
+/// The layer an errc belongs to.
+constexpr error_layer layer_of(errc c) noexcept {
+    int const v = static_cast<int>(c);
+    if (v == 0) return error_layer::none;
+    switch (v / 100) {
+    case 1: return error_layer::input;
+    case 2: return error_layer::decode;
+    case 3: return error_layer::transport;
+    case 4: return error_layer::http;
+    case 5: return error_layer::job;
+    default: return error_layer::local;
+    }
+}
+
+/// A short stable name for an errc ("type_mismatch", "gone", ...), for logs and tests.
+constexpr std::string_view to_string(errc c) noexcept {
+    switch (c) {
+    case errc::ok: return "ok";
+    case errc::invalid_argument: return "invalid_argument";
+    case errc::file_error: return "file_error";
+    case errc::json_syntax: return "json_syntax";
+    case errc::type_mismatch: return "type_mismatch";
+    case errc::missing_member: return "missing_member";
+    case errc::invalid_value: return "invalid_value";
+    case errc::too_deep: return "too_deep";
+    case errc::string_too_long: return "string_too_long";
+    case errc::unexpected_shape: return "unexpected_shape";
+    case errc::transport_failed: return "transport_failed";
+    case errc::resolve_failed: return "resolve_failed";
+    case errc::connect_failed: return "connect_failed";
+    case errc::tls_failed: return "tls_failed";
+    case errc::timeout: return "timeout";
+    case errc::connection_reset: return "connection_reset";
+    case errc::body_truncated: return "body_truncated";
+    case errc::too_many_redirects: return "too_many_redirects";
+    case errc::protocol_error: return "protocol_error";
+    case errc::http_status: return "http_status";
+    case errc::bad_request: return "bad_request";
+    case errc::unauthorized: return "unauthorized";
+    case errc::forbidden: return "forbidden";
+    case errc::not_found: return "not_found";
+    case errc::gone: return "gone";
+    case errc::rate_limited: return "rate_limited";
+    case errc::server_error: return "server_error";
+    case errc::job_failed: return "job_failed";
+    case errc::job_canceled: return "job_canceled";
+    case errc::job_expired: return "job_expired";
+    case errc::canceled: return "canceled";
+    case errc::deadline_exceeded: return "deadline_exceeded";
+    case errc::body_too_large: return "body_too_large";
+    case errc::aborted_by_sink: return "aborted_by_sink";
+    case errc::partial_delivery: return "partial_delivery";
+    }
+    return "unknown";
+}
+
+/// constexpr-friendly name of a layer.
+constexpr std::string_view to_string(error_layer l) noexcept {
+    switch (l) {
+    case error_layer::none: return "none";
+    case error_layer::input: return "input";
+    case error_layer::decode: return "decode";
+    case error_layer::transport: return "transport";
+    case error_layer::http: return "http";
+    case error_layer::job: return "job";
+    case error_layer::local: return "local";
+    }
+    return "unknown";
+}
+
+/// What went wrong, where, and with what the server said. A value type; cheap to move.
+///
+/// Invariant kept by the library: no field ever contains the API key. Text that came from the
+/// server (an error body that may echo request headers) passes through redact() before it is
+/// stored.
+struct error {
+    errc code = errc::ok;
+    /// Human-readable summary, e.g. "expected integer, got string" or curl's message.
+    std::string message;
+    /// JSON path for decode errors ("bounding_boxes.Text[3].page_number"), else empty.
+    std::string path;
+    /// HTTP status when the server answered (0 when it did not).
+    int http_status = 0;
+    /// The API's own error code from the envelope ("FILE_001", "GONE"), when there was one.
+    std::string api_code;
+    /// The start of the raw response body (capped), kept so nothing the server said is lost.
+    std::string body;
+    /// The transport's native error number (e.g. a CURLcode), 0 when not applicable.
+    int native_code = 0;
+    /// Bytes of the body that reached the caller's sink before the failure (single-use downloads).
+    std::size_t bytes_delivered = 0;
+
+    error() = default;
+    error(errc c, std::string msg, std::string where = {})
+        : code(c), message(std::move(msg)), path(std::move(where)) {}
+
+    error_layer layer() const noexcept { return layer_of(code); }
+    explicit operator bool() const noexcept { return code != errc::ok; }
+
+    /// One line: "<path>: <message>" for decode errors, "<layer> error (<code>): <message>
+    /// [HTTP <status>] [<api_code>]" otherwise.
+    std::string to_string() const {
+        std::string s;
+        if (!path.empty() && layer() == error_layer::decode) {
+            s.append(path).append(": ").append(message);
+            return s;
+        }
+        s.append(pulse::to_string(layer())).append(" error (").append(pulse::to_string(code)).append(")");
+        if (!message.empty()) s.append(": ").append(message);
+        if (!path.empty()) s.append(" at ").append(path);
+        if (http_status != 0) s.append(" [HTTP ").append(std::to_string(http_status)).append("]");
+        if (!api_code.empty()) s.append(" [").append(api_code).append("]");
+        return s;
+    }
+
+    /// Replace every occurrence of `secret` in the text fields with "[redacted]". The library
+    /// calls this with the API key on every error that carries server-provided text.
+    error& redact(std::string_view secret) {
+        if (secret.empty()) return *this;
+        for (std::string* s : {&message, &path, &api_code, &body}) {
+            std::size_t pos = 0;
+            while ((pos = s->find(secret, pos)) != std::string::npos) {
+                s->replace(pos, secret.size(), "[redacted]");
+                pos += 10;
+            }
+        }
+        return *this;
+    }
+};
+
+/// Every fallible operation returns this. `r.has_value()` / `r.error()`; `*r` for the value.
+template <class T>
+using result = boost::system::result<T, error>;
+
+/// Found by ADL when result<T, error>::value() is called on an error. It reports through
+/// boost::throw_exception, which a -fno-exceptions build must define (typically to log and abort).
+/// Prefer has_value()/operator* — the library itself never calls value().
+[[noreturn]] inline void throw_exception_from_error(error const& e, boost::source_location const& loc) {
+    boost::throw_exception(std::runtime_error(e.to_string()), loc);
+}
+
+PULSE_NAMESPACE_END
+
+#endif
