@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+//
+// Reading and writing schema types as JSON, without exceptions.
+//
+//   auto r = pulse::decode_json<pulse::extract_result>(text);   // parse + decode
+//   if (!r) std::cerr << r.error().to_string();                 // "bounding_boxes.Text[3].page_number:
+//                                                                //  expected integer, got string"
+//   boost::json::value v = pulse::encode(*r);                    // equal to the parsed document
+//
+// The same types also plug into Boost.JSON's own conversions: boost::json::value_from(x) and
+// boost::json::try_value_to<T>(v) work (the latter reports only an error_code; use decode<T> to
+// learn the path).
+#ifndef PULSE_SCHEMA_CODEC_HPP
+#define PULSE_SCHEMA_CODEC_HPP
+
+#include <pulse/config.hpp>
+#include <pulse/error.hpp>
+#include <pulse/schema/detail/codec.hpp>
+
+#include <boost/json/error.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
+#include <boost/json/value_to.hpp>
+#include <boost/system/result.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+PULSE_NAMESPACE_BEGIN
+
+/// Limits applied when parsing JSON text. Boost's default depth (32) is too shallow for real
+/// results, and unbounded depth lets a hostile body exhaust the stack; 512 is both deep enough and
+/// safe (Boost's parser is iterative for nesting, and the decoder recurses at most as deep as the
+/// schema, not the document).
+struct parse_limits {
+    std::size_t max_depth = 512;
+};
+
+/// Parse JSON text into a DOM. Errors: json_syntax (with the byte offset), too_deep.
+inline result<boost::json::value> parse_json(std::string_view text, parse_limits limits = {}) {
+    boost::json::parse_options opt;
+    opt.max_depth = limits.max_depth;
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(text, ec, {}, opt);
+    if (ec) {
+        errc const code = ec == boost::json::error::too_deep ? errc::too_deep : errc::json_syntax;
+        return error(code, "invalid JSON: " + ec.message());
+    }
+    return v;
+}
+
+/// Decode a DOM value into a schema type T. Errors are decode-layer errors naming the JSON path.
+template <class T>
+    requires detail::described<T>
+result<T> decode(boost::json::value const& v) {
+    T out{};
+    error e;
+    if (!detail::decode_value(v, out, e)) return e;
+    return out;
+}
+
+/// Parse JSON text and decode it as T.
+template <class T>
+    requires detail::described<T>
+result<T> decode_json(std::string_view text, parse_limits limits = {}) {
+    auto v = parse_json(text, limits);
+    if (!v) return v.error();
+    return decode<T>(*v);
+}
+
+/// Encode a schema type as a DOM value: named members (absent optionals omitted) then the kept
+/// unknown members.
+template <class T>
+    requires detail::described<T>
+boost::json::value encode(T const& t) {
+    return detail::encode_value(t);
+}
+
+/// Encode as compact JSON text.
+template <class T>
+    requires detail::described<T>
+std::string to_json(T const& t) {
+    return boost::json::serialize(encode(t));
+}
+
+/// Boost.JSON integration: boost::json::value_from(t).
+template <class T>
+    requires detail::described<T>
+void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, T const& t) {
+    jv = detail::encode_value(t);
+}
+
+/// Boost.JSON integration: boost::json::try_value_to<T>(v) (and value_to, which derives from it).
+/// Only an error_code comes back this way; pulse::decode<T> keeps the path and message.
+template <class T>
+    requires detail::described<T>
+boost::system::result<T> tag_invoke(boost::json::try_value_to_tag<T>, boost::json::value const& v) {
+    T out{};
+    error e;
+    if (!detail::decode_value(v, out, e)) {
+        return boost::system::error_code(e.code == errc::type_mismatch ? boost::json::error::not_object
+                                                                       : boost::json::error::exception);
+    }
+    return out;
+}
+
+PULSE_NAMESPACE_END
+
+#endif

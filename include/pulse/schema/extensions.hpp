@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+//
+// Output of the extensions enabled in the request (`extensions`): chunking, footnote references,
+// and alternate outputs (word-level boxes, HTML, XML). The API spells the inner keys in camelCase
+// (`footnoteReferences`, `altOutputs`); some servers have sent snake_case. Both are read, and the
+// spelling read is the spelling written back.
+#ifndef PULSE_SCHEMA_EXTENSIONS_HPP
+#define PULSE_SCHEMA_EXTENSIONS_HPP
+
+#include <pulse/config.hpp>
+#include <pulse/schema/detail/codec.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+PULSE_NAMESPACE_BEGIN
+
+/// Chunks by strategy (`extensions.chunking`).
+struct chunking_result {
+    std::optional<std::vector<std::string>> semantic;
+    std::optional<std::vector<std::string>> header;
+    std::optional<std::vector<std::string>> page;
+    std::optional<std::vector<std::string>> recursive;
+    boost::json::object extra;
+};
+
+/// A footnote and the paragraphs that reference it, by bounding-box text id.
+struct footnote_reference {
+    std::optional<std::string> symbol;                         ///< "*", "†", "1", ...
+    std::optional<std::string> footnote_text_id;               ///< `footnoteTextId`
+    std::optional<std::vector<std::string>> reference_text_ids; ///< `referenceTextIds`
+    boost::json::object extra;
+};
+
+/// One recognised word with its position (`altOutputs.wlbb.words[]`).
+struct word_box {
+    std::optional<std::string> id; ///< "w-1", ...
+    std::optional<std::string> text;
+    std::optional<std::int64_t> page_number;
+    std::optional<polygon> bounding_box; ///< 8 numbers, normalised 0–1
+    std::optional<number> average_word_confidence;
+    boost::json::object extra;
+};
+
+/// Word-level bounding boxes (`altOutputs.wlbb`).
+struct word_level_boxes {
+    std::optional<std::vector<word_box>> words;
+    std::optional<std::string> error; ///< set when word-level extraction failed
+    boost::json::object extra;
+};
+
+/// Alternate output formats (`altOutputs`).
+struct alt_outputs {
+    std::optional<word_level_boxes> wlbb;
+    std::optional<std::string> html;
+    std::optional<std::string> xml;
+    boost::json::object extra;
+};
+
+/// The `extensions` object of a result.
+struct extensions {
+    std::optional<chunking_result> chunking;
+    std::optional<std::vector<footnote_reference>> footnote_references; ///< `footnoteReferences`
+    std::optional<pulse::alt_outputs> alt_outputs;                       ///< `altOutputs`
+    boost::json::object extra;
+    /// Which legacy spellings were read (bit 0: `footnote_references`, bit 1: `alt_outputs`), so
+    /// they are written back as read. 0 writes the canonical camelCase.
+    unsigned wire_spelling = 0;
+};
+
+namespace detail {
+template <>
+struct schema_of<chunking_result> {
+    using T = chunking_result;
+    static constexpr auto members = std::tuple{
+        field("semantic", &T::semantic),
+        field("header", &T::header),
+        field("page", &T::page),
+        field("recursive", &T::recursive),
+    };
+};
+template <>
+struct schema_of<footnote_reference> {
+    using T = footnote_reference;
+    static constexpr auto members = std::tuple{
+        field("symbol", &T::symbol),
+        field("footnoteTextId", &T::footnote_text_id),
+        field("referenceTextIds", &T::reference_text_ids),
+    };
+};
+template <>
+struct schema_of<word_box> {
+    using T = word_box;
+    static constexpr auto members = std::tuple{
+        field("id", &T::id),
+        field("text", &T::text),
+        field("page_number", &T::page_number),
+        field("bounding_box", &T::bounding_box),
+        field("average_word_confidence", &T::average_word_confidence),
+    };
+};
+template <>
+struct schema_of<word_level_boxes> {
+    using T = word_level_boxes;
+    static constexpr auto members = std::tuple{
+        field("words", &T::words),
+        field("error", &T::error),
+    };
+};
+template <>
+struct schema_of<alt_outputs> {
+    using T = alt_outputs;
+    static constexpr auto members = std::tuple{
+        field("wlbb", &T::wlbb),
+        field("html", &T::html),
+        field("xml", &T::xml),
+    };
+};
+template <>
+struct schema_of<extensions> {
+    using T = extensions;
+    static constexpr auto members = std::tuple{
+        field("chunking", &T::chunking),
+        field("footnoteReferences", &T::footnote_references).or_alias("footnote_references", 0),
+        field("altOutputs", &T::alt_outputs).or_alias("alt_outputs", 1),
+    };
+};
+} // namespace detail
+
+PULSE_NAMESPACE_END
+
+#endif

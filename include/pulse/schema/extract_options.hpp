@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+//
+// Request options of POST /extract (and the form endpoints). Encoded to JSON for a JSON body, or
+// to multipart fields where nested objects travel as JSON-encoded strings and booleans as
+// "true"/"false" (the flow layer does that; see flow/requests.hpp).
+//
+// Wire names: snake_case at the top level (what the docs and working REST clients send), camelCase
+// inside `extensions` (what the SDK types and Pulse's own client send). The API's casing is an
+// open question (pulse-api.md §9.8); `extra` lets a caller send any other field as given.
+#ifndef PULSE_SCHEMA_EXTRACT_OPTIONS_HPP
+#define PULSE_SCHEMA_EXTRACT_OPTIONS_HPP
+
+#include <pulse/config.hpp>
+#include <pulse/schema/detail/codec.hpp>
+#include <pulse/schema/form.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+PULSE_NAMESPACE_BEGIN
+
+/// `figure_processing`.
+struct figure_processing_options {
+    std::optional<bool> description; ///< generate descriptions of figures
+    std::optional<bool> show_images; ///< return image URLs
+    boost::json::object extra;
+};
+
+/// `extensions.chunking`.
+struct chunking_options {
+    std::optional<std::vector<std::string>> chunk_types; ///< "semantic", "header", "page", "recursive"
+    std::optional<std::int64_t> chunk_size;              ///< 100–10000
+    boost::json::object extra;
+};
+
+/// `extensions.altOutputs`.
+struct alt_output_options {
+    std::optional<bool> wlbb;        ///< word-level bounding boxes
+    std::optional<bool> return_html; ///< `returnHtml`
+    std::optional<bool> return_xml;  ///< `returnXml`
+    boost::json::object extra;
+};
+
+/// `extensions`.
+struct extension_options {
+    std::optional<bool> footnote_references; ///< `footnoteReferences`
+    std::optional<chunking_options> chunking;
+    std::optional<alt_output_options> alt_outputs; ///< `altOutputs`
+    boost::json::object extra;
+};
+
+/// `spreadsheet`.
+struct spreadsheet_options {
+    std::optional<bool> include_hidden_rows;
+    std::optional<bool> include_hidden_cols;
+    std::optional<bool> include_hidden_sheets;
+    boost::json::object extra;
+};
+
+/// `storage`.
+struct storage_options {
+    std::optional<bool> enabled; ///< disabled: no extraction_id for later steps
+    std::optional<std::string> folder_name;
+    std::optional<std::string> folder_id;
+    boost::json::object extra;
+};
+
+/// Options of POST /extract. The document itself (a file to upload, or `file_url`) is given to the
+/// flow separately; `file_url` here is for JSON bodies.
+struct extract_options {
+    std::optional<std::string> file_url;
+    std::optional<std::string> model; ///< "default" or "pulse-ultra-2"
+    std::optional<std::string> pages; ///< 1-based page filter, e.g. "1-2,5"
+    std::optional<figure_processing_options> figure_processing;
+    std::optional<extension_options> extensions;
+    std::optional<spreadsheet_options> spreadsheet;
+    std::optional<storage_options> storage;
+    std::optional<std::string> extraction_config_id;
+    std::optional<bool> refine;
+    std::optional<boost::json::object> refine_options;
+    std::optional<bool> async; ///< set by the flow; leave empty
+    boost::json::object extra; ///< any other field, sent as given
+};
+
+/// Options of POST /form/detect, /form/fill and /form/clear.
+struct form_options {
+    std::optional<std::string> file_url;
+    std::optional<std::string> form_id;      ///< reuse an earlier detection
+    std::optional<std::string> instructions; ///< required by fill
+    std::optional<std::vector<form_cell>> form_fields;
+    std::optional<std::string> page_range;
+    std::optional<bool> async;
+    boost::json::object extra;
+};
+
+namespace detail {
+template <>
+struct schema_of<figure_processing_options> {
+    using T = figure_processing_options;
+    static constexpr auto members = std::tuple{
+        field("description", &T::description),
+        field("show_images", &T::show_images),
+    };
+};
+template <>
+struct schema_of<chunking_options> {
+    using T = chunking_options;
+    static constexpr auto members = std::tuple{
+        field("chunkTypes", &T::chunk_types),
+        field("chunkSize", &T::chunk_size),
+    };
+};
+template <>
+struct schema_of<alt_output_options> {
+    using T = alt_output_options;
+    static constexpr auto members = std::tuple{
+        field("wlbb", &T::wlbb),
+        field("returnHtml", &T::return_html),
+        field("returnXml", &T::return_xml),
+    };
+};
+template <>
+struct schema_of<extension_options> {
+    using T = extension_options;
+    static constexpr auto members = std::tuple{
+        field("footnoteReferences", &T::footnote_references),
+        field("chunking", &T::chunking),
+        field("altOutputs", &T::alt_outputs),
+    };
+};
+template <>
+struct schema_of<spreadsheet_options> {
+    using T = spreadsheet_options;
+    static constexpr auto members = std::tuple{
+        field("include_hidden_rows", &T::include_hidden_rows),
+        field("include_hidden_cols", &T::include_hidden_cols),
+        field("include_hidden_sheets", &T::include_hidden_sheets),
+    };
+};
+template <>
+struct schema_of<storage_options> {
+    using T = storage_options;
+    static constexpr auto members = std::tuple{
+        field("enabled", &T::enabled),
+        field("folder_name", &T::folder_name),
+        field("folder_id", &T::folder_id),
+    };
+};
+template <>
+struct schema_of<extract_options> {
+    using T = extract_options;
+    static constexpr auto members = std::tuple{
+        field("file_url", &T::file_url),
+        field("model", &T::model),
+        field("pages", &T::pages),
+        field("figure_processing", &T::figure_processing),
+        field("extensions", &T::extensions),
+        field("spreadsheet", &T::spreadsheet),
+        field("storage", &T::storage),
+        field("extraction_config_id", &T::extraction_config_id),
+        field("refine", &T::refine),
+        field("refine_options", &T::refine_options),
+        field("async", &T::async),
+    };
+};
+template <>
+struct schema_of<form_options> {
+    using T = form_options;
+    static constexpr auto members = std::tuple{
+        field("file_url", &T::file_url),
+        field("form_id", &T::form_id),
+        field("instructions", &T::instructions),
+        field("form_fields", &T::form_fields),
+        field("page_range", &T::page_range),
+        field("async", &T::async),
+    };
+};
+} // namespace detail
+
+PULSE_NAMESPACE_END
+
+#endif

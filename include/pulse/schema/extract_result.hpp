@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+//
+// ExtractResultCore: the result of an extraction — markdown, positional data, extension outputs and
+// billing. Returned inline by GET /job/{id}, by a synchronous POST /extract, and as the body of the
+// single-use GET /large_results/{id}.
+#ifndef PULSE_SCHEMA_EXTRACT_RESULT_HPP
+#define PULSE_SCHEMA_EXTRACT_RESULT_HPP
+
+#include <pulse/config.hpp>
+#include <pulse/schema/bounding_boxes.hpp>
+#include <pulse/schema/detail/codec.hpp>
+#include <pulse/schema/extensions.hpp>
+#include <pulse/schema/plan_info.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+PULSE_NAMESPACE_BEGIN
+
+/// ExtractResultCore. Every member is optional on the wire (older servers omit some); absent
+/// members stay absent when written back. `credits_used` may be null: it then reads as nullopt and
+/// the null is written back.
+struct extract_result {
+    std::optional<std::string> markdown;
+    std::optional<pulse::extensions> extensions;
+    std::optional<pulse::bounding_boxes> bounding_boxes;
+    std::optional<std::string> extraction_id;  ///< present when storage is enabled
+    std::optional<std::string> extraction_url;
+    std::optional<std::int64_t> page_count;
+    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
+    std::optional<std::vector<std::string>> warnings;
+    std::optional<number> credits_used;
+    boost::json::object extra; ///< deprecated and future members (`html`, `chunks`, ...)
+    /// Bit 0: the legacy spelling `plan-info` was read (and is written back).
+    unsigned wire_spelling = 0;
+};
+
+namespace detail {
+template <>
+struct schema_of<extract_result> {
+    using T = extract_result;
+    static constexpr auto members = std::tuple{
+        field("markdown", &T::markdown),
+        field("extensions", &T::extensions),
+        field("bounding_boxes", &T::bounding_boxes),
+        field("extraction_id", &T::extraction_id),
+        field("extraction_url", &T::extraction_url),
+        field("page_count", &T::page_count),
+        field("plan_info", &T::plan_info).or_alias("plan-info", 0),
+        field("warnings", &T::warnings),
+        field("credits_used", &T::credits_used),
+    };
+};
+} // namespace detail
+
+PULSE_NAMESPACE_END
+
+#endif

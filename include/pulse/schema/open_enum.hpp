@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+//
+// String enumerations that keep values they do not know. The API adds statuses and visual types
+// over time (`expired` appeared in 2026); rejecting an unknown one would break a working program
+// on a server upgrade. So these types hold the exact text (written back unchanged) plus the known
+// value it maps to, or `unknown`.
+#ifndef PULSE_SCHEMA_OPEN_ENUM_HPP
+#define PULSE_SCHEMA_OPEN_ENUM_HPP
+
+#include <pulse/config.hpp>
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+PULSE_NAMESPACE_BEGIN
+
+/// Traits: `enum class value`, `static value parse(std::string_view)`, `static std::string_view
+/// name(value)` giving the canonical spelling.
+template <class Traits>
+class open_enum {
+public:
+    using value_type = typename Traits::value;
+    using is_open_enum = void;
+
+    open_enum() = default;
+    /// From wire text; unknown text maps to value_type::unknown and is kept.
+    explicit open_enum(std::string text) : text_(std::move(text)), value_(Traits::parse(text_)) {}
+    /// From a known value, with its canonical spelling.
+    open_enum(value_type v) : text_(Traits::name(v)), value_(v) {}
+
+    value_type value() const noexcept { return value_; }
+    /// The exact text as received (or the canonical spelling).
+    std::string const& str() const noexcept { return text_; }
+    bool is_known() const noexcept { return value_ != value_type::unknown; }
+
+    friend bool operator==(open_enum const& a, value_type v) noexcept { return a.value_ == v; }
+    /// Two values are equal when their texts are (so "canceled" != "cancelled" here, but both
+    /// compare equal to value_type::canceled).
+    friend bool operator==(open_enum const& a, open_enum const& b) noexcept { return a.text_ == b.text_; }
+
+private:
+    std::string text_;
+    value_type value_ = value_type::unknown;
+};
+
+PULSE_NAMESPACE_END
+
+#endif

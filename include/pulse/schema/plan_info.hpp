@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+//
+// PlanInfo: the organisation's cumulative billing snapshot, returned by every credit-consuming call.
+#ifndef PULSE_SCHEMA_PLAN_INFO_HPP
+#define PULSE_SCHEMA_PLAN_INFO_HPP
+
+#include <pulse/config.hpp>
+#include <pulse/schema/detail/codec.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
+
+PULSE_NAMESPACE_BEGIN
+
+/// Billing tier and usage to date (`plan_info`, or `plan-info` from older servers).
+struct plan_info {
+    std::optional<std::string> tier;          ///< e.g. "trial", "growth"
+    std::optional<number> total_credits_used; ///< the primary billing metric
+    std::optional<std::int64_t> pages_used;   ///< legacy metric
+    std::optional<std::string> note;
+    boost::json::object extra; ///< members this version does not name, kept and written back
+};
+
+namespace detail {
+template <>
+struct schema_of<plan_info> {
+    static constexpr auto members = std::tuple{
+        field("tier", &plan_info::tier),
+        field("total_credits_used", &plan_info::total_credits_used),
+        field("pages_used", &plan_info::pages_used),
+        field("note", &plan_info::note),
+    };
+};
+} // namespace detail
+
+PULSE_NAMESPACE_END
+
+#endif

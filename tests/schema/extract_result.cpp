@@ -1,0 +1,160 @@
+#include <pulse/schema/codec.hpp>
+#include <pulse/schema/extract_result.hpp>
+#include <pulse/schema/job.hpp>
+
+#include "test_util.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+using namespace pulse_test;
+namespace json = boost::json;
+
+TEST_CASE("extract_result: the inline example decodes with every typed member") {
+    auto doc = parse_or_fail(read_file(shared_path("spec/examples/poll-completed-inline.json")));
+    auto poll = pulse::decode<pulse::job_status_response>(doc);
+    REQUIRE(poll.has_value());
+    REQUIRE(poll->result.has_value());
+    auto r = pulse::decode<pulse::extract_result>(*poll->result);
+    REQUIRE(r.has_value());
+    CHECK(r->markdown->starts_with("# Quarterly Report"));
+    CHECK(r->page_count == 3);
+    CHECK(r->extraction_id == "8f0e2a51-7c3d-4a8e-9b1f-2d6c5e4a7b90");
+    REQUIRE(r->bounding_boxes.has_value());
+    REQUIRE(r->bounding_boxes->title.has_value());
+    auto const& title = r->bounding_boxes->title->at(0);
+    CHECK(title.id == "ttl-1");
+    CHECK(title.page_number == 1);
+    REQUIRE(title.bounding_box.has_value());
+    CHECK(title.bounding_box->size() == 8);
+    CHECK((*title.bounding_box)[2] == doctest::Approx(0.62));
+    CHECK(r->bounding_boxes->tables->empty());
+    CHECK(r->credits_used->as_double() == 3.0);
+    CHECK(r->credits_used->is_integer());
+    CHECK(r->plan_info->tier == "growth");
+    CHECK(r->plan_info->pages_used == 1843);
+    CHECK(r->warnings->empty());
+    CHECK(r->extra.empty());
+    check_round_trip<pulse::extract_result>(*poll->result);
+}
+
+TEST_CASE("extract_result: unknown members at every level are kept and written back") {
+    auto doc = parse_or_fail(R"({
+      "markdown": "m", "future_top": {"a": [1, 2.5, "x", null, true]},
+      "extensions": {"newExt": 1,
+        "chunking": {"page": ["p1"], "fancy": ["f"]},
+        "footnoteReferences": [{"symbol": "*", "footnoteTextId": "txt-3", "referenceTextIds": ["txt-1"], "z": 0}],
+        "altOutputs": {"html": "<p/>", "markdownPlus": "x",
+          "wlbb": {"words": [{"id": "w-1", "text": "a", "page_number": 1,
+                              "bounding_box": [0, 0.5, 1, 0.5, 1, 1, 0, 1], "average_word_confidence": 0.9,
+                              "font": "Times"}], "extraWlbb": {}}}},
+      "bounding_boxes": {
+        "Text": [{"id": "txt-1", "content": "c", "page_number": 2, "bounding_box": [], "style": "bold"}],
+        "Images": [{"id": "fig-1", "visual_type": "diagram", "classification": {"confidence": 0.5, "extra": 1},
+                    "source_ranges": ["A1"], "zzz": [1]}],
+        "Tables": [{"table_info": {"id": "t", "dimensions": [2, 3], "location": {"page": 1}, "newInfo": true},
+                    "cell_data": [{"row": 0, "col": 0, "text": "x"}], "layout": "grid"}],
+        "defined_names": {"x": 1}, "Page Number": [{"id": "pn-1"}], "markdown_with_ids": "<p data-bb-text-id=\"txt-1\">"},
+      "plan_info": {"tier": "trial", "total_credits_used": 1.1, "pages_used": 7, "note": "n", "region": "eu"},
+      "warnings": ["w"], "credits_used": null
+    })");
+    check_round_trip<pulse::extract_result>(doc);
+    auto r = pulse::decode<pulse::extract_result>(doc);
+    REQUIRE(r.has_value());
+    CHECK(r->extra.contains("future_top"));
+    CHECK(r->extensions->extra.contains("newExt"));
+    CHECK(r->extensions->alt_outputs->wlbb->words->at(0).extra.at("font") == "Times");
+    CHECK(r->bounding_boxes->extra.contains("defined_names"));
+    CHECK(r->bounding_boxes->tables->at(0).table_info->extra.contains("newInfo"));
+    // null credits_used reads as absent, and is written back as null
+    CHECK_FALSE(r->credits_used.has_value());
+    CHECK(pulse::encode(*r).as_object().at("credits_used").is_null());
+    // an unknown visual_type is kept and flagged as unknown
+    auto const& img = r->bounding_boxes->images->at(0);
+    CHECK(img.visual_type.str() == "diagram");
+    CHECK_FALSE(img.visual_type.is_known());
+    // integer coordinates stay integers
+    auto const& box = *r->extensions->alt_outputs->wlbb->words->at(0).bounding_box;
+    CHECK(box.written_as_integer(0));
+    CHECK_FALSE(box.written_as_integer(1));
+}
+
+TEST_CASE("extract_result: both spellings of renamed members are read and written back as read") {
+    auto legacy = parse_or_fail(R"({"plan-info": {"tier": "growth"},
+        "extensions": {"alt_outputs": {"html": "h"}, "footnote_references": [{"symbol": "1"}]}})");
+    auto r = pulse::decode<pulse::extract_result>(legacy);
+    REQUIRE(r.has_value());
+    CHECK(r->plan_info->tier == "growth");
+    CHECK(r->extensions->alt_outputs->html == "h");
+    CHECK(r->extensions->footnote_references->at(0).symbol == "1");
+    check_round_trip<pulse::extract_result>(legacy);
+
+    auto current = parse_or_fail(R"({"plan_info": {"tier": "growth"},
+        "extensions": {"altOutputs": {"html": "h"}, "footnoteReferences": [{"symbol": "1"}]}})");
+    check_round_trip<pulse::extract_result>(current);
+
+    // A result built in code is written with the canonical spellings.
+    pulse::extract_result made;
+    made.plan_info.emplace().tier = "x";
+    made.extensions.emplace().alt_outputs.emplace().xml = "<x/>";
+    auto out = pulse::encode(made).as_object();
+    CHECK(out.contains("plan_info"));
+    CHECK(out.at("extensions").as_object().contains("altOutputs"));
+}
+
+TEST_CASE("extract_result: wrong types give errors with the JSON path") {
+    struct case_t {
+        char const* doc;
+        char const* expected;
+    };
+    case_t const cases[] = {
+        {R"({"markdown": 5})", "markdown: expected string, got integer"},
+        {R"({"page_count": "3"})", "page_count: expected integer, got string"},
+        {R"({"page_count": 1.5})", "page_count: expected integer, got number"},
+        {R"({"bounding_boxes": {"Text": [{}, {}, {}, {"page_number": "x"}]}})",
+         "bounding_boxes.Text[3].page_number: expected integer, got string"},
+        {R"({"bounding_boxes": {"Text": [{"bounding_box": [0.1, "y"]}]}})",
+         "bounding_boxes.Text[0].bounding_box[1]: expected number, got string"},
+        {R"({"extensions": {"altOutputs": {"wlbb": {"words": [{"id": "w"}, {"average_word_confidence": true}]}}}})",
+         "extensions.altOutputs.wlbb.words[1].average_word_confidence: expected number, got boolean"},
+        {R"({"extensions": {"alt_outputs": {"html": []}}})", "extensions.alt_outputs.html: expected string, got array"},
+        {R"({"plan-info": {"pages_used": {}}})", "plan-info.pages_used: expected integer, got object"},
+        {R"({"bounding_boxes": {"Images": [{"id": "f"}]}})", "bounding_boxes.Images[0].visual_type: missing required member"},
+        {R"({"warnings": [1]})", "warnings[0]: expected string, got integer"},
+        {R"([])", ": expected object, got array"},
+    };
+    for (auto const& c : cases) {
+        CAPTURE(c.doc);
+        auto r = pulse::decode<pulse::extract_result>(parse_or_fail(c.doc));
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().layer() == pulse::error_layer::decode);
+        std::string text = r.error().to_string();
+        if (std::string(c.expected).starts_with(": ")) {
+            CHECK(r.error().path.empty());
+            CHECK(r.error().message == std::string(c.expected).substr(2));
+        } else {
+            CHECK(text == std::string(c.expected));
+        }
+    }
+}
+
+TEST_CASE("extract_result: a large synthetic result decodes and round-trips") {
+    auto path = (std::filesystem::temp_directory_path() / "pulse_test_result_20mb.json").string();
+    if (!std::filesystem::exists(path)) {
+        std::string cmd = "python3 " + shared_path("bench/gen_result.py") + " 20 " + path + " 2>/dev/null";
+        REQUIRE(std::system(cmd.c_str()) == 0);
+    }
+    auto doc = parse_or_fail(read_file(path));
+    auto r = pulse::decode<pulse::extract_result>(doc);
+    REQUIRE(r.has_value());
+    CHECK(r->page_count > 10);
+    REQUIRE(r->extensions->alt_outputs->wlbb->words.has_value());
+    CHECK(r->extensions->alt_outputs->wlbb->words->size() > 10000);
+    CHECK(r->bounding_boxes->text->size() == static_cast<std::size_t>(*r->page_count) * 12);
+    CHECK(r->extra.contains("future_field"));
+    CHECK(pulse::encode(*r) == doc);
+}
