@@ -1,0 +1,118 @@
+#include <pulse/schema/codec.hpp>
+#include <pulse/schema/extract_result.hpp>
+#include <pulse/schema/job.hpp>
+#include <pulse/schema/job_status.hpp>
+
+#include "test_util.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace pulse_test;
+using V = pulse::job_status::value_type;
+
+TEST_CASE("job_status: known values, both cancel spellings, unknown kept, terminal set") {
+    CHECK(pulse::job_status("pending") == V::pending);
+    CHECK(pulse::job_status("processing") == V::processing);
+    CHECK(pulse::job_status("canceled") == V::canceled);
+    CHECK(pulse::job_status("cancelled") == V::canceled);
+    CHECK(pulse::job_status("cancelled").str() == "cancelled");
+    CHECK(pulse::job_status("expired") == V::expired);
+    pulse::job_status weird("queued_for_gpu");
+    CHECK(weird == V::unknown);
+    CHECK_FALSE(weird.is_known());
+    CHECK(weird.str() == "queued_for_gpu");
+
+    for (auto s : {"completed", "failed", "canceled", "cancelled", "expired"}) {
+        CAPTURE(s);
+        CHECK(pulse::is_terminal(pulse::job_status(s)));
+    }
+    for (auto s : {"pending", "processing", "queued_for_gpu", "", "COMPLETED"}) {
+        CAPTURE(s);
+        CHECK_FALSE(pulse::is_terminal(pulse::job_status(s)));
+    }
+    CHECK(pulse::job_status(V::completed).str() == "completed");
+}
+
+TEST_CASE("job_status_response: the spec examples decode and round-trip") {
+    for (auto name : {"poll-pending.json", "poll-completed-inline.json", "poll-completed-is-url.json"}) {
+        CAPTURE(name);
+        auto doc = parse_or_fail(read_file(shared_path(std::string("spec/examples/") + name)));
+        check_round_trip<pulse::job_status_response>(doc);
+    }
+    auto pending = pulse::decode<pulse::job_status_response>(
+        parse_or_fail(read_file(shared_path("spec/examples/poll-pending.json"))));
+    REQUIRE(pending.has_value());
+    CHECK(pending->status == V::pending);
+    CHECK_FALSE(pending->result.has_value());
+    CHECK(pending->created_at == "2026-05-12T14:03:11Z");
+}
+
+TEST_CASE("large_result_pointer: detected by is_url, decoded with plan_info") {
+    auto doc = parse_or_fail(read_file(shared_path("spec/examples/poll-completed-is-url.json")));
+    auto poll = pulse::decode<pulse::job_status_response>(doc);
+    REQUIRE(poll.has_value());
+    REQUIRE(poll->result.has_value());
+    CHECK(pulse::is_large_result_pointer(*poll->result));
+    auto ptr = pulse::decode<pulse::large_result_pointer>(*poll->result);
+    REQUIRE(ptr.has_value());
+    CHECK(ptr->is_url);
+    CHECK(ptr->url == "https://api.runpulse.com/large_results/13e3e75f-a89a-4d33-a391-e1a17127ab38");
+    CHECK(ptr->page_count == 212);
+    CHECK(ptr->plan_info->total_credits_used->as_double() == 2055);
+    check_round_trip<pulse::large_result_pointer>(*poll->result);
+
+    // The inline result is not a pointer; neither is is_url false, a string "true", or a non-object.
+    auto inline_doc = parse_or_fail(read_file(shared_path("spec/examples/poll-completed-inline.json")));
+    CHECK_FALSE(pulse::is_large_result_pointer(inline_doc.at("result")));
+    CHECK_FALSE(pulse::is_large_result_pointer(parse_or_fail(R"({"is_url": false, "url": "x"})")));
+    CHECK_FALSE(pulse::is_large_result_pointer(parse_or_fail(R"({"is_url": "true", "url": "x"})")));
+    CHECK_FALSE(pulse::is_large_result_pointer(parse_or_fail(R"([true])")));
+
+    // Gen-A pointer: legacy plan-info and expires_at kept.
+    auto legacy = parse_or_fail(R"({"is_url": true, "url": "https://s3.example/r.json", "expires_at": "2026-01-01T00:00:00Z",
+                                    "plan-info": {"pages_used": 3}})");
+    auto lp = pulse::decode<pulse::large_result_pointer>(legacy);
+    REQUIRE(lp.has_value());
+    CHECK(lp->plan_info->pages_used == 3);
+    CHECK(lp->extra.contains("expires_at"));
+    check_round_trip<pulse::large_result_pointer>(legacy);
+}
+
+TEST_CASE("job_status_response: required members and types are checked") {
+    auto no_status = pulse::decode<pulse::job_status_response>(parse_or_fail(R"({"job_id": "a"})"));
+    REQUIRE_FALSE(no_status.has_value());
+    CHECK(no_status.error().code == pulse::errc::missing_member);
+    CHECK(no_status.error().path == "status");
+
+    auto bad_id = pulse::decode<pulse::job_status_response>(parse_or_fail(R"({"job_id": 5, "status": []})"));
+    REQUIRE_FALSE(bad_id.has_value());
+    CHECK(bad_id.error().to_string() == "job_id: expected string, got integer");
+
+    // The doc sample shows `result: {}` and `error` on a pending job: tolerated.
+    auto loose = pulse::decode<pulse::job_status_response>(
+        parse_or_fail(R"({"job_id": "a", "status": "pending", "result": {}, "error": null, "progress": 5})"));
+    REQUIRE(loose.has_value());
+    CHECK(loose->result->is_object());
+    CHECK_FALSE(loose->error.has_value());
+    CHECK(loose->extra.contains("progress"));
+}
+
+TEST_CASE("async_submission and job_cancellation") {
+    auto doc = parse_or_fail(R"({"job_id": "3c90c3cc", "status": "pending", "message": "Job queued for processing",
+                                 "queuedAt": "2026-01-01T00:00:00Z", "credits_used": null})");
+    auto s = pulse::decode<pulse::async_submission>(doc);
+    REQUIRE(s.has_value());
+    CHECK(s->job_id == "3c90c3cc");
+    CHECK(*s->status == V::pending);
+    CHECK(s->queued_at == "2026-01-01T00:00:00Z");
+    CHECK_FALSE(s->credits_used.has_value());
+    check_round_trip<pulse::async_submission>(doc);
+
+    auto missing = pulse::decode<pulse::async_submission>(parse_or_fail(R"({"status": "pending"})"));
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().to_string() == "job_id: missing required member");
+
+    auto c = parse_or_fail(R"({"job_id": "abc123", "message": "Job cancelled successfully"})");
+    check_round_trip<pulse::job_cancellation>(c);
+    CHECK(pulse::decode<pulse::job_cancellation>(c)->message == "Job cancelled successfully");
+}
