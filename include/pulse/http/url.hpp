@@ -20,10 +20,11 @@
 
 #include <pulse/config.hpp>
 #include <pulse/error.hpp>
+#include <pulse/http/detail/parse_uri.hpp>
+#include <pulse/http/headers.hpp>
 
 #include <boost/url/encode.hpp>
 #include <boost/url/param.hpp>
-#include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
@@ -49,27 +50,16 @@ inline std::string encode_component(std::string_view s) {
     return boost::urls::encode(boost::urls::string_view(s.data(), s.size()), boost::urls::unreserved_chars);
 }
 
-inline bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
 } // namespace detail
 
 /// Check that a base URL is usable: an absolute http or https URL with a host and no fragment.
 /// A path prefix ("https://proxy.example/pulse/") and an existing query are allowed.
 inline result<void> validate_base_url(std::string_view base) {
-    auto parsed = boost::urls::parse_uri(boost::urls::string_view(base.data(), base.size()));
+    auto parsed = detail::parse_uri_strict(base);
     if (!parsed) return error(errc::invalid_argument, "base URL is not an absolute URI (" + parsed.error().message() + ")");
     auto const& u = *parsed;
     std::string_view const scheme(u.scheme().data(), u.scheme().size());
-    if (!detail::iequals_ascii(scheme, "https") && !detail::iequals_ascii(scheme, "http"))
+    if (!iequals(scheme, "https") && !iequals(scheme, "http"))
         return error(errc::invalid_argument, "base URL scheme must be http or https");
     if (!u.has_authority() || u.encoded_host().empty()) return error(errc::invalid_argument, "base URL has no host");
     if (u.has_fragment()) return error(errc::invalid_argument, "base URL must not have a fragment");
@@ -90,7 +80,7 @@ inline result<void> validate_base_url(std::string_view base) {
 inline result<std::string> join_url(std::string_view base, std::span<std::string_view const> segments,
                                     std::span<query_param const> query = {}) {
     if (auto ok = validate_base_url(base); !ok) return ok.error();
-    boost::urls::url u(*boost::urls::parse_uri(boost::urls::string_view(base.data(), base.size())));
+    boost::urls::url u(*detail::parse_uri_strict(base));
 
     auto path = u.encoded_segments();
     // "https://h/v1/" has segments {"v1", ""}: drop the empty last one so we do not produce "//".
