@@ -1,0 +1,28 @@
+// Command-line options of pulse-server.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace pulse_server {
+
+struct options {
+    unsigned short port = 0;                         // 0: ephemeral
+    std::string api_key = "test-key";
+    std::string result_file;                         // empty: the built-in sample result
+    std::uint64_t large_threshold = 5'000'000;       // results above this many bytes become a pointer
+    unsigned poll_steps = 2;
+    bool quiet = false;
+    std::string faults;                              // every --fault SPEC, joined with ';'
+    std::string large_url_base;                      // empty: http://127.0.0.1:PORT
+    unsigned threads = 1;
+};
+
+enum class parse_outcome { run, help, error };
+
+// Fills `out`; on error `message` says what was wrong.
+parse_outcome parse_command_line(int argc, char** argv, options& out, std::string& message);
+
+const char* usage_text();
+
+}  // namespace pulse_server

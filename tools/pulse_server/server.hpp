@@ -1,0 +1,161 @@
+// The server object: the listening socket, every job, the request log, and the API's behaviour.
+// It owns all mutable state of the process (guarded by one mutex, so --threads N is safe); the
+// connection code asks it what to answer and streams the answer.
+#pragma once
+
+#include "body_source.hpp"
+#include "options.hpp"
+#include "response.hpp"
+#include "scenario.hpp"
+#include "upload_body.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+namespace pulse_server {
+
+class pdf_document;
+
+using request_t = boost::beast::http::request<upload_body>;
+
+struct peer_info {
+    std::uint64_t connection = 0;  // serial number of the TCP connection (shows connection reuse)
+    unsigned short port = 0;
+};
+
+// An extraction result the server can serve any number of times: its size up front, a fresh stream
+// of its bytes on demand, and the members a large-result pointer repeats.
+struct result_blob {
+    std::uint64_t size = 0;
+    std::function<source_ptr()> open;
+    std::string extraction_id;
+    std::optional<std::int64_t> page_count;
+    std::string plan_info_json;
+};
+
+struct job {
+    std::string id;
+    std::string kind;  // extract | form_detect | form_fill | form_clear
+    bool async = true;
+    std::string scenario_text;
+    scenario sc;
+    std::chrono::system_clock::time_point created, updated;
+
+    // Progress: what the last answered poll said, and how many polls have been answered.
+    std::string status = "pending";
+    std::uint64_t answered_polls = 0;
+    bool cancel_requested = false;
+    std::string final_status;
+    std::vector<std::string> interim;
+    std::string error_text;
+
+    std::array<std::uint64_t, phase_count> requests{};  // per phase, for @N faults and for tests
+    std::uint64_t downloads = 0;                        // complete large-result downloads
+    bool consumed = false;
+
+    // What the submission carried.
+    std::uint64_t upload_bytes = 0;
+    std::uint64_t upload_fnv1a64 = 0;
+    boost::json::object fields;
+    boost::json::array files;
+
+    // What the job answers.
+    std::shared_ptr<const result_blob> result;  // extract jobs
+    bool large = false;
+    std::string form_id;                         // form jobs
+    std::string form_result;
+    std::shared_ptr<const pdf_document> pdf;
+};
+
+// What a submission (POST /extract, /form/*) carried, whatever its encoding.
+struct submission {
+    boost::json::object fields;  // text fields (multipart: strings; JSON body: the JSON values)
+    boost::json::array files;    // every file part: name, filename, content_type, bytes, fnv1a64
+    bool has_file = false;       // a part named "file" was uploaded
+    std::uint64_t file_bytes = 0;
+    std::uint64_t file_fnv1a64 = 0;
+};
+
+class server {
+public:
+    // Binds 127.0.0.1:opt.port. Throws on a bad --result file, a bad --fault, or a busy port.
+    server(boost::asio::io_context& ioc, options opt);
+    ~server();
+
+    unsigned short port() const noexcept { return port_; }
+    void start();
+    // Stops accepting and stops the io_context; safe from any thread and from signal handlers' posts.
+    void stop();
+
+    // Decides the answer to one request. Thread-safe.
+    response_plan handle(request_t& req, const peer_info& peer);
+    // The answer to a request that could not be parsed as HTTP.
+    response_plan malformed_request(std::string_view why);
+
+private:
+    struct route;
+    static route classify(boost::beast::http::verb method, const std::vector<std::string>& segs);
+
+    void accept_next();
+    response_plan handle_locked(request_t& req, const peer_info& peer, const route& r, std::string& faults_note);
+    response_plan control(request_t& req, const route& r);
+    response_plan dispatch(request_t& req, const route& r, const std::shared_ptr<job>& j, scenario& sc,
+                           const std::string& sc_text);
+    response_plan submit_extract(request_t& req, scenario& sc, const std::string& sc_text, bool force_async);
+    response_plan submit_form(request_t& req, const std::string& op, scenario& sc, const std::string& sc_text);
+    response_plan poll(job& j);
+    response_plan cancel(job& j);
+    response_plan download(const std::shared_ptr<job>& j);
+    response_plan pdf(job& j);
+    response_plan image(job& j, const std::string& name);
+    response_plan refusal(const fault& f, const route& r, request_t& req);
+    void apply_faults(response_plan& plan, const fault_plan& fp, const route& r, const job* j);
+    void encode(response_plan& plan, const fault_plan& fp, request_t& req);
+
+    std::shared_ptr<job> new_job(std::string kind, scenario& sc, const std::string& sc_text, bool async,
+                                 submission& s);
+    std::string next_status(job& j);
+    std::string pointer_json(const job& j) const;
+    std::string new_id();
+    void record_request(request_t& req, const peer_info& peer);
+    boost::json::object job_info(const job& j) const;
+
+    boost::asio::io_context& ioc_;
+    options opt_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    unsigned short port_ = 0;
+    std::string api_base_;    // http://127.0.0.1:PORT
+    std::string large_base_;  // origin of large-result pointers
+    scenario global_;         // --fault
+    std::shared_ptr<const result_blob> default_result_;
+    std::shared_ptr<const std::string> png_;
+    std::atomic<std::uint64_t> connections_{0};
+    std::atomic<bool> stopping_{false};
+
+    std::mutex mu_;  // guards everything below
+    std::unordered_map<std::string, std::shared_ptr<job>> jobs_;
+    std::vector<std::string> job_order_;
+    std::set<std::string> form_ids_;
+    std::map<std::string, std::uint64_t> submits_by_scenario_;  // for submit_fault=...@N
+    std::array<std::uint64_t, phase_count> global_counts_{};
+    std::deque<boost::json::object> request_log_;
+    std::uint64_t requests_total_ = 0;
+    std::mt19937_64 rng_;
+};
+
+}  // namespace pulse_server
