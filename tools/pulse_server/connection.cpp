@@ -213,7 +213,6 @@ void connection::finish_body() {
 
 void connection::complete() {
     const bool excess = plan_.how.kind == delivery::breakage::long_body;
-    if (plan_.on_complete) plan_.on_complete();
     const bool shutdown = plan_.shutdown_after;
     plan_ = response_plan{};  // let go of the body (and any file it holds open) now
     if (shutdown) {
@@ -231,7 +230,7 @@ void connection::reset_now() {
     // SO_LINGER with a zero timeout turns close() into a RST: the peer sees "connection reset".
     error_code ec;
     socket_.set_option(asio::socket_base::linger(true, 0), ec);
-    close_now();
+    close_now();  // runs on_abort first, so the result is released before the client sees the reset
 }
 
 void connection::graceful_close() {
@@ -256,6 +255,11 @@ void connection::drain_until_closed() {
 }
 
 void connection::close_now() {
+    if (plan_.on_abort) {
+        auto release = std::move(plan_.on_abort);
+        plan_.on_abort = nullptr;
+        release();
+    }
     error_code ec;
     timer_.cancel();
     socket_.close(ec);

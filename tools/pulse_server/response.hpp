@@ -31,8 +31,10 @@ struct response_plan {
     std::vector<std::pair<std::string, std::string>> headers;  // beyond the framing headers
     source_ptr body;                                           // null: no body
     delivery how;
-    // Runs once the whole, unaltered body has been handed to the socket (large-result consumption).
-    std::function<void()> on_complete;
+    // Runs if the response is abandoned before its last byte reached the socket (a write error, a
+    // body that cannot be read), before the socket is closed. Releases a large result reserved for
+    // this download, so the client's retry finds it again.
+    std::function<void()> on_abort;
     bool shutdown_after = false;
 };
 

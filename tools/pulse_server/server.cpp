@@ -465,7 +465,7 @@ response_plan server::handle_locked(request_t& req, const peer_info& peer, const
         collect_faults(global_, r.ph, n, fp);
     }
 
-    response_plan plan = fp.refusal ? refusal(*fp.refusal, r, req) : dispatch(req, r, j, sc, sc_text);
+    response_plan plan = fp.refusal ? refusal(*fp.refusal, r, req) : dispatch(req, r, j, sc, sc_text, fp);
     apply_faults(plan, fp, r, j.get());
     lk.unlock();
     encode(plan, fp, req);
@@ -474,14 +474,15 @@ response_plan server::handle_locked(request_t& req, const peer_info& peer, const
 }
 
 response_plan server::dispatch(request_t& req, const route& r, const std::shared_ptr<job>& j, scenario& sc,
-                               const std::string& sc_text) {
+                               const std::string& sc_text, const fault_plan& fp) {
     switch (r.ep) {
     case endpoint::extract: return submit_extract(req, sc, sc_text, false);
     case endpoint::extract_async: return submit_extract(req, sc, sc_text, true);
     case endpoint::form: return submit_form(req, r.name, sc, sc_text);
     case endpoint::poll: return j ? poll(*j) : error_response(404, "JOB_NOT_FOUND", "Job not found");
     case endpoint::cancel: return j ? cancel(*j) : error_response(404, "JOB_NOT_FOUND", "Job not found");
-    case endpoint::download: return j ? download(j) : error_response(404, "NOT_FOUND", "Large result not found");
+    case endpoint::download:
+        return j ? download(j, !fp.garble && !fp.breakage) : error_response(404, "NOT_FOUND", "Large result not found");
     case endpoint::pdf: return j ? pdf(*j) : error_response(404, "NOT_FOUND", "Job not found");
     case endpoint::image: return j ? image(*j, r.name) : error_response(404, "NOT_FOUND", "Job not found");
     default: return error_response(404, "NOT_FOUND", "No such endpoint");
@@ -578,7 +579,6 @@ void server::apply_faults(response_plan& plan, const fault_plan& fp, const route
         }
         default: break;
         }
-        plan.on_complete = nullptr;  // a garbled download does not use up the result
     }
     if (fp.breakage) {
         const fault& b = *fp.breakage;
@@ -594,7 +594,6 @@ void server::apply_faults(response_plan& plan, const fault_plan& fp, const route
         if (b.kind == fault_kind::long_body) plan.how.excess = b.bytes.value_or(64);
         else plan.how.cut = b.bytes;
         plan.how.stall_ms = b.ms.value_or(3'600'000);
-        plan.on_complete = nullptr;  // an interrupted download does not use up the result either
     }
     if (fp.slow) {
         plan.how.slow_chunk = std::max<std::uint64_t>(1, fp.slow->chunk.value_or(64));
@@ -794,20 +793,25 @@ response_plan server::cancel(job& j) {
                                   json_quote(j.status) + "}");
 }
 
-response_plan server::download(const std::shared_ptr<job>& j) {
+response_plan server::download(const std::shared_ptr<job>& j, bool clean_delivery) {
     if (j->kind != "extract" || !j->large || j->status != "completed")
         return error_response(404, "NOT_FOUND", "No large result is stored for this job");
     if (j->consumed) return error_response(410, "GONE", "Result already fetched or expired");
     response_plan p;
     p.headers.emplace_back("Content-Type", "application/json");
     p.body = j->result->open();
-    // Single use: consumed only once every byte has been handed to the socket. A download cut
-    // short by a fault or by the client leaves the result available.
-    p.on_complete = [this, j] {
-        std::lock_guard lk(mu_);
+    // Single use. A download that a fault garbles or breaks never takes it. A clean one takes it
+    // now — not when the last write completes, because the client may already hold every byte and
+    // ask again before that completion runs — and gives it back if the delivery is abandoned.
+    if (clean_delivery) {
         j->consumed = true;
         ++j->downloads;
-    };
+        p.on_abort = [this, j] {
+            std::lock_guard lk(mu_);
+            j->consumed = false;
+            --j->downloads;
+        };
+    }
     return p;
 }
 

@@ -65,8 +65,8 @@ struct job {
     std::string error_text;
 
     std::array<std::uint64_t, phase_count> requests{};  // per phase, for @N faults and for tests
-    std::uint64_t downloads = 0;                        // complete large-result downloads
-    bool consumed = false;
+    std::uint64_t downloads = 0;  // clean large-result downloads (started and not abandoned)
+    bool consumed = false;        // the single use is taken (or being taken)
 
     // What the submission carried.
     std::uint64_t upload_bytes = 0;
@@ -115,12 +115,12 @@ private:
     response_plan handle_locked(request_t& req, const peer_info& peer, const route& r, std::string& faults_note);
     response_plan control(request_t& req, const route& r);
     response_plan dispatch(request_t& req, const route& r, const std::shared_ptr<job>& j, scenario& sc,
-                           const std::string& sc_text);
+                           const std::string& sc_text, const fault_plan& fp);
     response_plan submit_extract(request_t& req, scenario& sc, const std::string& sc_text, bool force_async);
     response_plan submit_form(request_t& req, const std::string& op, scenario& sc, const std::string& sc_text);
     response_plan poll(job& j);
     response_plan cancel(job& j);
-    response_plan download(const std::shared_ptr<job>& j);
+    response_plan download(const std::shared_ptr<job>& j, bool clean_delivery);
     response_plan pdf(job& j);
     response_plan image(job& j, const std::string& name);
     response_plan refusal(const fault& f, const route& r, request_t& req);
