@@ -185,7 +185,7 @@ inline std::optional<std::chrono::milliseconds> parse_retry_after(std::string_vi
     using std::chrono::milliseconds;
     std::string_view const s = detail::trim_ows(value);
     if (!s.empty() && detail::is_digit(s.front())) {
-        constexpr std::int64_t max_seconds = milliseconds::max().count() / 1000;
+        constexpr std::int64_t max_seconds = (milliseconds::max)().count() / 1000; // (max): survives a max() macro
         auto const secs = detail::parse_digits(s, max_seconds);
         if (!secs) return std::nullopt;
         return milliseconds{*secs * 1000};
@@ -209,7 +209,7 @@ inline std::optional<std::chrono::milliseconds> parse_retry_after_ms(std::string
         for (char c : frac)
             if (!detail::is_digit(c)) return std::nullopt;
     }
-    constexpr std::int64_t max = std::chrono::milliseconds::max().count() - 1;
+    constexpr std::int64_t max = (std::chrono::milliseconds::max)().count() - 1;
     auto ms = detail::parse_digits(s, max);
     if (!ms) return std::nullopt;
     bool const round_up = frac.find_first_not_of('0') != std::string_view::npos;
