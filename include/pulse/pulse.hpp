@@ -25,6 +25,7 @@
 
 // --- layer 2: transport-neutral HTTP vocabulary (no sub-umbrella yet; if pulse/http.hpp appears,
 //     replace this block with it)
+#include <pulse/http/body_sinks.hpp>
 #include <pulse/http/body_source.hpp>
 #include <pulse/http/headers.hpp>
 #include <pulse/http/multipart.hpp>
