@@ -21,3 +21,14 @@ if [ ! -d "$out/meson" ]; then
 fi
 meson compile -C "$out/meson" -j "$jobs" >/dev/null
 meson test -C "$out/meson" --print-errorlogs
+
+# Embedding checks (each prints one line per check and "N passed, N failed"). All three run; the
+# command fails if any of them failed.
+embed_rc=0
+echo "== Single header up to date with include/"
+python3 tools/amalgamate.py --check || embed_rc=1
+echo "== Header hygiene (standalone headers, -fno-exceptions/-fno-rtti, hostile macros, two versions, ...)"
+bash tools/check-hygiene.sh || embed_rc=1
+echo "== Packaging proofs (find_package, add_subdirectory, FetchContent, Meson subproject, pkg-config, single header)"
+bash tools/check-packaging.sh || embed_rc=1
+exit $embed_rc
