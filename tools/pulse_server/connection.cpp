@@ -5,6 +5,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <span>
@@ -22,11 +23,6 @@ constexpr std::size_t stream_buffer = 256 * 1024;  // large writes: loopback spe
 constexpr std::size_t min_buffer = 4096;
 constexpr std::uint64_t default_unknown_cut = 64 * 1024;
 constexpr auto linger_after_close = std::chrono::seconds(2);
-
-std::string reason_phrase(unsigned status) {
-    auto r = http::obsolete_reason(static_cast<http::status>(status));
-    return r.empty() ? std::string("Unknown") : std::string(r.data(), r.size());
-}
 
 }  // namespace
 

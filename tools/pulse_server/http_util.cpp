@@ -1,5 +1,8 @@
 #include "http_util.hpp"
 
+#include <boost/beast/http/status.hpp>
+
+#include <array>
 #include <charconv>
 #include <ctime>
 
@@ -157,6 +160,11 @@ header_params parse_header_params(std::string_view header) {
     return out;
 }
 
+std::string reason_phrase(unsigned status) {
+    auto r = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+    return r.empty() ? std::string("Unknown") : std::string(r.data(), r.size());
+}
+
 std::string error_body(std::string_view code, std::string_view message) {
     std::string out = "{\"error\":{\"code\":";
     out += json_quote(code);
@@ -171,22 +179,18 @@ std::optional<std::uint64_t> parse_size(std::string_view s) {
     std::uint64_t v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || p == s.data()) return std::nullopt;
-    std::string_view suffix = s.substr(static_cast<std::size_t>(p - s.data()));
-    std::uint64_t mult = 1;
-    if (!suffix.empty()) {
-        switch (lower_ascii(suffix.front())) {
-        case 'k': mult = 1ull << 10; break;
-        case 'm': mult = 1ull << 20; break;
-        case 'g': mult = 1ull << 30; break;
-        case 'b': mult = 1; break;
-        default: return std::nullopt;
+    const std::string suffix = to_lower(trim(s.substr(static_cast<std::size_t>(p - s.data()))));
+    struct unit { std::string_view name; std::uint64_t mult; };
+    static constexpr std::array<unit, 11> units{{{"", 1}, {"b", 1},
+                                                  {"k", 1ull << 10}, {"kb", 1ull << 10}, {"kib", 1ull << 10},
+                                                  {"m", 1ull << 20}, {"mb", 1ull << 20}, {"mib", 1ull << 20},
+                                                  {"g", 1ull << 30}, {"gb", 1ull << 30}, {"gib", 1ull << 30}}};
+    for (const auto& u : units)
+        if (suffix == u.name) {
+            if (v > UINT64_MAX / u.mult) return std::nullopt;
+            return v * u.mult;
         }
-        std::string rest = to_lower(suffix.substr(1));
-        if (!(rest.empty() || rest == "b" || rest == "ib" || (mult == 1 && rest.empty()))) return std::nullopt;
-        if (mult == 1 && !rest.empty()) return std::nullopt;
-    }
-    if (mult != 1 && v > UINT64_MAX / mult) return std::nullopt;
-    return v * mult;
+    return std::nullopt;
 }
 
 }  // namespace pulse_server

@@ -52,6 +52,9 @@ struct header_params {
 };
 header_params parse_header_params(std::string_view header);
 
+// "Not Found" for 404 etc. ("Unknown" for codes without a standard phrase).
+std::string reason_phrase(unsigned status);
+
 // {"error":{"code":...,"message":...}} — the envelope every API error uses.
 std::string error_body(std::string_view code, std::string_view message);
 

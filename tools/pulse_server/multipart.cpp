@@ -135,7 +135,7 @@ void multipart_parser::run() {
                 end = avail.find("\r\n\r\n");
                 skip = 4;
             }
-            if (end == std::string_view::npos || avail.size() < 2) {
+            if (end == std::string_view::npos) {
                 if (avail.size() > max_header_block) fail("multipart part headers too large");
                 break;
             }

@@ -351,7 +351,7 @@ def large_result_anonymous_and_other_origin(srv, binary):
     check(r.status == 200, "anonymous download %d" % r.status)
     log = srv.request("GET", "/__requests", key=None).json()
     entry = [e for e in log if e["target"] == "/large_results/" + jid][-1]
-    check("x-api-key" not in entry["headers"], "request log shows no key")
+    check("x-api-key" not in entry["headers"], "no key among the recorded headers")
     check(entry["headers"]["host"].startswith("127.0.0.1"), "request log headers lowercased")
     jid = srv.job("result=large;poll_steps=0")
     srv.poll(jid)

@@ -109,11 +109,6 @@ std::string replace_port(std::string s, unsigned short port) {
     return s;
 }
 
-std::string reason(unsigned status) {
-    auto r = http::obsolete_reason(static_cast<http::status>(status));
-    return std::string(r.data(), r.size());
-}
-
 // The code a refusal fault puts in its envelope, as the real API would for that status.
 std::string_view code_for(unsigned status, phase p) {
     switch (status) {
@@ -515,7 +510,7 @@ response_plan server::refusal(const fault& f, const route& r, request_t& req) {
         return p;
     }
     // A status code.
-    const std::string line = std::to_string(f.status) + " " + reason(f.status);
+    const std::string line = std::to_string(f.status) + " " + reason_phrase(f.status);
     if (f.body_style == "html") {
         p.headers.emplace_back("Content-Type", "text/html");
         p.body = string_source("<!DOCTYPE html>\n<html><head><title>" + line + "</title></head><body><h1>" + line +
