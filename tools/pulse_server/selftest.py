@@ -785,17 +785,31 @@ def help_option(srv, binary):
     check(out.returncode == 2, "unknown option exit code")
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process (Linux /proc), or None elsewhere."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def throughput(srv):
-    """1 GB generated result through curl to /dev/null; returns bytes per second."""
-    best = 0.0
+    """1 GB generated result through curl to /dev/null, twice; returns (best bytes per second, server
+    CPU seconds spent on that transfer). The CPU figure tells a busy machine from a slow server."""
+    best = (0.0, None)
     for _ in range(2):
         jid = srv.job("poll_steps=0;result=large;size=1G")
         url = srv.poll(jid).json()["result"]["url"]
+        cpu0 = cpu_seconds(srv.proc.pid)
         out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download} %{size_download}",
                               "-H", "x-api-key: " + KEY, url], capture_output=True, text=True, timeout=120)
+        cpu1 = cpu_seconds(srv.proc.pid)
         speed, size = out.stdout.split()
         check(int(size) == 1 << 30, "1 GB downloaded (%s bytes)" % size)
-        best = max(best, float(speed))
+        if float(speed) > best[0]:
+            best = (float(speed), cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None)
     return best
 
 
@@ -823,8 +837,9 @@ def main():
                 print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
         if "--no-throughput" not in args and not only:
             try:
-                speed = throughput(srv)
-                print("throughput: 1 GB generated result via curl: %.0f MB/s" % (speed / 1e6))
+                speed, cpu = throughput(srv)
+                print("throughput: 1 GB generated result via curl: %.0f MB/s%s" % (
+                    speed / 1e6, "" if cpu is None else " (server CPU %.2f s for the 1 GB)" % cpu))
                 # The figure matters; the floor only catches a broken server, not a busy machine.
                 check(speed > 100e6, "throughput below 100 MB/s")
                 passed += 1
