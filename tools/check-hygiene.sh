@@ -144,7 +144,7 @@ check_standalone() {
 }
 
 check_umbrella() {
-  python3 - "$root" <<'EOF'
+  python3 -B - "$root" <<'EOF'
 import os, sys
 root = sys.argv[1]
 sys.path.insert(0, os.path.join(root, 'tools'))

@@ -7,7 +7,7 @@
 #                    (relocatable), pulse::pulse and pulse::curl, version file checks
 #   add_subdirectory CMake add_subdirectory(<checkout>) (no tests/tools targets leak out)
 #   fetch_content    CMake FetchContent from a tarball of the checkout (local file, no network)
-#   meson_subproject Meson subproject (subprojects/pulse -> checkout), dependency('pulse') and
+#   meson_subproject Meson subproject (subprojects/pulse -> checkout, with pulse.wrap [provide]), dependency('pulse') and
 #                    dependency('pulse-curl') from meson.override_dependency
 #   pkg_config       g++ consumer.cpp $(pkg-config --cflags --libs pulse) against the prefix
 #   single_include   single_include/pulse/pulse.hpp alone (no -I include/), with and without
@@ -126,7 +126,7 @@ proof_fetch_content() {
 proof_meson_subproject() {
   local s="$tmp/src/meson_subproject"
   mkdir -p "$s/subprojects" && ln -s "$root" "$s/subprojects/pulse" &&
-  CXX="$cxx" meson setup "$tmp/meson" "$s" --force-fallback-for=pulse \
+  CXX="$cxx" meson setup "$tmp/meson" "$s" --wrap-mode=nodownload --force-fallback-for=pulse \
     -Dexpect_version="$version" -Dexpect_curl=$([ $expect_curl = ON ] && echo true || echo false) &&
   meson compile -C "$tmp/meson" &&
   check_output "$tmp/meson/consumer" "$expect" &&
