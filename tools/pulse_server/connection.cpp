@@ -105,8 +105,8 @@ void connection::respond(response_plan plan) {
     else head_ += "Content-Length: " + std::to_string(*size_) + "\r\n";
     head_ += keep_alive_ ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
 
-    // Big bodies get one large buffer per connection (kept for the connection's next responses);
-    // small ones a buffer of their own size, so a thousand idle keep-alive connections stay cheap.
+    // Big bodies get one large buffer (released when the response is done); small ones a buffer of
+    // their own size.
     const bool big = !size_ || *size_ > stream_buffer;
     const std::size_t want = big ? stream_buffer : std::max<std::size_t>(static_cast<std::size_t>(*size_), min_buffer);
     if (buf_.size() < want) buf_.resize(want);
@@ -211,6 +211,9 @@ void connection::complete() {
     const bool excess = plan_.how.kind == delivery::breakage::long_body;
     const bool shutdown = plan_.shutdown_after;
     plan_ = response_plan{};  // let go of the body (and any file it holds open) now
+    // An idle keep-alive connection should not sit on a 256 KiB stream buffer: a thousand of them
+    // would hold 256 MB. The next big body allocates it again, which is nothing next to sending it.
+    if (buf_.size() > min_buffer) std::vector<char>().swap(buf_);
     if (shutdown) {
         server_.stop();
         return;
