@@ -1,0 +1,237 @@
+// The libcurl adapter: the shared transport conformance suite against the real local server, plus
+// what is specific to libcurl (handle reuse, error-code mapping, head collection, proxies, TLS,
+// global init).
+#include "server_process.hpp"
+#include "transport_conformance.hpp"
+
+#include <pulse/curl/transport.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+namespace http = pulse::http;
+using pulse::errc;
+using pulse::curl::easy_transport;
+
+static_assert(http::blocking_transport<easy_transport>);
+static_assert(!std::is_copy_constructible_v<easy_transport>);
+static_assert(std::is_nothrow_move_constructible_v<easy_transport>);
+
+TEST_CASE("curl easy_transport: transport conformance") {
+    pulse_test::run_transport_conformance<easy_transport>([](http::transport_options o) { return easy_transport(std::move(o)); });
+}
+
+// --- no network --------------------------------------------------------------------------------
+
+TEST_CASE("curl: CURLcode mapping") {
+    using pulse::curl::detail::map_code;
+    CHECK(map_code(CURLE_OK, false) == errc::ok);
+    CHECK(map_code(CURLE_COULDNT_RESOLVE_HOST, false) == errc::resolve_failed);
+    CHECK(map_code(CURLE_COULDNT_RESOLVE_PROXY, false) == errc::resolve_failed);
+    CHECK(map_code(CURLE_COULDNT_CONNECT, false) == errc::connect_failed);
+    CHECK(map_code(CURLE_SSL_CONNECT_ERROR, false) == errc::tls_failed);
+    CHECK(map_code(CURLE_PEER_FAILED_VERIFICATION, false) == errc::tls_failed);
+    CHECK(map_code(CURLE_SSL_CACERT_BADFILE, false) == errc::tls_failed);
+    CHECK(map_code(CURLE_OPERATION_TIMEDOUT, false) == errc::timeout);
+    CHECK(map_code(CURLE_PARTIAL_FILE, false) == errc::body_truncated);
+    CHECK(map_code(CURLE_RECV_ERROR, false) == errc::connection_reset);
+    CHECK(map_code(CURLE_SEND_ERROR, false) == errc::connection_reset);
+    CHECK(map_code(CURLE_GOT_NOTHING, false) == errc::connection_reset);
+    CHECK(map_code(CURLE_WRITE_ERROR, true) == errc::aborted_by_sink);
+    CHECK(map_code(CURLE_WRITE_ERROR, false) == errc::transport_failed); // not ours: a libcurl failure
+    CHECK(map_code(CURLE_TOO_MANY_REDIRECTS, false) == errc::too_many_redirects);
+    CHECK(map_code(CURLE_WEIRD_SERVER_REPLY, false) == errc::protocol_error);
+    CHECK(map_code(CURLE_URL_MALFORMAT, false) == errc::invalid_argument);
+    CHECK(map_code(CURLE_OUT_OF_MEMORY, false) == errc::transport_failed);
+}
+
+TEST_CASE("curl: head collection keeps only the final response's head") {
+    pulse::curl::detail::head_collector h;
+    // An interim 100 Continue, then the real answer.
+    for (auto line : {"HTTP/1.1 100 Continue\r\n", "\r\n", "HTTP/1.1 200 OK\r\n", "Content-Type: application/json\r\n",
+                      "X-Folded: first\r\n", " second\r\n", "X-Spaces:   padded value \t\r\n", "\r\n"})
+        REQUIRE(h.line(line));
+    REQUIRE(h.complete());
+    auto const& head = h.head();
+    CHECK(head.status == 200);
+    CHECK(head.headers.size() == 3);
+    CHECK(head.headers.find("content-type") == "application/json");
+    CHECK(head.headers.find("x-folded") == "first second");
+    CHECK(head.headers.find("x-spaces") == "padded value");
+    // Trailers after the head (chunked encoding) do not change it.
+    REQUIRE(h.line("X-Trailer: t\r\n"));
+    CHECK_FALSE(h.head().headers.contains("x-trailer"));
+
+    // A proxy CONNECT answer or a redirect followed by a new status line is replaced.
+    pulse::curl::detail::head_collector r;
+    for (auto line : {"HTTP/1.1 302 Found\r\n", "Location: /x\r\n", "\r\n", "HTTP/2 404 \r\n", "a: b\r\n", "\r\n"})
+        REQUIRE(r.line(line));
+    CHECK(r.head().status == 404);
+    CHECK_FALSE(r.head().headers.contains("location"));
+    CHECK(r.head().headers.find("a") == "b");
+
+    pulse::curl::detail::head_collector bad;
+    CHECK_FALSE(bad.line("HTTP/1.1 2x0 Huh\r\n"));
+}
+
+TEST_CASE("curl: global init helper and thread-safety report") {
+    pulse::curl::global_init init;
+    CHECK(init.ok());
+    CHECK(init.status().has_value());
+    // Debian 12's libcurl 7.88.1 is built with thread-safe init; the report must say what libcurl says.
+    auto const* info = curl_version_info(CURLVERSION_NOW);
+    CHECK(pulse::curl::lazy_init_is_thread_safe() == ((info->features & CURL_VERSION_THREADSAFE) != 0));
+}
+
+TEST_CASE("curl: other schemes are refused before anything is read") {
+    easy_transport t;
+    pulse_test::recording_sink s;
+    http::request r;
+    r.url = "file:///etc/hostname";
+    auto out = t.perform(r, s);
+    REQUIRE_FALSE(out.has_value());
+    CHECK(out.error().code == errc::invalid_argument);
+    CHECK(out.error().native_code == CURLE_UNSUPPORTED_PROTOCOL);
+    CHECK(s.bytes == 0);
+}
+
+TEST_CASE("curl: a moved-from transport fails cleanly; the moved-to one works") {
+    easy_transport a;
+    easy_transport b(std::move(a));
+    CHECK_FALSE(a.valid()); // NOLINT(bugprone-use-after-move): checking the documented moved-from state
+    CHECK(b.valid());
+    pulse_test::recording_sink s;
+    http::request r;
+    r.url = "http://127.0.0.1:1/";
+    auto out = a.perform(r, s);
+    REQUIRE_FALSE(out.has_value());
+    CHECK(out.error().code == errc::transport_failed);
+}
+
+// --- against the server ------------------------------------------------------------------------
+
+namespace {
+struct curl_fixture {
+    pulse_test::server_process server;
+    curl_fixture() {
+        INFO("server: " << server.error());
+        REQUIRE(server.running());
+    }
+    http::request get(std::string path) const {
+        http::request r;
+        r.url = server.base_url() + path;
+        r.headers.add("x-api-key", server.api_key());
+        return r;
+    }
+};
+
+long new_connections(easy_transport const& t) {
+    long n = -1;
+    curl_easy_getinfo(t.native_handle(), CURLINFO_NUM_CONNECTS, &n);
+    return n;
+}
+
+// Set an environment variable for one scope.
+struct scoped_env {
+    std::string name;
+    std::optional<std::string> old;
+    scoped_env(std::string n, std::string const& value) : name(std::move(n)) {
+        if (char const* v = std::getenv(name.c_str())) old = v;
+        ::setenv(name.c_str(), value.c_str(), 1);
+    }
+    ~scoped_env() {
+        if (old) ::setenv(name.c_str(), old->c_str(), 1);
+        else ::unsetenv(name.c_str());
+    }
+};
+} // namespace
+
+TEST_CASE("curl: the easy handle keeps its connection across requests") {
+    curl_fixture f;
+    easy_transport t;
+    for (int i = 0; i < 3; ++i) {
+        pulse_test::recording_sink s;
+        REQUIRE(t.perform(f.get("/job/x"), s).has_value());
+        CHECK(s.head.status == 404);
+        // libcurl's own count: one new connection for the first transfer, none after.
+        CHECK(new_connections(t) == (i == 0 ? 1 : 0));
+    }
+}
+
+TEST_CASE("curl: effective_url reports where a followed redirect ended") {
+    curl_fixture f;
+    http::transport_options o;
+    o.follow_redirects = true;
+    easy_transport t(o);
+    auto r = f.get("/job/x");
+    r.headers.add("x-pulse-scenario", "fault=redirect"); // to localhost:PORT, another origin
+    pulse_test::recording_sink s;
+    REQUIRE(t.perform(r, s).has_value());
+    // The key was not sent to the other origin, so the API there answers 401 (checked before faults).
+    CHECK(s.head.status == 401);
+    CHECK(t.effective_url() == "http://localhost:" + std::to_string(f.server.port()) + "/job/x");
+
+    pulse_test::recording_sink plain;
+    REQUIRE(t.perform(f.get("/job/x"), plain).has_value());
+    CHECK(t.effective_url() == f.server.base_url() + "/job/x");
+}
+
+TEST_CASE("curl: proxy option -- an explicit proxy is used, an empty one disables the environment's") {
+    curl_fixture f;
+    pulse_test::refused_port dead;
+
+    // An explicit proxy that refuses connections: the request fails at the proxy.
+    http::transport_options via;
+    via.proxy = "http://127.0.0.1:" + std::to_string(dead.port());
+    easy_transport t1(via);
+    pulse_test::recording_sink s1;
+    auto out = t1.perform(f.get("/job/x"), s1);
+    REQUIRE_FALSE(out.has_value());
+    CHECK(out.error().code == errc::connect_failed);
+
+    // The same dead proxy in the environment: nullopt lets libcurl use it (and fail), while an empty
+    // string goes direct.
+    scoped_env env("http_proxy", "http://127.0.0.1:" + std::to_string(dead.port()));
+    scoped_env no("no_proxy", "");
+    easy_transport t2;
+    pulse_test::recording_sink s2;
+    CHECK_FALSE(t2.perform(f.get("/job/x"), s2).has_value());
+
+    http::transport_options direct;
+    direct.proxy = "";
+    easy_transport t3(direct);
+    pulse_test::recording_sink s3;
+    REQUIRE(t3.perform(f.get("/job/x"), s3).has_value());
+    CHECK(s3.head.status == 404);
+}
+
+TEST_CASE("curl: https to a plain-HTTP port is a TLS failure") {
+    curl_fixture f;
+    easy_transport t;
+    http::request r;
+    r.url = "https://127.0.0.1:" + std::to_string(f.server.port()) + "/job/x";
+    pulse_test::recording_sink s;
+    auto out = t.perform(r, s);
+    REQUIRE_FALSE(out.has_value());
+    CHECK(out.error().code == errc::tls_failed);
+    CHECK(out.error().native_code != 0);
+    CHECK_FALSE(out.error().message.empty());
+}
+
+TEST_CASE("curl: an error that echoes the key does not leak it through the transport") {
+    // The server's echo_key fault repeats the credential in a header and the body. Both reach the
+    // handler (they are the server's words); the transport itself adds nothing with the key to an
+    // error. Here the transfer is cut after the head, so there is an error to inspect.
+    curl_fixture f;
+    easy_transport t;
+    auto r = f.get("/job/x");
+    r.headers.add("x-pulse-scenario", "fault=echo_key,reset_mid_body:bytes=5");
+    pulse_test::recording_sink s;
+    auto out = t.perform(r, s);
+    REQUIRE_FALSE(out.has_value());
+    CHECK(out.error().to_string().find(f.server.api_key()) == std::string::npos);
+    CHECK(out.error().http_status == 401);
+}
