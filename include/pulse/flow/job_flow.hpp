@@ -1,0 +1,842 @@
+// SPDX-License-Identifier: MIT
+//
+// job_flow<T>: the one sans-I/O machine behind every operation -- submit, poll, download, and the
+// one-shot calls. The operation headers (extract_flow.hpp, form_flow.hpp, download_flow.hpp,
+// job_ops.hpp) only build a job_plan and pick T; the poll loop, the backoff, the retry rules, the
+// deadline, Retry-After, cancellation and the single-use download rules live here once.
+//
+// Why one machine with an entry point instead of one class per operation: the phases are the same
+// everywhere (an extraction is submit -> poll -> maybe download; a form is submit -> poll; a
+// download is the last phase alone; "wait for job" is poll -> maybe download), and the subtle parts
+// (what may be retried, when bytes count as delivered, which answer wins over a cancel) must not
+// diverge between copies. The type parameter only decides what the final body becomes.
+//
+//   T                      the result
+//   extract_result         an extraction, decoded (optionally also streamed to a raw sink: tee)
+//   form_result            a form call
+//   raw_download           bytes streamed to the caller's sink only (PDF, image, raw large result)
+//   job_status_response    one poll (job status)
+//   job_cancellation       DELETE /job/{id}
+//
+// Driving it (see action.hpp; pulse/run.hpp is a complete blocking driver):
+//
+//   for (;;) {
+//       flow::action a = m.next(clock::now());
+//       switch (a.kind) {
+//       case send:    m.handle_complete(transport.perform(*a.request, *a.handler)); break;
+//       case wait:    sleep_until(a.wake_at); break;
+//       case done:
+//       case failed:  return m.take_result();
+//       ...           // in_flight / abort_transfer: async drivers only
+//       }
+//   }
+//
+// The machine never opens a socket, reads a clock, sleeps, starts a thread or throws. Inputs:
+// handle_head, handle_body, handle_complete (end of body or transport error), cancel(),
+// set_wall_clock() (optional; for Retry-After dates) and the `now` given to next().
+//
+// Phases and their rules:
+// - submit (POST): any 2xx. A body with `job_id` is an async acknowledgement -> poll. A body with
+//   `is_url: true` is a large-result pointer -> download. Anything else is a synchronous result.
+//   Retried only as policies::effective_submit() says (429 and pre-send failures by default).
+// - poll (GET /job/{id}): first after poll_policy::first_poll_delay (immediately in attach mode).
+//   pending / processing / any unknown status -> poll again after the backoff interval (a
+//   Retry-After on the answer lengthens it). completed -> `result` inline, or a pointer -> download.
+//   failed -> job_failed (the job's `error`, else `message`); canceled/cancelled -> job_canceled;
+//   expired -> job_expired. 401/403 are fatal at once; 404 gets the not_found_grace and is then
+//   fatal; 408/429/5xx and transport failures are retried (consecutive failures, poll_request).
+// - download (GET url): the x-api-key goes only to the API origin (requests.hpp). The body goes to
+//   the typed decoder, the caller's raw sink, or both. Before any byte reached the caller's sink a
+//   failure is retried; after that it is errc::partial_delivery (bytes_delivered set, cause in
+//   the message) and never retried: the large result is single-use, a second GET would get a 410
+//   or, worse, the caller would see the start of the body twice. 410 -> errc::gone ("already
+//   downloaded or expired"), distinct from 404 -> not_found. The pointer's plan_info is copied
+//   into the result when the downloaded body has none.
+// - single: one request whose 2xx answer is the result (status, cancel); retried per
+//   policies::single.
+// - Every wait -- a retry, Retry-After, the next poll -- ends no later than the deadline. A retry
+//   that could only happen after it ends the operation at once with deadline_exceeded (keeping the
+//   last answer's status and text). The last poll happens at the deadline itself.
+// - Every error that holds server text is redacted with the API key before it leaves the machine.
+//
+// Cancellation (cancel()) is observed at exactly these points:
+//   1. next(): when no transfer is in flight, the machine stops before sending or waiting. With
+//      config::remote_cancel, a known, unfinished job first gets one best-effort DELETE /job/{id}
+//      (its outcome is noted in the message, never retried), then the result is errc::canceled.
+//   2. handle_head / handle_body: they answer sink_action::abort, so a blocking transport stops
+//      the transfer at the next chunk; the aborted transfer is not retried.
+//   3. next() while a transfer is in flight (async drivers): it answers abort_transfer once, so
+//      the driver can cancel a stalled transfer that will deliver no further callbacks.
+// A transfer that completed successfully before the cancel took effect is processed normally
+// (a finished download is returned, not thrown away); the cancel applies at the next checkpoint.
+// Cancellation during the submission cannot cancel the job on the server: its id is not known.
+//
+// Thread-safety: none. One thread drives a machine at a time; cancel() too (pulse::run offers a
+// std::stop_token for cancelling from another thread). Do not move a machine while a transfer is
+// in flight: the handler pointer given out with `send` is the machine itself.
+#ifndef PULSE_FLOW_JOB_FLOW_HPP
+#define PULSE_FLOW_JOB_FLOW_HPP
+
+#include <pulse/config.hpp>
+#include <pulse/error.hpp>
+#include <pulse/flow/action.hpp>
+#include <pulse/flow/config.hpp>
+#include <pulse/flow/detail/http_error.hpp>
+#include <pulse/flow/detail/json_decoder.hpp>
+#include <pulse/flow/policy.hpp>
+#include <pulse/flow/progress.hpp>
+#include <pulse/flow/requests.hpp>
+#include <pulse/http/request.hpp>
+#include <pulse/http/response.hpp>
+#include <pulse/http/retry_after.hpp>
+#include <pulse/schema/codec.hpp>
+#include <pulse/schema/job.hpp>
+#include <pulse/schema/job_status.hpp>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+PULSE_NAMESPACE_BEGIN
+namespace flow {
+
+/// What a download into the caller's sink produced (T for sink-only operations).
+struct raw_download {
+    /// Body bytes handed to the sink.
+    std::uint64_t bytes = 0;
+    /// Content-Length of the answer, when the server sent one.
+    std::optional<std::uint64_t> content_length;
+    /// Content-Type of the answer ("application/json" for an inline result the library wrote).
+    std::string content_type;
+    /// True when the bytes are an inline result from the poll or submission answer, serialized by
+    /// the library (there was no large result to download).
+    bool inline_result = false;
+    /// The large-result pointer the bytes were downloaded from, if any (its plan_info included).
+    std::optional<large_result_pointer> pointer;
+};
+
+/// Where an operation's result goes.
+struct delivery {
+    /// The caller's byte sink for the result body: large results stream into it as they arrive;
+    /// inline results are serialized into it (after a synthesized 200 head). Must outlive the
+    /// machine's run. on_complete is called once when the operation ends, with its outcome.
+    http::response_handler* sink = nullptr;
+    /// Also decode into T (tee) when a sink is set. Ignored for raw_download.
+    bool decode = true;
+};
+
+/// How a machine starts.
+enum class entry_point : unsigned char {
+    submit, ///< send `request` (a POST), then follow the answer
+    attach, ///< poll `job_id` (resume a job submitted earlier)
+    fetch,  ///< download `request` into the result (PDF, image, large result)
+    single, ///< send `request` once (with retries); its 2xx answer is the result
+};
+
+/// Everything a machine needs besides the config. Built by the operation headers.
+struct job_plan {
+    entry_point entry = entry_point::submit;
+    http::request request; ///< submit, fetch, single
+    std::string job_id;    ///< attach (and known context for fetch/single)
+    /// Names the request in error messages ("POST /extract"). Never a full URL: a pre-signed URL's
+    /// query is a credential.
+    std::string what;
+    /// fetch: the pointer the URL came from (its plan_info is merged into the result).
+    std::optional<large_result_pointer> pointer;
+    /// fetch: the resource is the single-use large result (only changes error texts).
+    bool single_use = false;
+};
+
+template <class T>
+class job_flow : private http::response_handler {
+public:
+    using value_type = T;
+    static constexpr bool is_raw = std::is_same_v<T, raw_download>;
+
+    /// A machine for `plan`. `seed` drives jitter and multipart boundaries; fix it in tests.
+    job_flow(config cfg, job_plan plan, delivery out, std::uint64_t seed)
+        : cfg_(std::move(cfg)), plan_(std::move(plan)), out_(out), rng_(seed) {
+        if constexpr (is_raw) out_.decode = false;
+    }
+
+    job_flow(job_flow&&) = default;
+    job_flow& operator=(job_flow&&) = default;
+    job_flow(job_flow const&) = delete;
+    job_flow& operator=(job_flow const&) = delete;
+    ~job_flow() = default;
+
+    /// Set the progress callbacks (before the first next()).
+    void set_observer(progress_observer obs) { obs_ = std::move(obs); }
+
+    // ---- inputs -------------------------------------------------------------------------------
+
+    /// The response head of the transfer in flight arrived.
+    http::sink_action handle_head(http::response_head const& head) {
+        if (io_ != io::in_flight) return http::sink_action::abort;
+        if (cancel_observable()) return self_abort(abort_reason::cancel);
+        x_.head = head;
+        x_.have_head = true;
+        x_.content_length = head.content_length();
+        bool const ok = head.status >= 200 && head.status <= 299;
+        if (!ok) {
+            x_.dest = route::error_body;
+            error_body_.clear();
+            return http::sink_action::proceed;
+        }
+        if (phase_ == phase::download) {
+            x_.dest = route::result;
+            if (out_.decode) decoder_.reset(detail::decode_limits{cfg_.limits.max_result_bytes, cfg_.limits.max_json_depth});
+            if (out_.sink) {
+                sink_started_ = true;
+                if (out_.sink->on_head(head) == http::sink_action::abort)
+                    return fail_in_transfer(error(errc::aborted_by_sink, "the result sink refused the response"));
+            }
+            return http::sink_action::proceed;
+        }
+        x_.dest = route::answer;
+        answer_.reset(detail::decode_limits{cfg_.limits.max_answer_bytes, cfg_.limits.max_json_depth});
+        return http::sink_action::proceed;
+    }
+
+    /// The next chunk of the body of the transfer in flight.
+    http::sink_action handle_body(std::string_view chunk) {
+        if (io_ != io::in_flight) return http::sink_action::abort;
+        if (cancel_observable()) return self_abort(abort_reason::cancel);
+        switch (x_.dest) {
+        case route::none: return http::sink_action::proceed; // a body without a head: ignored
+        case route::answer:
+            if (auto r = answer_.feed(chunk); !r) return fail_in_transfer(r.error());
+            return http::sink_action::proceed;
+        case route::error_body: {
+            std::size_t const room = cfg_.limits.max_error_body_bytes - (std::min)(cfg_.limits.max_error_body_bytes, error_body_.size());
+            error_body_.append(chunk.substr(0, (std::min)(room, chunk.size())));
+            // Enough to know what the server said; do not download an unbounded error body.
+            if (chunk.size() > room) return self_abort(abort_reason::error_body_full);
+            return http::sink_action::proceed;
+        }
+        case route::result: {
+            x_.received += chunk.size();
+            if (obs_.on_download) obs_.on_download(x_.received, x_.content_length);
+            if (out_.decode && !decoder_.failed()) {
+                // Without a sink nobody wants the rest once decoding failed: stop the transfer.
+                // With a sink, keep streaming: the caller gets every byte, and the decode error
+                // is reported at the end.
+                if (auto r = decoder_.feed(chunk); !r && !out_.sink) return fail_in_transfer(r.error());
+            }
+            if (out_.sink) {
+                sink_bytes_ += chunk.size();
+                if (out_.sink->on_body(chunk) == http::sink_action::abort)
+                    return fail_in_transfer(error(errc::aborted_by_sink, "the result sink asked to stop"));
+            }
+            return http::sink_action::proceed;
+        }
+        }
+        return http::sink_action::proceed;
+    }
+
+    /// The transfer in flight ended: success (the whole body was delivered) or the transport's
+    /// error (including errc::aborted_by_sink after a handler answered abort). Processed at the
+    /// next next().
+    void handle_complete(result<void> outcome) {
+        if (io_ != io::in_flight) return;
+        io_ = io::idle;
+        x_.completed = true;
+        x_.outcome = std::move(outcome);
+    }
+
+    /// Ask the machine to stop (see the cancellation points in the file comment).
+    void cancel() noexcept { cancel_requested_ = true; }
+
+    /// The current wall-clock time, used only to turn a Retry-After HTTP-date into a delay when
+    /// the response has no Date header. Drivers that can read a wall clock call this before next().
+    void set_wall_clock(std::chrono::system_clock::time_point t) noexcept { wall_ = t; }
+
+    // ---- outputs ------------------------------------------------------------------------------
+
+    /// What to do next (see action.hpp). Idempotent while nothing changes.
+    action next(time_point now) {
+        if (!started_) start(now);
+        if (final_) return final_action();
+        if (io_ == io::in_flight) {
+            if (cancel_observable() && !abort_issued_) {
+                abort_issued_ = true;
+                x_.abort = abort_reason::cancel;
+                return action{action_kind::abort_transfer, nullptr, handler(), {}, nullptr};
+            }
+            return action{action_kind::in_flight, nullptr, nullptr, {}, nullptr};
+        }
+        if (x_.completed) {
+            x_.completed = false;
+            process(now);
+            if (final_) return final_action();
+        }
+        if (cancel_observable()) {
+            on_cancel();
+            if (final_) return final_action();
+        }
+        if (io_ == io::scheduled && now < wake_at_) return action{action_kind::wait, nullptr, nullptr, wake_at_, nullptr};
+        // Send the current request.
+        io_ = io::in_flight;
+        abort_issued_ = false;
+        ++attempt_;
+        x_ = transfer{};
+        return action{action_kind::send, &req_, handler(), {}, nullptr};
+    }
+
+    /// The outcome, once next() answered done or failed (moved out; call once). Before that, an
+    /// error saying the operation is still running.
+    result<T> take_result() {
+        if (!final_) return error(errc::invalid_argument, "the operation has not finished");
+        return std::move(*final_);
+    }
+
+    // ---- observation --------------------------------------------------------------------------
+
+    /// The job id, once known (empty before).
+    std::string const& job_id() const noexcept { return job_id_; }
+    /// The last status seen, if any.
+    std::optional<job_status> const& status() const noexcept { return status_; }
+    /// Polls answered with a job status so far.
+    unsigned poll_count() const noexcept { return polls_; }
+    /// Body bytes handed to the caller's sink so far.
+    std::uint64_t bytes_delivered() const noexcept { return sink_bytes_; }
+    /// True once next() has answered done or failed.
+    bool finished() const noexcept { return final_.has_value(); }
+    /// The request currently being (or about to be) sent.
+    http::request const& current_request() const noexcept { return req_; }
+
+private:
+    enum class io : unsigned char { idle, scheduled, in_flight };
+    enum class route : unsigned char { none, answer, error_body, result };
+    enum class abort_reason : unsigned char { none, cancel, error_body_full, local_error };
+
+    struct transfer {
+        http::response_head head;
+        bool have_head = false;
+        route dest = route::none;
+        std::optional<std::uint64_t> content_length;
+        std::uint64_t received = 0;
+        bool completed = false;
+        result<void> outcome;
+        abort_reason abort = abort_reason::none;
+        std::optional<error> local; // why we aborted, for abort_reason::local_error
+    };
+
+    // http::response_handler, reached only through the pointer handed out with `send`.
+    http::sink_action on_head(http::response_head const& head) override { return handle_head(head); }
+    http::sink_action on_body(std::string_view chunk) override { return handle_body(chunk); }
+    void on_complete(result<void> outcome) override { handle_complete(std::move(outcome)); }
+    http::response_handler* handler() noexcept { return this; }
+
+    bool cancel_observable() const noexcept { return cancel_requested_ && phase_ != phase::remote_cancel; }
+
+    http::sink_action self_abort(abort_reason why) {
+        x_.abort = why;
+        return http::sink_action::abort;
+    }
+    http::sink_action fail_in_transfer(error e) {
+        x_.local = std::move(e);
+        return self_abort(abort_reason::local_error);
+    }
+
+    // ---- lifecycle ----------------------------------------------------------------------------
+
+    void start(time_point now) {
+        started_ = true;
+        has_deadline_ = cfg_.policies.deadline.count() > 0;
+        if (has_deadline_) deadline_ = now + cfg_.policies.deadline;
+        what_ = plan_.what;
+        switch (plan_.entry) {
+        case entry_point::submit:
+            phase_ = phase::submit;
+            req_ = std::move(plan_.request);
+            schedule(now);
+            break;
+        case entry_point::attach:
+            phase_ = phase::poll;
+            learn_job_id(std::move(plan_.job_id), now);
+            if (!begin_poll(now, now)) return;
+            break;
+        case entry_point::fetch:
+            phase_ = phase::download;
+            job_id_ = plan_.job_id;
+            pointer_ = plan_.pointer;
+            single_use_ = plan_.single_use;
+            req_ = std::move(plan_.request);
+            schedule(now);
+            break;
+        case entry_point::single:
+            phase_ = phase::single;
+            job_id_ = plan_.job_id;
+            req_ = std::move(plan_.request);
+            schedule(now);
+            break;
+        }
+    }
+
+    void schedule(time_point at) {
+        io_ = io::scheduled;
+        wake_at_ = at;
+    }
+
+    retry_policy policy() const noexcept {
+        switch (phase_) {
+        case phase::submit: return cfg_.policies.effective_submit();
+        case phase::poll: return cfg_.policies.poll_request;
+        case phase::download: return cfg_.policies.download;
+        case phase::single: return cfg_.policies.single;
+        case phase::remote_cancel: return retry_policy{1, retry_on::none, {}};
+        }
+        return retry_policy{1, retry_on::none, {}};
+    }
+
+    // ---- processing a finished transfer -------------------------------------------------------
+
+    void process(time_point now) {
+        transfer& x = x_;
+        if (!x.outcome) {
+            error const cause = x.outcome.error();
+            switch (x.abort) {
+            case abort_reason::cancel: return; // next() handles the cancel
+            case abort_reason::local_error: return fail_local(*x.local);
+            case abort_reason::error_body_full:
+                if (x.have_head) return on_answer(now); // we stopped reading an error body: enough
+                break;
+            case abort_reason::none: break;
+            }
+            if (cancel_observable() && (cause.code == errc::aborted_by_sink || cause.code == errc::canceled)) return;
+            return on_transport_failure(cause, now);
+        }
+        if (!x.have_head)
+            return on_transport_failure(error(errc::protocol_error, "the transfer ended without a response head"), now);
+        on_answer(now);
+    }
+
+    void on_answer(time_point now) {
+        int const status = x_.head.status;
+        if (phase_ == phase::remote_cancel) return finish_remote_cancel(status >= 200 && status <= 299 ? std::string()
+                                                                                                       : "HTTP " + std::to_string(status));
+        if (status < 200 || status > 299) return on_http_error(now);
+        if (x_.local) return fail_local(*x_.local); // a tee'd download whose decoder failed
+        switch (phase_) {
+        case phase::submit: return on_submit_answer(now);
+        case phase::poll: return on_poll_answer(now);
+        case phase::download: return on_download_done();
+        case phase::single: return on_single_answer();
+        case phase::remote_cancel: break;
+        }
+    }
+
+    void on_http_error(time_point now) {
+        int const status = x_.head.status;
+        std::string_view note;
+        if (status == 410) note = "the large result was already downloaded or has expired";
+        else if (status >= 300 && status <= 399) note = "redirect not followed";
+        error e = detail::http_error(status, error_body_, what_, cfg_.limits.error_excerpt_bytes, cfg_.api_key, note);
+        if (phase_ == phase::download && earlier_failure_ && status == 410)
+            e.message += " (an earlier attempt failed mid-transfer: " + earlier_failure_->message + ")";
+        if (phase_ == phase::poll && status == 404) {
+            auto const& g = cfg_.policies.poll.not_found;
+            if (not_found_retries_ < g.max_retries && now - job_known_at_ < g.window) {
+                ++not_found_retries_;
+                return retry_after_failure(std::move(e), now, /*counts_as_attempt=*/false);
+            }
+        }
+        retry_policy const p = policy();
+        if (p.retries_status(status) && attempt_ < p.max_attempts) return retry_after_failure(std::move(e), now, true);
+        finish_error(std::move(e));
+    }
+
+    void on_transport_failure(error cause, time_point now) {
+        error e = detail::with_context(std::move(cause), what_, cfg_.api_key);
+        if (phase_ == phase::remote_cancel) return finish_remote_cancel(e.message);
+        if (phase_ == phase::download && sink_bytes_ > 0) {
+            error p(errc::partial_delivery,
+                    "the download failed after " + std::to_string(sink_bytes_) +
+                        " bytes reached the sink; not retried: the sink already holds the start of the body" +
+                        (single_use_ ? std::string(" and the large result is single-use") : std::string()) + ". Cause: " +
+                        e.message);
+            p.native_code = e.native_code;
+            return finish_error(std::move(p));
+        }
+        retry_policy const p = policy();
+        if (p.retries_transport(e.code) && attempt_ < p.max_attempts) {
+            if (phase_ == phase::download) earlier_failure_ = e;
+            return retry_after_failure(std::move(e), now, true);
+        }
+        finish_error(std::move(e));
+    }
+
+    // Schedule a retry of the current request after max(backoff, Retry-After), unless that ends
+    // past the deadline.
+    void retry_after_failure(error e, time_point now, bool counts_as_attempt) {
+        retry_policy const p = policy();
+        std::chrono::milliseconds delay = p.backoff.delay(waits_++, rng_);
+        if (x_.have_head) {
+            if (auto ra = server_delay(x_.head)) delay = (std::max)(delay, *ra);
+        }
+        if (!counts_as_attempt && attempt_ > 0) --attempt_;
+        if (has_deadline_ && now + delay > deadline_) {
+            error d = e;
+            d.code = errc::deadline_exceeded;
+            d.message = "deadline reached: the next attempt (in " + std::to_string(delay.count()) +
+                        " ms) would start after it; last failure: " + e.message;
+            return finish_error(std::move(d));
+        }
+        if (obs_.on_retry) obs_.on_retry(retry_event{phase_, attempt_, delay, &e});
+        schedule(now + delay);
+    }
+
+    // Retry-After / retry-after-ms. A date is measured against the response's own Date header
+    // (the server's clock against itself: immune to skew), else against the wall clock the driver
+    // gave, else dates are ignored.
+    std::optional<std::chrono::milliseconds> server_delay(http::response_head const& head) const {
+        std::optional<std::chrono::system_clock::time_point> ref;
+        if (auto d = head.headers.find("date")) {
+            if (auto t = http::parse_http_date(*d, wall_.value_or(std::chrono::system_clock::time_point{}))) ref = *t;
+        }
+        if (!ref) ref = wall_;
+        if (ref) return http::retry_delay(head.headers, *ref);
+        // No reference time: only the forms that need none (delta-seconds, retry-after-ms).
+        http::headers numeric;
+        for (auto const& f : head.headers) {
+            std::string_view const v = http::detail::trim_ows(f.value);
+            bool const delta = http::iequals(f.name, "retry-after") && !v.empty() && http::detail::is_digit(v.front());
+            if (delta || http::iequals(f.name, "retry-after-ms")) numeric.add(f.name, f.value);
+        }
+        return http::retry_delay(numeric, std::chrono::system_clock::time_point{});
+    }
+
+    // ---- submit -------------------------------------------------------------------------------
+
+    void on_submit_answer(time_point now) {
+        auto v = answer_.finish();
+        if (!v) return finish_error(detail::with_context(v.error(), what_ + " answer", cfg_.api_key));
+        auto const* o = v->if_object();
+        if (!o) return finish_error(error(errc::unexpected_shape, what_ + " answer is not a JSON object"));
+        if (o->contains("job_id")) {
+            auto ack = pulse::decode<async_submission>(*v);
+            if (!ack) return finish_error(detail::with_context(ack.error(), what_ + " answer", cfg_.api_key));
+            if (ack->status) note_status(*ack->status);
+            learn_job_id(std::move(ack->job_id), now);
+            phase_ = phase::poll;
+            begin_poll(now, now + cfg_.policies.poll.first_poll_delay);
+            return;
+        }
+        if (is_large_result_pointer(*v)) return start_download(*v, "", now);
+        deliver_inline(*v, "");
+    }
+
+    void learn_job_id(std::string id, time_point now) {
+        job_id_ = std::move(id);
+        job_known_at_ = now;
+        if (obs_.on_job_id) obs_.on_job_id(job_id_);
+    }
+
+    // Switch to polling; the first poll at `at` (capped by the deadline).
+    bool begin_poll(time_point now, time_point at) {
+        auto r = job_request(cfg_, http::method::get, job_id_);
+        if (!r) {
+            finish_error(detail::with_context(r.error(), "job id", cfg_.api_key));
+            return false;
+        }
+        req_ = std::move(*r);
+        what_ = "poll GET /job/" + job_id_;
+        attempt_ = 0;
+        waits_ = 0;
+        schedule(cap((std::max)(now, at)));
+        return true;
+    }
+
+    time_point cap(time_point t) const noexcept { return has_deadline_ ? (std::min)(t, deadline_) : t; }
+
+    // ---- poll ---------------------------------------------------------------------------------
+
+    void on_poll_answer(time_point now) {
+        auto v = answer_.finish();
+        if (!v) return finish_error(detail::with_context(v.error(), what_ + " answer", cfg_.api_key));
+        auto r = pulse::decode<job_status_response>(*v);
+        if (!r) return finish_error(detail::with_context(r.error(), what_ + " answer", cfg_.api_key));
+        job_status_response& s = *r;
+        ++polls_;
+        attempt_ = 0; // consecutive failures
+        waits_ = 0;
+        note_status(s.status);
+        if (obs_.on_poll) obs_.on_poll(polls_);
+        using V = job_status::value_type;
+        switch (s.status.value()) {
+        case V::completed: {
+            if (!s.result || s.result->is_null())
+                return finish_error(error(errc::missing_member, "the job completed without a result", "result"));
+            if (is_large_result_pointer(*s.result)) return start_download(*s.result, "result", now);
+            return deliver_inline(*s.result, "result");
+        }
+        case V::failed: return finish_error(job_error(errc::job_failed, s, "the job failed"));
+        case V::canceled: return finish_error(job_error(errc::job_canceled, s, "the job was canceled"));
+        case V::expired:
+            return finish_error(job_error(errc::job_expired, s, "the job expired and its output was purged; run it again"));
+        case V::pending:
+        case V::processing:
+        case V::unknown: break;
+        }
+        if (has_deadline_ && now >= deadline_) {
+            error e(errc::deadline_exceeded, "deadline reached while the job was still " + s.status.str() + " after " +
+                                                 std::to_string(polls_) + " polls");
+            return finish_error(std::move(e));
+        }
+        auto delay = cfg_.policies.poll.interval.delay(interval_index_++, rng_);
+        if (auto ra = server_delay(x_.head)) delay = (std::max)(delay, *ra);
+        schedule(cap(now + delay));
+    }
+
+    error job_error(errc code, job_status_response const& s, std::string_view fallback) const {
+        std::string text;
+        if (s.error && !s.error->empty()) {
+            text = *s.error;
+        } else if (auto const* m = s.extra.if_contains("message"); m && m->is_string()) {
+            text.assign(m->get_string().data(), m->get_string().size());
+        }
+        error e(code, text.empty() ? std::string(fallback) : std::string(fallback) + ": " + text);
+        e.redact(cfg_.api_key);
+        return e;
+    }
+
+    void note_status(job_status const& s) {
+        bool const changed = !status_ || !(*status_ == s);
+        status_ = s;
+        if (changed && obs_.on_status) obs_.on_status(s);
+    }
+
+    // ---- download -----------------------------------------------------------------------------
+
+    void start_download(boost::json::value const& v, std::string_view path, time_point now) {
+        auto p = pulse::decode<large_result_pointer>(v);
+        if (!p) {
+            error e = p.error();
+            if (!path.empty()) e.path = e.path.empty() ? std::string(path) : std::string(path) + "." + e.path;
+            return finish_error(detail::with_context(std::move(e), "large-result pointer", cfg_.api_key));
+        }
+        auto req = pointer_request(cfg_, p->url);
+        if (!req) {
+            error e = req.error();
+            e.path = path.empty() ? std::string("url") : std::string(path) + ".url";
+            return finish_error(std::move(e));
+        }
+        pointer_ = std::move(*p);
+        req_ = std::move(*req);
+        what_ = "large result download";
+        single_use_ = true;
+        phase_ = phase::download;
+        attempt_ = 0;
+        waits_ = 0;
+        schedule(now);
+    }
+
+    void on_download_done() {
+        if constexpr (is_raw) {
+            raw_download d;
+            d.bytes = sink_bytes_;
+            d.content_length = x_.content_length;
+            if (auto ct = x_.head.headers.find("content-type")) d.content_type = std::string(*ct);
+            d.pointer = pointer_;
+            return finish_value(std::move(d));
+        } else {
+            if (!out_.decode) return finish_error(error(errc::invalid_argument, "nothing to decode into"));
+            auto r = decoder_.finish();
+            if (!r) {
+                error e = detail::with_context(r.error(), what_, cfg_.api_key);
+                e.bytes_delivered = sink_bytes_;
+                return finish_error(std::move(e));
+            }
+            merge_pointer(*r);
+            finish_value(std::move(*r));
+        }
+    }
+
+    void merge_pointer(T& t) const {
+        if constexpr (requires { t.plan_info; }) {
+            if (pointer_ && pointer_->plan_info && !t.plan_info) t.plan_info = pointer_->plan_info;
+        }
+    }
+
+    // An inline result (poll `result` or a synchronous answer): to the sink as JSON text, and/or
+    // decoded. The sink gets it first, so the bytes are kept even if decoding fails.
+    void deliver_inline(boost::json::value const& v, std::string_view path) {
+        if (out_.sink) {
+            std::string const text = boost::json::serialize(v);
+            http::response_head head;
+            head.status = 200;
+            head.headers.set("Content-Type", "application/json");
+            head.headers.set("Content-Length", std::to_string(text.size()));
+            sink_started_ = true;
+            if (out_.sink->on_head(head) == http::sink_action::abort)
+                return finish_error(error(errc::aborted_by_sink, "the result sink refused the response"));
+            sink_bytes_ += text.size();
+            if (out_.sink->on_body(text) == http::sink_action::abort)
+                return finish_error(error(errc::aborted_by_sink, "the result sink asked to stop"));
+        }
+        if constexpr (is_raw) {
+            raw_download d;
+            d.bytes = sink_bytes_;
+            d.content_length = sink_bytes_;
+            d.content_type = "application/json";
+            d.inline_result = true;
+            return finish_value(std::move(d));
+        } else {
+            auto r = pulse::decode<T>(v);
+            if (!r) {
+                error e = r.error();
+                if (!path.empty()) e.path = e.path.empty() ? std::string(path) : std::string(path) + "." + e.path;
+                e.bytes_delivered = sink_bytes_;
+                return finish_error(detail::with_context(std::move(e), what_ + " answer", cfg_.api_key));
+            }
+            finish_value(std::move(*r));
+        }
+    }
+
+    // ---- single -------------------------------------------------------------------------------
+
+    void on_single_answer() {
+        auto v = answer_.finish();
+        if (!v) return finish_error(detail::with_context(v.error(), what_ + " answer", cfg_.api_key));
+        if constexpr (is_raw) {
+            deliver_inline(*v, "");
+        } else {
+            auto r = pulse::decode<T>(*v);
+            if (!r) return finish_error(detail::with_context(r.error(), what_ + " answer", cfg_.api_key));
+            if constexpr (std::is_same_v<T, job_status_response>) note_status(r->status);
+            finish_value(std::move(*r));
+        }
+    }
+
+    // ---- cancel -------------------------------------------------------------------------------
+
+    void on_cancel() {
+        bool const job_open = !job_id_.empty() && (!status_ || !is_terminal(*status_)) &&
+                              (phase_ == phase::poll);
+        if (cfg_.remote_cancel && job_open && !remote_cancel_sent_) {
+            auto r = job_request(cfg_, http::method::delete_, job_id_);
+            if (r) {
+                remote_cancel_sent_ = true;
+                phase_ = phase::remote_cancel;
+                req_ = std::move(*r);
+                what_ = "cancel DELETE /job/" + job_id_;
+                attempt_ = 0;
+                io_ = io::scheduled;
+                wake_at_ = (time_point::min)();
+                return;
+            }
+        }
+        finish_error(canceled_error({}));
+    }
+
+    void finish_remote_cancel(std::string const& failure) {
+        finish_error(canceled_error(failure.empty() ? std::string("the job was also canceled on the server")
+                                                    : "canceling the job on the server failed (" + failure + ")"));
+    }
+
+    error canceled_error(std::string const& note) const {
+        error e(errc::canceled, "canceled by the caller");
+        if (!job_id_.empty()) e.message += " (job " + job_id_ + ")";
+        if (!note.empty()) e.message += "; " + note;
+        e.bytes_delivered = sink_bytes_;
+        e.redact(cfg_.api_key);
+        return e;
+    }
+
+    // ---- finishing ----------------------------------------------------------------------------
+
+    void fail_local(error e) {
+        if (e.code == errc::aborted_by_sink) {
+            e.message = what_ + ": " + e.message;
+            e.bytes_delivered = sink_bytes_;
+            return finish_error(std::move(e));
+        }
+        e = detail::with_context(std::move(e), what_ + (x_.dest == route::result ? "" : " answer"), cfg_.api_key);
+        e.bytes_delivered = sink_bytes_;
+        finish_error(std::move(e));
+    }
+
+    void finish_error(error e) {
+        e.redact(cfg_.api_key);
+        if (e.bytes_delivered == 0) e.bytes_delivered = sink_bytes_;
+        final_error_ = e;
+        notify_sink(result<void>(e));
+        final_.emplace(std::move(e));
+        io_ = io::idle;
+    }
+
+    void finish_value(T v) {
+        notify_sink(result<void>());
+        final_.emplace(std::move(v));
+        io_ = io::idle;
+    }
+
+    void notify_sink(result<void> outcome) {
+        if (out_.sink && sink_started_) out_.sink->on_complete(std::move(outcome));
+    }
+
+    action final_action() const {
+        if (final_->has_value()) return action{action_kind::done, nullptr, nullptr, {}, nullptr};
+        return action{action_kind::failed, nullptr, nullptr, {}, &final_error_};
+    }
+
+    // ---- state --------------------------------------------------------------------------------
+
+    config cfg_;
+    job_plan plan_;
+    delivery out_;
+    jitter_source rng_;
+    progress_observer obs_;
+
+    bool started_ = false;
+    bool has_deadline_ = false;
+    time_point deadline_{};
+    std::optional<std::chrono::system_clock::time_point> wall_;
+
+    flow::phase phase_ = flow::phase::submit;
+    io io_ = io::idle;
+    time_point wake_at_{};
+    http::request req_;
+    std::string what_;
+    unsigned attempt_ = 0; // attempts of the current request (consecutive failures when polling)
+    unsigned waits_ = 0;   // backoff index for retries
+
+    std::string job_id_;
+    time_point job_known_at_{};
+    std::optional<job_status> status_;
+    unsigned polls_ = 0;
+    unsigned interval_index_ = 0;
+    unsigned not_found_retries_ = 0;
+
+    std::optional<large_result_pointer> pointer_;
+    bool single_use_ = false;
+    std::optional<error> earlier_failure_;
+
+    transfer x_;
+    std::string error_body_;
+    detail::json_body answer_;
+    detail::typed_decoder<std::conditional_t<is_raw, job_cancellation, T>> decoder_;
+    bool sink_started_ = false;
+    std::uint64_t sink_bytes_ = 0;
+
+    bool cancel_requested_ = false;
+    bool abort_issued_ = false;
+    bool remote_cancel_sent_ = false;
+
+    std::optional<result<T>> final_;
+    error final_error_;
+};
+
+} // namespace flow
+PULSE_NAMESPACE_END
+
+#endif

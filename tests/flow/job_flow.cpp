@@ -1,0 +1,1221 @@
+// job_flow<T>: every path of the machine (submit, poll, download, cancel, retries, deadline), driven
+// by a scripted transport on simulated time. Most cases go through the extraction entry points,
+// which exercise every phase.
+#include "scripted.hpp"
+
+#include <pulse/flow/extract_flow.hpp>
+#include <pulse/flow/job_flow.hpp>
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+using namespace pulse_test;
+using pulse::errc;
+using pulse::flow::delivery;
+using pulse::flow::document_source;
+using pulse::http::method;
+
+namespace {
+
+constexpr char key[] = "sk-test-SECRET-KEY";
+
+pulse::flow::config test_config() {
+    pulse::flow::config c;
+    c.api_key = key;
+    c.base_url = "https://api.runpulse.com";
+    // No jitter: waits are exact and easy to check. (Jitter itself is tested in policy.cpp.)
+    c.policies.poll.interval.jitter = 0;
+    c.policies.submit.backoff.jitter = 0;
+    c.policies.poll_request.backoff.jitter = 0;
+    c.policies.download.backoff.jitter = 0;
+    c.policies.single.backoff.jitter = 0;
+    return c;
+}
+
+document_source url_doc() { return document_source::from_url("https://files.example/doc.pdf"); }
+
+pulse::flow::extract_flow make(pulse::flow::config const& c = test_config(), delivery out = {}) {
+    auto m = pulse::flow::make_extract_flow(c, url_doc(), {}, 42, out);
+    REQUIRE(m.has_value());
+    return std::move(*m);
+}
+
+pulse::flow::extract_flow attach(std::string id, pulse::flow::config const& c = test_config(), delivery out = {}) {
+    auto m = pulse::flow::make_attach_flow(c, std::move(id), 42, out);
+    REQUIRE(m.has_value());
+    return std::move(*m);
+}
+
+reply submitted(int status = 200) {
+    return json(status, R"({"job_id":"job-1","status":"pending","message":"Job queued for processing"})");
+}
+
+reply completed_inline(std::string const& markdown = "# Hello") {
+    return poll("completed", R"(,"result":{"markdown":")" + markdown + R"(","page_count":2})");
+}
+
+reply completed_pointer(std::string const& url, std::string const& plan = R"(,"plan_info":{"tier":"growth","pages_used":7})") {
+    return poll("completed", R"(,"result":{"is_url":true,"url":")" + url + "\"" + plan + "}");
+}
+
+std::string const large_body = R"({"markdown":"# Large","page_count":212})";
+
+/// A sink that keeps everything it is given.
+struct memory_sink final : pulse::http::response_handler {
+    std::string bytes;
+    int heads = 0;
+    int completes = 0;
+    std::optional<pulse::errc> outcome;
+    std::size_t abort_after = std::string::npos;
+    pulse::http::sink_action on_head(pulse::http::response_head const&) override {
+        ++heads;
+        return pulse::http::sink_action::proceed;
+    }
+    pulse::http::sink_action on_body(std::string_view c) override {
+        bytes.append(c);
+        return bytes.size() >= abort_after ? pulse::http::sink_action::abort : pulse::http::sink_action::proceed;
+    }
+    void on_complete(pulse::result<void> r) override {
+        ++completes;
+        outcome = r ? pulse::errc::ok : r.error().code;
+    }
+};
+
+} // namespace
+
+// ---- the happy paths -----------------------------------------------------------------------------
+
+TEST_CASE("job_flow: async submission (200), pending -> processing -> completed inline") {
+    scripted_transport t;
+    t.then(method::post, "/extract", submitted(200))
+        .then(method::get, "/job/job-1", poll("pending"))
+        .then(method::get, "/job/job-1", poll("processing"))
+        .then(method::get, "/job/job-1", completed_inline());
+    auto m = make();
+    std::vector<std::string> statuses;
+    std::string id;
+    unsigned polls = 0;
+    pulse::flow::progress_observer obs;
+    obs.on_job_id = [&](std::string_view j) { id = j; };
+    obs.on_status = [&](pulse::job_status const& s) { statuses.push_back(s.str()); };
+    obs.on_poll = [&](unsigned n) { polls = n; };
+    m.set_observer(obs);
+    time_point now = t0();
+    trace tr;
+    auto r = drive(m, t, now, &tr);
+    REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    CHECK(*r->markdown == "# Hello");
+    CHECK(*r->page_count == 2);
+    CHECK(t.finished());
+    CHECK(id == "job-1");
+    CHECK(statuses == std::vector<std::string>{"pending", "processing", "completed"});
+    CHECK(polls == 3);
+    CHECK(m.poll_count() == 3);
+    // first poll after 1 s, then 1 s, 1.5 s (x1.5 backoff, no jitter in this config)
+    CHECK(tr.waits == std::vector<std::chrono::milliseconds>{1000ms, 1000ms, 1500ms});
+    // the submission is async=true, JSON with file_url, key and source header sent
+    auto const& sub = t.log[0];
+    CHECK(sub.headers.find("x-api-key") == std::optional<std::string_view>(key));
+    CHECK(sub.headers.find("X-Pulse-Source") == std::optional<std::string_view>("sdk-cpp"));
+    CHECK(sub.headers.find("content-type") == std::optional<std::string_view>("application/json"));
+    CHECK(sub.body.find(R"("async":true)") != std::string::npos);
+    CHECK(sub.body.find(R"("file_url":"https://files.example/doc.pdf")") != std::string::npos);
+    CHECK(t.log[1].headers.find("x-api-key") == std::optional<std::string_view>(key));
+}
+
+TEST_CASE("job_flow: async submission answered 202 Accepted") {
+    scripted_transport t;
+    t.then(method::post, "/extract", submitted(202)).then(method::get, "/job/job-1", completed_inline("x"));
+    auto m = make();
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    CHECK(*r->markdown == "x");
+}
+
+TEST_CASE("job_flow: synchronous answers to the submission (no job_id)") {
+    SUBCASE("the result itself") {
+        scripted_transport t;
+        t.then(method::post, "/extract", json(200, R"({"markdown":"sync","page_count":1})"));
+        auto m = make();
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+        CHECK(*r->markdown == "sync");
+        CHECK(m.job_id().empty());
+        CHECK(now == t0()); // no waiting at all
+    }
+    SUBCASE("a large-result pointer") {
+        scripted_transport t;
+        t.then(method::post, "/extract",
+               json(200, R"({"is_url":true,"url":"https://api.runpulse.com/large_results/abc"})"))
+            .then(method::get, "/large_results/abc", json(200, large_body));
+        auto m = make();
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+        CHECK(*r->markdown == "# Large");
+    }
+    SUBCASE("not an object") {
+        scripted_transport t;
+        t.then(method::post, "/extract", json(200, R"([1,2])"));
+        auto m = make();
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::unexpected_shape);
+    }
+    SUBCASE("an empty 2xx body") {
+        scripted_transport t;
+        reply empty;
+        empty.status = 204;
+        t.then(method::post, "/extract", empty);
+        auto m = make();
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::json_syntax);
+    }
+}
+
+TEST_CASE("job_flow: attach mode polls an existing job at once") {
+    scripted_transport t;
+    t.then(method::get, "/job/existing-42", poll("processing")).then(method::get, "/job/existing-42", completed_inline());
+    auto m = attach("existing-42");
+    std::string id;
+    pulse::flow::progress_observer obs;
+    obs.on_job_id = [&](std::string_view j) { id = j; };
+    m.set_observer(obs);
+    time_point now = t0();
+    trace tr;
+    auto r = drive(m, t, now, &tr);
+    REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    CHECK(id == "existing-42");
+    CHECK(t.log[0].at == t0()); // no initial wait when resuming
+    CHECK(tr.waits == std::vector<std::chrono::milliseconds>{1000ms});
+}
+
+TEST_CASE("job_flow: the job id is ONE percent-encoded path segment") {
+    scripted_transport t;
+    t.then(method::get, "/job/a%2F..%2Fb%3Fx%3D1%23f", completed_inline());
+    auto m = attach("a/../b?x=1#f");
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    CHECK_MESSAGE(r.has_value(), err_text(r));
+    for (char const* bad : {"", ".", ".."}) {
+        auto bad_m = pulse::flow::make_attach_flow(test_config(), bad, 1);
+        REQUIRE(!bad_m.has_value());
+        CHECK(bad_m.error().code == errc::invalid_argument);
+    }
+}
+
+// ---- every status ----------------------------------------------------------------------------------
+
+TEST_CASE("job_flow: unknown statuses keep polling") {
+    scripted_transport t;
+    t.then(method::get, "/job/j", poll("queued_for_gpu"))
+        .then(method::get, "/job/j", poll("warming-up"))
+        .then(method::get, "/job/j", completed_inline());
+    auto m = attach("j");
+    std::vector<std::string> statuses;
+    pulse::flow::progress_observer obs;
+    obs.on_status = [&](pulse::job_status const& s) { statuses.push_back(s.str()); };
+    m.set_observer(obs);
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    CHECK_MESSAGE(r.has_value(), err_text(r));
+    CHECK(statuses == std::vector<std::string>{"queued_for_gpu", "warming-up", "completed"});
+}
+
+TEST_CASE("job_flow: terminal failure statuses") {
+    struct tc {
+        char const* status;
+        char const* extra;
+        errc code;
+        char const* text;
+    };
+    tc const cases[] = {
+        {"failed", R"(,"error":"PDF is encrypted")", errc::job_failed, "PDF is encrypted"},
+        {"failed", R"(,"message":"fallback text")", errc::job_failed, "fallback text"},
+        {"failed", "", errc::job_failed, "the job failed"},
+        {"canceled", "", errc::job_canceled, "canceled"},
+        {"cancelled", R"(,"message":"Job cancelled successfully")", errc::job_canceled, "Job cancelled successfully"},
+        {"expired", "", errc::job_expired, "run it again"},
+    };
+    for (auto const& c : cases) {
+        CAPTURE(c.status);
+        CAPTURE(c.extra);
+        scripted_transport t;
+        t.then(method::get, "/job/j", poll("pending")).then(method::get, "/job/j", poll(c.status, c.extra));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == c.code);
+        CHECK(r.error().layer() == pulse::error_layer::job);
+        CHECK(r.error().message.find(c.text) != std::string::npos);
+        CHECK(t.finished());
+    }
+}
+
+TEST_CASE("job_flow: a job error that echoes the key is redacted") {
+    scripted_transport t;
+    t.then(method::get, "/job/j", poll("failed", std::string(R"(,"error":"bad key sk-test-SECRET-KEY used")")));
+    auto m = attach("j");
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE(!r.has_value());
+    CHECK(r.error().message.find(key) == std::string::npos);
+    CHECK(r.error().message.find("[redacted]") != std::string::npos);
+}
+
+TEST_CASE("job_flow: completed without a result") {
+    scripted_transport t;
+    t.then(method::get, "/job/j", poll("completed", R"(,"result":null)"));
+    auto m = attach("j");
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == errc::missing_member);
+    CHECK(r.error().path == "result");
+}
+
+// ---- poll: HTTP statuses and transport errors ------------------------------------------------------
+
+TEST_CASE("job_flow: poll 401 and 403 are fatal at once") {
+    for (int status : {401, 403}) {
+        CAPTURE(status);
+        scripted_transport t;
+        t.then(method::get, "/job/j", json(status, R"({"error":{"code":"AUTH_002","message":"Invalid API key"}})"));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == (status == 401 ? errc::unauthorized : errc::forbidden));
+        CHECK(r.error().http_status == status);
+        CHECK(r.error().api_code == "AUTH_002");
+        CHECK(r.error().message.find("Invalid API key") != std::string::npos);
+        CHECK(t.log.size() == 1);
+    }
+}
+
+TEST_CASE("job_flow: poll 404 right after submission gets a grace, then is fatal") {
+    SUBCASE("the job appears") {
+        scripted_transport t;
+        t.then(method::post, "/extract", submitted())
+            .then(method::get, "/job/job-1", json(404, R"({"error":{"code":"JOB_404","message":"no such job"}})"))
+            .then(method::get, "/job/job-1", json(404, "{}"))
+            .then(method::get, "/job/job-1", completed_inline());
+        auto m = make();
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        CHECK_MESSAGE(r.has_value(), err_text(r));
+    }
+    SUBCASE("it never does") {
+        scripted_transport t;
+        t.then(method::post, "/extract", submitted());
+        for (int i = 0; i < 4; ++i) t.then(method::get, "/job/job-1", json(404, R"({"error":{"message":"no such job"}})"));
+        auto m = make();
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::not_found);
+        CHECK(t.finished()); // 1 + 3 grace retries
+    }
+    SUBCASE("outside the grace window a 404 is fatal at once") {
+        auto c = test_config();
+        c.policies.poll.not_found.window = 500ms; // the first poll is 1 s after the submission
+        scripted_transport t;
+        t.then(method::post, "/extract", submitted()).then(method::get, "/job/job-1", json(404, "{}"));
+        auto m = make(c);
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::not_found);
+        CHECK(t.finished());
+    }
+}
+
+TEST_CASE("job_flow: poll 408/429/5xx and transport errors are retried") {
+    std::vector<reply> faults = {json(408, "{}"), json(429, "{}"), json(500, "{}"), json(502, "<html>bad gateway</html>"),
+                                 json(503, "{}"), json(504, "{}"), transport_error(errc::connection_reset),
+                                 transport_error(errc::timeout), transport_error(errc::connect_failed)};
+    for (auto const& f : faults) {
+        CAPTURE(f.status);
+        scripted_transport t;
+        t.then(method::get, "/job/j", poll("pending")).then(method::get, "/job/j", f).then(method::get, "/job/j", completed_inline());
+        auto m = attach("j");
+        time_point now = t0();
+        trace tr;
+        auto r = drive(m, t, now, &tr);
+        CHECK_MESSAGE(r.has_value(), err_text(r));
+        CHECK(t.finished());
+        // backoff_policy{} default: the first retry waits 1 s
+        REQUIRE(tr.waits.size() == 2);
+        CHECK(tr.waits[1] == 1000ms);
+    }
+}
+
+TEST_CASE("job_flow: poll retries run out") {
+    SUBCASE("5xx") {
+        scripted_transport t;
+        for (int i = 0; i < 8; ++i) t.then(method::get, "/job/j", json(503, R"({"error":"overloaded"})"));
+        auto m = attach("j");
+        time_point now = t0();
+        trace tr;
+        auto r = drive(m, t, now, &tr);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::server_error);
+        CHECK(r.error().http_status == 503);
+        CHECK(r.error().message.find("overloaded") != std::string::npos);
+        CHECK(t.finished());
+        // exponential: 1, 2, 4, 8, 15 (cap), 15, 15
+        CHECK(tr.waits == std::vector<std::chrono::milliseconds>{1000ms, 2000ms, 4000ms, 8000ms, 15000ms, 15000ms, 15000ms});
+    }
+    SUBCASE("429") {
+        scripted_transport t;
+        for (int i = 0; i < 8; ++i) t.then(method::get, "/job/j", json(429, "{}"));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::rate_limited);
+    }
+    SUBCASE("transport") {
+        scripted_transport t;
+        for (int i = 0; i < 8; ++i) t.then(method::get, "/job/j", transport_error(errc::connection_reset));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::connection_reset);
+        CHECK(r.error().layer() == pulse::error_layer::transport);
+    }
+    SUBCASE("a successful poll resets the count of consecutive failures") {
+        scripted_transport t;
+        for (int i = 0; i < 7; ++i) t.then(method::get, "/job/j", json(500, "{}"));
+        t.then(method::get, "/job/j", poll("processing"));
+        for (int i = 0; i < 7; ++i) t.then(method::get, "/job/j", json(500, "{}"));
+        t.then(method::get, "/job/j", completed_inline());
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        CHECK_MESSAGE(r.has_value(), err_text(r));
+    }
+}
+
+TEST_CASE("job_flow: poll 400 and other statuses are fatal") {
+    for (int status : {400, 405, 409, 418}) {
+        CAPTURE(status);
+        scripted_transport t;
+        t.then(method::get, "/job/j", json(status, R"({"error":{"code":"REQ_003","message":"nope"}})"));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == (status == 400 ? errc::bad_request : errc::http_status));
+        CHECK(t.log.size() == 1);
+    }
+}
+
+// ---- Retry-After --------------------------------------------------------------------------------------
+
+TEST_CASE("job_flow: Retry-After lengthens the wait in each form") {
+    auto const date_header = "Sun, 06 Nov 2033 08:49:37 GMT";
+    auto const date_plus_20 = "Sun, 06 Nov 2033 08:49:57 GMT";
+    struct tc {
+        char const* name;
+        reply r;
+        std::chrono::milliseconds expect;
+    };
+    std::vector<tc> cases = {
+        {"seconds", json(429, "{}").header("Retry-After", "7"), 7000ms},
+        {"retry-after-ms", json(503, "{}").header("retry-after-ms", "2500"), 2500ms},
+        {"both: the longer", json(503, "{}").header("Retry-After", "3").header("retry-after-ms", "4200"), 4200ms},
+        {"HTTP-date against the Date header", json(503, "{}").header("Date", date_header).header("Retry-After", date_plus_20), 20000ms},
+        {"shorter than the backoff: the backoff wins", json(503, "{}").header("Retry-After", "0"), 1000ms},
+        {"garbage is ignored", json(503, "{}").header("Retry-After", "soon"), 1000ms},
+    };
+    for (auto const& c : cases) {
+        CAPTURE(c.name);
+        scripted_transport t;
+        t.then(method::get, "/job/j", c.r).then(method::get, "/job/j", completed_inline());
+        auto m = attach("j");
+        time_point now = t0();
+        trace tr;
+        auto r = drive(m, t, now, &tr);
+        CHECK_MESSAGE(r.has_value(), err_text(r));
+        REQUIRE(tr.waits.size() == 1);
+        CHECK(tr.waits[0] == c.expect);
+    }
+}
+
+TEST_CASE("job_flow: Retry-After HTTP-date without a Date header uses the driver's wall clock") {
+    // wall clock at t0 = 2033-11-06 08:49:37 UTC
+    auto const wall = std::chrono::sys_days{std::chrono::year{2033} / 11 / 6} + std::chrono::hours{8} +
+                      std::chrono::minutes{49} + std::chrono::seconds{37};
+    scripted_transport t;
+    t.then(method::get, "/job/j", json(429, "{}").header("Retry-After", "Sun, 06 Nov 2033 08:50:07 GMT"))
+        .then(method::get, "/job/j", completed_inline());
+    auto m = attach("j");
+    time_point now = t0();
+    trace tr;
+    auto r = drive(m, t, now, &tr, std::chrono::system_clock::time_point(wall));
+    CHECK_MESSAGE(r.has_value(), err_text(r));
+    REQUIRE(tr.waits.size() == 1);
+    CHECK(tr.waits[0] == 30000ms);
+}
+
+TEST_CASE("job_flow: Retry-After on a pending answer lengthens the poll interval") {
+    scripted_transport t;
+    t.then(method::get, "/job/j", poll("pending").header("Retry-After", "5")).then(method::get, "/job/j", completed_inline());
+    auto m = attach("j");
+    time_point now = t0();
+    trace tr;
+    auto r = drive(m, t, now, &tr);
+    CHECK_MESSAGE(r.has_value(), err_text(r));
+    CHECK(tr.waits == std::vector<std::chrono::milliseconds>{5000ms});
+}
+
+TEST_CASE("job_flow: a Retry-After past the deadline ends the operation at once") {
+    auto c = test_config();
+    c.policies.deadline = 60s;
+    scripted_transport t;
+    t.then(method::get, "/job/j", json(429, R"({"error":{"code":"RATE","message":"slow down"}})").header("Retry-After", "3600"));
+    auto m = attach("j", c);
+    time_point now = t0();
+    trace tr;
+    auto r = drive(m, t, now, &tr);
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == errc::deadline_exceeded);
+    CHECK(r.error().http_status == 429); // the last answer is kept
+    CHECK(r.error().api_code == "RATE");
+    CHECK(r.error().message.find("slow down") != std::string::npos);
+    CHECK(tr.waits.empty());
+    CHECK(now == t0());
+}
+
+// ---- deadline -------------------------------------------------------------------------------------------
+
+TEST_CASE("job_flow: deadline exceeded while the job stays pending") {
+    auto c = test_config();
+    c.policies.deadline = 10s;
+    scripted_transport t;
+    for (int i = 0; i < 7; ++i) t.then(method::get, "/job/j", poll("processing"));
+    auto m = attach("j", c);
+    time_point now = t0();
+    trace tr;
+    auto r = drive(m, t, now, &tr);
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == errc::deadline_exceeded);
+    CHECK(r.error().layer() == pulse::error_layer::local);
+    CHECK(r.error().message.find("processing") != std::string::npos);
+    // polls at 0, 1, 2.5, 4.75, 8.125 s, then the last one exactly at the deadline (10 s)
+    CHECK(t.log.back().at == t0() + 10s);
+    CHECK(now == t0() + 10s);
+    CHECK(t.log.size() == 6);
+}
+
+TEST_CASE("job_flow: no deadline when it is zero") {
+    auto c = test_config();
+    c.policies.deadline = 0ms;
+    scripted_transport t;
+    for (int i = 0; i < 300; ++i) t.then(method::get, "/job/j", poll("processing"));
+    t.then(method::get, "/job/j", completed_inline());
+    auto m = attach("j", c);
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    CHECK_MESSAGE(r.has_value(), err_text(r));
+    CHECK(now - t0() > std::chrono::minutes{30});
+}
+
+// ---- submit ---------------------------------------------------------------------------------------------
+
+TEST_CASE("job_flow: submission is NOT retried on 5xx or timeouts") {
+    std::vector<reply> faults = {json(500, R"({"error":{"code":"GENERAL_001","message":"boom"}})"), json(502, "{}"),
+                                 json(503, "{}").header("Retry-After", "1"), json(408, "{}"),
+                                 transport_error(errc::timeout), transport_error(errc::connection_reset),
+                                 transport_error(errc::body_truncated)};
+    for (auto const& f : faults) {
+        CAPTURE(f.status);
+        scripted_transport t;
+        t.then(method::post, "/extract", f);
+        auto m = make();
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(t.log.size() == 1);
+    }
+}
+
+TEST_CASE("job_flow: submission IS retried on 429 and on failures before the request left") {
+    for (auto const& f : {json(429, "{}"), transport_error(errc::resolve_failed), transport_error(errc::connect_failed),
+                          transport_error(errc::tls_failed)}) {
+        CAPTURE(f.status);
+        scripted_transport t;
+        t.then(method::post, "/extract", f).then(method::post, "/extract", submitted()).then(method::get, "/job/job-1", completed_inline());
+        auto m = make();
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        CHECK_MESSAGE(r.has_value(), err_text(r));
+        CHECK(t.finished());
+    }
+    SUBCASE("until the budget runs out") {
+        scripted_transport t;
+        for (int i = 0; i < 4; ++i) t.then(method::post, "/extract", json(429, "{}").header("Retry-After", "2"));
+        auto m = make();
+        time_point now = t0();
+        trace tr;
+        auto r = drive(m, t, now, &tr);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::rate_limited);
+        CHECK(tr.waits == std::vector<std::chrono::milliseconds>{2000ms, 2000ms, 4000ms});
+    }
+}
+
+TEST_CASE("job_flow: retry_submission_on_server_error opts in to retrying 5xx") {
+    auto c = test_config();
+    c.policies.retry_submission_on_server_error = true;
+    scripted_transport t;
+    t.then(method::post, "/extract", json(500, "{}"))
+        .then(method::post, "/extract", transport_error(errc::timeout))
+        .then(method::post, "/extract", submitted())
+        .then(method::get, "/job/job-1", completed_inline());
+    auto m = make(c);
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    CHECK_MESSAGE(r.has_value(), err_text(r));
+}
+
+TEST_CASE("job_flow: submission errors keep status, API code, message and a body excerpt, without the key") {
+    scripted_transport t;
+    t.then(method::post, "/extract",
+           json(400, R"({"error":{"code":"REQ_001","message":"No file or URL provided","details":{"echo":"x-api-key: sk-test-SECRET-KEY"}}})"));
+    auto m = make();
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE(!r.has_value());
+    auto const& e = r.error();
+    CHECK(e.code == errc::bad_request);
+    CHECK(e.http_status == 400);
+    CHECK(e.api_code == "REQ_001");
+    CHECK(e.message.find("No file or URL provided") != std::string::npos);
+    CHECK(e.message.find("POST /extract") != std::string::npos);
+    CHECK(e.body.find("REQ_001") != std::string::npos);
+    CHECK(e.body.find(key) == std::string::npos);
+    CHECK(e.to_string().find(key) == std::string::npos);
+}
+
+TEST_CASE("job_flow: other submission statuses") {
+    struct tc {
+        int status;
+        errc code;
+    };
+    for (auto c : {tc{401, errc::unauthorized}, tc{403, errc::forbidden}, tc{404, errc::not_found}, tc{413, errc::bad_request},
+                   tc{422, errc::bad_request}, tc{301, errc::http_status}}) {
+        CAPTURE(c.status);
+        scripted_transport t;
+        t.then(method::post, "/extract", json(c.status, "not json at all"));
+        auto m = make();
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == c.code);
+        CHECK(r.error().message.find("not json at all") != std::string::npos);
+        CHECK(t.log.size() == 1);
+    }
+}
+
+TEST_CASE("job_flow: a huge error body is read up to the cap and the transfer stopped") {
+    auto c = test_config();
+    c.limits.max_error_body_bytes = 100;
+    c.limits.error_excerpt_bytes = 40;
+    scripted_transport t;
+    reply big;
+    big.status = 500;
+    for (int i = 0; i < 1000; ++i) big.chunks.push_back(std::string(64, 'x'));
+    t.then(method::post, "/extract", big);
+    auto m = make(c);
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == errc::server_error);
+    CHECK(r.error().body.size() == 40);
+}
+
+// ---- decode errors and caps --------------------------------------------------------------------------
+
+TEST_CASE("job_flow: malformed and wrong-shape bodies are decode errors with paths") {
+    SUBCASE("malformed poll JSON") {
+        scripted_transport t;
+        t.then(method::get, "/job/j", json(200, R"({"job_id":"j","status":"pend)"));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::json_syntax);
+        CHECK(r.error().message.find("poll GET /job/j") != std::string::npos);
+    }
+    SUBCASE("poll answer of the wrong shape") {
+        scripted_transport t;
+        t.then(method::get, "/job/j", json(200, R"({"job_id":"j","status":7})"));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::type_mismatch);
+        CHECK(r.error().path == "status");
+    }
+    SUBCASE("inline result of the wrong shape: the path starts at result") {
+        scripted_transport t;
+        t.then(method::get, "/job/j", poll("completed", R"(,"result":{"markdown":"m","bounding_boxes":{"Text":[{},{},{},{"page_number":"3"}]}})"));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::type_mismatch);
+        CHECK(r.error().path == "result.bounding_boxes.Text[3].page_number");
+        CHECK(r.error().to_string().find("expected integer, got string") != std::string::npos);
+    }
+    SUBCASE("submission answer missing its job id type") {
+        scripted_transport t;
+        t.then(method::post, "/extract", json(200, R"({"job_id":12})"));
+        auto m = make();
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().path == "job_id");
+    }
+    SUBCASE("large-result pointer without a url") {
+        scripted_transport t;
+        t.then(method::get, "/job/j", poll("completed", R"(,"result":{"is_url":true})"));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::missing_member);
+        CHECK(r.error().path == "result.url");
+    }
+    SUBCASE("large-result pointer with an unusable url") {
+        scripted_transport t;
+        t.then(method::get, "/job/j", poll("completed", R"(,"result":{"is_url":true,"url":"ftp://x/y"})"));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::invalid_value);
+        CHECK(r.error().path == "result.url");
+    }
+    SUBCASE("downloaded large result of the wrong shape") {
+        scripted_transport t;
+        t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+            .then(method::get, "/large_results/j", json_chunked(200, R"({"markdown":"m","page_count":"many"})", 5));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::type_mismatch);
+        CHECK(r.error().path == "page_count");
+    }
+    SUBCASE("downloaded large result truncated") {
+        scripted_transport t;
+        t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+            .then(method::get, "/large_results/j", json(200, R"({"markdown":"m","pa)"));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::json_syntax);
+    }
+}
+
+TEST_CASE("job_flow: bodies over the caps") {
+    SUBCASE("an answer over max_answer_bytes") {
+        auto c = test_config();
+        c.limits.max_answer_bytes = 64;
+        scripted_transport t;
+        t.then(method::get, "/job/j", json_chunked(200, poll("completed", R"(,"result":{"markdown":")" + std::string(200, 'a') + "\"}").chunks[0], 16));
+        auto m = attach("j", c);
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::body_too_large);
+    }
+    SUBCASE("a large result over max_result_bytes (typed only: the transfer stops)") {
+        auto c = test_config();
+        c.limits.max_result_bytes = 20;
+        scripted_transport t;
+        t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+            .then(method::get, "/large_results/j", json_chunked(200, large_body, 8));
+        auto m = attach("j", c);
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::body_too_large);
+        CHECK(t.finished());
+    }
+    SUBCASE("nesting over max_json_depth") {
+        auto c = test_config();
+        c.limits.max_json_depth = 8;
+        scripted_transport t;
+        t.then(method::get, "/job/j", poll("completed", R"(,"result":{"markdown":"m","extra":[[[[[[[[[[1]]]]]]]]]]})"));
+        auto m = attach("j", c);
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::too_deep);
+    }
+}
+
+// ---- large results ---------------------------------------------------------------------------------------
+
+TEST_CASE("job_flow: large result on the API origin gets the key; plan_info is copied from the pointer") {
+    scripted_transport t;
+    t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+        .then(method::get, "https://api.runpulse.com/large_results/j", json_chunked(200, large_body, 7));
+    auto m = attach("j");
+    std::uint64_t seen = 0;
+    pulse::flow::progress_observer obs;
+    obs.on_download = [&](std::uint64_t n, std::optional<std::uint64_t>) { seen = n; };
+    m.set_observer(obs);
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    CHECK(*r->markdown == "# Large");
+    REQUIRE(r->plan_info.has_value());
+    CHECK(*r->plan_info->tier == "growth");
+    CHECK(*r->plan_info->pages_used == 7);
+    CHECK(t.log[1].headers.find("x-api-key") == std::optional<std::string_view>(key));
+    CHECK(seen == large_body.size());
+    CHECK(now == t0()); // no wait between the poll and the download
+}
+
+TEST_CASE("job_flow: the downloaded body's own plan_info wins over the pointer's") {
+    scripted_transport t;
+    t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+        .then(method::get, "/large_results/j", json(200, R"({"markdown":"m","plan_info":{"tier":"body"}})"));
+    auto m = attach("j");
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    CHECK(*r->plan_info->tier == "body");
+}
+
+TEST_CASE("job_flow: the key is withheld from every other origin") {
+    char const* foreign[] = {
+        "https://pulse-results.s3.amazonaws.com/results/j.json?X-Amz-Signature=abc",
+        "https://api.runpulse.com@evil.example/large_results/j",
+        "https://api.runpulse.com:8443/large_results/j",
+        "http://api.runpulse.com/large_results/j",
+        "https://api.runpulse.com.evil.example/large_results/j",
+        "https://evil.example/large_results/j#@api.runpulse.com",
+    };
+    for (char const* url : foreign) {
+        CAPTURE(url);
+        auto c = test_config();
+        c.extra_headers.set("X-Org-Secret", "s2");
+        scripted_transport t;
+        t.then(method::get, "/job/j", completed_pointer(url)).then(method::get, url, json(200, large_body));
+        auto m = attach("j", c);
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+        REQUIRE(t.log.size() == 2);
+        CHECK(t.log[0].headers.contains("x-api-key"));
+        CHECK(t.log[0].headers.contains("X-Org-Secret"));
+        CHECK_FALSE(t.log[1].headers.contains("x-api-key"));
+        CHECK_FALSE(t.log[1].headers.contains("X-Org-Secret"));
+        CHECK_FALSE(t.log[1].headers.contains("X-Pulse-Source"));
+    }
+    SUBCASE("and sent to the home origin however it is spelled") {
+        scripted_transport t;
+        char const* url = "HTTPS://API.RUNPULSE.COM:443/large_results/j";
+        t.then(method::get, "/job/j", completed_pointer(url)).then(method::get, "/large_results/j", json(200, large_body));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+        CHECK(t.log[1].url == url);
+        CHECK(t.log[1].headers.contains("x-api-key"));
+    }
+}
+
+TEST_CASE("job_flow: 410 and 404 on the download are distinct") {
+    for (int status : {410, 404}) {
+        CAPTURE(status);
+        scripted_transport t;
+        t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+            .then(method::get, "/large_results/j", json(status, R"({"error":{"code":"GONE","message":"Result already retrieved"}})"));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        if (status == 410) {
+            CHECK(r.error().code == errc::gone);
+            CHECK(r.error().message.find("already downloaded or has expired") != std::string::npos);
+            CHECK(r.error().api_code == "GONE");
+        } else {
+            CHECK(r.error().code == errc::not_found);
+        }
+        CHECK(t.finished()); // neither is retried
+    }
+}
+
+TEST_CASE("job_flow: download failures before any byte reached the caller are retried") {
+    SUBCASE("5xx") {
+        scripted_transport t;
+        t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+            .then(method::get, "/large_results/j", json(503, "{}").header("Retry-After", "2"))
+            .then(method::get, "/large_results/j", json(200, large_body));
+        auto m = attach("j");
+        time_point now = t0();
+        trace tr;
+        auto r = drive(m, t, now, &tr);
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+        CHECK(tr.waits == std::vector<std::chrono::milliseconds>{2000ms});
+    }
+    SUBCASE("transport failure mid-body, typed only (bytes reached only our decoder)") {
+        scripted_transport t;
+        reply broken = json_chunked(200, large_body, 10);
+        broken.chunks.resize(2);
+        broken.fail = errc::connection_reset;
+        t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+            .then(method::get, "/large_results/j", broken)
+            .then(method::get, "/large_results/j", json(200, large_body));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+        CHECK(*r->markdown == "# Large");
+    }
+    SUBCASE("a 410 after a failed attempt says so") {
+        scripted_transport t;
+        reply broken = json_chunked(200, large_body, 10);
+        broken.chunks.resize(1);
+        broken.fail = errc::connection_reset;
+        t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+            .then(method::get, "/large_results/j", broken)
+            .then(method::get, "/large_results/j", json(410, "{}"));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::gone);
+        CHECK(r.error().message.find("earlier attempt failed") != std::string::npos);
+    }
+}
+
+TEST_CASE("job_flow: a failure after bytes reached the caller's sink is partial_delivery, never retried") {
+    memory_sink sink;
+    scripted_transport t;
+    reply broken = json_chunked(200, large_body, 10);
+    broken.chunks.resize(2);
+    broken.fail = errc::connection_reset;
+    t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j")).then(method::get, "/large_results/j", broken);
+    auto m = attach("j", test_config(), delivery{&sink, true});
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == errc::partial_delivery);
+    CHECK(r.error().bytes_delivered == 20);
+    CHECK(r.error().message.find("connection_reset") == std::string::npos); // the cause's text, not the code name
+    CHECK(r.error().message.find("scripted transport failure mid-body") != std::string::npos);
+    CHECK(r.error().message.find("single-use") != std::string::npos);
+    CHECK(sink.bytes == large_body.substr(0, 20));
+    CHECK(sink.completes == 1);
+    CHECK(sink.outcome == errc::partial_delivery);
+    CHECK(t.finished()); // no third request
+}
+
+TEST_CASE("job_flow: tee -- the typed result and the raw bytes") {
+    memory_sink sink;
+    scripted_transport t;
+    t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+        .then(method::get, "/large_results/j", json_chunked(200, large_body, 3));
+    auto m = attach("j", test_config(), delivery{&sink, true});
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    CHECK(*r->markdown == "# Large");
+    CHECK(sink.bytes == large_body);
+    CHECK(sink.heads == 1);
+    CHECK(sink.outcome == errc::ok);
+    CHECK(m.bytes_delivered() == large_body.size());
+}
+
+TEST_CASE("job_flow: tee -- bytes that do not decode still all reach the sink") {
+    memory_sink sink;
+    std::string const garbage = R"({"markdown": 12, "and then": "much more text that is still delivered"})";
+    scripted_transport t;
+    t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+        .then(method::get, "/large_results/j", json_chunked(200, garbage, 4));
+    auto m = attach("j", test_config(), delivery{&sink, true});
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == errc::type_mismatch);
+    CHECK(r.error().path == "markdown");
+    CHECK(r.error().bytes_delivered == garbage.size());
+    CHECK(sink.bytes == garbage);
+}
+
+TEST_CASE("job_flow: raw sink only -- large and inline results") {
+    SUBCASE("large") {
+        memory_sink sink;
+        scripted_transport t;
+        t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+            .then(method::get, "/large_results/j", json(200, large_body).header("Content-Length", std::to_string(large_body.size())));
+        auto m = pulse::flow::make_attach_flow<pulse::flow::raw_download>(test_config(), "j", 1, delivery{&sink});
+        REQUIRE(m.has_value());
+        time_point now = t0();
+        auto r = drive(*m, t, now);
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+        CHECK(r->bytes == large_body.size());
+        CHECK(r->content_length == large_body.size());
+        CHECK(r->content_type == "application/json");
+        CHECK_FALSE(r->inline_result);
+        REQUIRE(r->pointer.has_value());
+        CHECK(*r->pointer->plan_info->tier == "growth");
+        CHECK(sink.bytes == large_body);
+    }
+    SUBCASE("inline: the result JSON is written to the sink") {
+        memory_sink sink;
+        scripted_transport t;
+        t.then(method::get, "/job/j", completed_inline("in"));
+        auto m = pulse::flow::make_attach_flow<pulse::flow::raw_download>(test_config(), "j", 1, delivery{&sink});
+        REQUIRE(m.has_value());
+        time_point now = t0();
+        auto r = drive(*m, t, now);
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+        CHECK(r->inline_result);
+        CHECK(sink.bytes == R"({"markdown":"in","page_count":2})");
+    }
+    SUBCASE("a raw flow without a sink is refused") {
+        auto m = pulse::flow::make_attach_flow<pulse::flow::raw_download>(test_config(), "j", 1);
+        REQUIRE(!m.has_value());
+        CHECK(m.error().code == errc::invalid_argument);
+    }
+}
+
+TEST_CASE("job_flow: the caller's sink asks to stop") {
+    memory_sink sink;
+    sink.abort_after = 5;
+    scripted_transport t;
+    t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+        .then(method::get, "/large_results/j", json_chunked(200, large_body, 4));
+    auto m = attach("j", test_config(), delivery{&sink, true});
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == errc::aborted_by_sink);
+    CHECK(r.error().bytes_delivered == 8);
+    CHECK(t.finished());
+}
+
+// ---- cancellation ----------------------------------------------------------------------------------------
+
+TEST_CASE("job_flow: cancel while waiting for the first poll") {
+    scripted_transport t;
+    t.then(method::post, "/extract", submitted());
+    auto m = make();
+    time_point now = t0();
+    auto a = m.next(now);
+    REQUIRE(a.kind == pulse::flow::action_kind::send);
+    m.handle_complete(t.perform(*a.request, *a.handler));
+    a = m.next(now);
+    REQUIRE(a.kind == pulse::flow::action_kind::wait);
+    m.cancel();
+    a = m.next(now);
+    REQUIRE(a.kind == pulse::flow::action_kind::failed);
+    REQUIRE(a.error != nullptr);
+    CHECK(a.error->code == errc::canceled);
+    auto r = m.take_result();
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == errc::canceled);
+    CHECK(r.error().message.find("job-1") != std::string::npos);
+    CHECK(t.finished());
+}
+
+TEST_CASE("job_flow: cancel with remote_cancel sends one DELETE /job/{id}") {
+    auto c = test_config();
+    c.remote_cancel = true;
+    SUBCASE("accepted") {
+        scripted_transport t;
+        reply p = poll("processing");
+        t.then(method::post, "/extract", submitted())
+            .then(method::get, "/job/job-1", p)
+            .then(method::delete_, "/job/job-1", json(200, R"({"job_id":"job-1","message":"Job cancelled successfully"})"));
+        auto m = make(c);
+        pulse::flow::progress_observer obs;
+        obs.on_poll = [&](unsigned) { m.cancel(); };
+        m.set_observer(obs);
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::canceled);
+        CHECK(r.error().message.find("also canceled on the server") != std::string::npos);
+        CHECK(t.finished());
+        CHECK(t.log.back().headers.contains("x-api-key"));
+    }
+    SUBCASE("refused: still canceled, the failure noted, not retried") {
+        scripted_transport t;
+        t.then(method::get, "/job/j", poll("processing")).then(method::delete_, "/job/j", json(500, "{}"));
+        auto m = attach("j", c);
+        pulse::flow::progress_observer obs;
+        obs.on_poll = [&](unsigned) { m.cancel(); };
+        m.set_observer(obs);
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::canceled);
+        CHECK(r.error().message.find("HTTP 500") != std::string::npos);
+        CHECK(t.finished());
+    }
+    SUBCASE("not for a job that already finished (cancel during the download)") {
+        scripted_transport t;
+        reply dl = json_chunked(200, large_body, 4);
+        t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j")).then(method::get, "/large_results/j", dl);
+        auto m = attach("j", c);
+        t.script[1].answer.hook = [&] { m.cancel(); };
+        t.script[1].answer.hook_at = 2;
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::canceled);
+        CHECK(t.finished()); // no DELETE
+    }
+}
+
+TEST_CASE("job_flow: cancel during each phase's transfer aborts it") {
+    SUBCASE("submit") {
+        scripted_transport t;
+        reply r0 = json_chunked(200, R"({"job_id":"job-1","status":"pending"})", 5);
+        t.then(method::post, "/extract", r0);
+        auto m = make();
+        t.script[0].answer.hook = [&] { m.cancel(); };
+        t.script[0].answer.hook_at = 1;
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::canceled);
+        CHECK(t.finished());
+    }
+    SUBCASE("poll, with remote cancel configured") {
+        auto c = test_config();
+        c.remote_cancel = true;
+        scripted_transport t;
+        t.then(method::get, "/job/j", poll("pending"))
+            .then(method::get, "/job/j", json_chunked(200, R"({"job_id":"j","status":"processing"})", 4))
+            .then(method::delete_, "/job/j", json(200, "{}"));
+        auto m = attach("j", c);
+        t.script[1].answer.hook = [&] { m.cancel(); };
+        t.script[1].answer.hook_at = 3;
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::canceled);
+        CHECK(t.finished());
+    }
+    SUBCASE("download with a sink: bytes delivered are reported, the sink is told") {
+        memory_sink sink;
+        scripted_transport t;
+        t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+            .then(method::get, "/large_results/j", json_chunked(200, large_body, 4));
+        auto m = attach("j", test_config(), delivery{&sink, true});
+        t.script[1].answer.hook = [&] { m.cancel(); };
+        t.script[1].answer.hook_at = 3;
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::canceled);
+        CHECK(r.error().bytes_delivered == 12);
+        CHECK(sink.outcome == errc::canceled);
+    }
+    SUBCASE("a transfer that completed before the cancel took effect is kept") {
+        scripted_transport t;
+        t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+            .then(method::get, "/large_results/j", json(200, large_body));
+        auto m = attach("j");
+        t.script[1].answer.hook = [&] { m.cancel(); };
+        t.script[1].answer.hook_at = 1; // after the last chunk
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    }
+}
+
+TEST_CASE("job_flow: async driving -- in_flight, abort_transfer, completion via on_complete") {
+    auto m = attach("j");
+    time_point now = t0();
+    auto a = m.next(now);
+    REQUIRE(a.kind == pulse::flow::action_kind::send);
+    auto* h = a.handler;
+    CHECK(m.next(now).kind == pulse::flow::action_kind::in_flight);
+    pulse::http::response_head head;
+    head.status = 200;
+    CHECK(h->on_head(head) == pulse::http::sink_action::proceed);
+    CHECK(h->on_body(R"({"job_id":"j",)") == pulse::http::sink_action::proceed);
+    m.cancel();
+    a = m.next(now);
+    REQUIRE(a.kind == pulse::flow::action_kind::abort_transfer);
+    CHECK(a.handler == h);
+    CHECK(m.next(now).kind == pulse::flow::action_kind::in_flight); // abort asked once
+    CHECK(h->on_body(R"("status":"pending"})") == pulse::http::sink_action::abort);
+    h->on_complete(pulse::error(errc::canceled, "transfer canceled"));
+    a = m.next(now);
+    REQUIRE(a.kind == pulse::flow::action_kind::failed);
+    CHECK(a.error->code == errc::canceled);
+    // late callbacks after the end are refused, not crashes
+    CHECK(h->on_body("x") == pulse::http::sink_action::abort);
+}
+
+TEST_CASE("job_flow: an async completion without a head is a protocol error (retried for polls)") {
+    auto m = attach("j");
+    time_point now = t0();
+    auto a = m.next(now);
+    REQUIRE(a.kind == pulse::flow::action_kind::send);
+    a.handler->on_complete(pulse::result<void>());
+    a = m.next(now);
+    CHECK(a.kind == pulse::flow::action_kind::wait);
+}
+
+TEST_CASE("job_flow: next() is idempotent while waiting, take_result before the end is an error") {
+    auto m = attach("j");
+    CHECK(!m.take_result().has_value());
+    time_point now = t0();
+    scripted_transport t;
+    t.then(method::get, "/job/j", poll("pending"));
+    auto a = m.next(now);
+    m.handle_complete(t.perform(*a.request, *a.handler));
+    auto w1 = m.next(now);
+    auto w2 = m.next(now + 10ms);
+    REQUIRE(w1.kind == pulse::flow::action_kind::wait);
+    REQUIRE(w2.kind == pulse::flow::action_kind::wait);
+    CHECK(w1.wake_at == w2.wake_at);
+    CHECK(m.next(w1.wake_at).kind == pulse::flow::action_kind::send);
+}
+
+TEST_CASE("job_flow: retry observer") {
+    scripted_transport t;
+    t.then(method::get, "/job/j", json(503, "{}")).then(method::get, "/job/j", completed_inline());
+    auto m = attach("j");
+    std::vector<pulse::flow::retry_event> events;
+    int status_seen = 0;
+    pulse::flow::progress_observer obs;
+    obs.on_retry = [&](pulse::flow::retry_event const& e) {
+        events.push_back(e);
+        status_seen = e.cause->http_status;
+    };
+    m.set_observer(obs);
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].phase == pulse::flow::phase::poll);
+    CHECK(events[0].attempt == 1);
+    CHECK(events[0].delay == 1000ms);
+    CHECK(status_seen == 503);
+}
