@@ -1,0 +1,239 @@
+// pulse/client.hpp: every blocking call, with a scripted transport and a simulated clock (the
+// client's Clock parameter), so nothing sleeps.
+#include "flow/scripted.hpp"
+
+#include <pulse/client.hpp>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace pulse_test;
+using pulse::errc;
+using pulse::http::method;
+
+namespace {
+
+struct sim_clock {
+    time_point* t;
+    time_point now() const { return *t; }
+    std::chrono::system_clock::time_point wall() const { return std::chrono::system_clock::time_point{}; }
+    void sleep_until(time_point w, std::stop_token const&) const { *t = w; }
+};
+
+using test_client = pulse::client<scripted_transport&, sim_clock>;
+
+pulse::flow::config cfg() {
+    pulse::flow::config c;
+    c.api_key = "client-key";
+    return c;
+}
+
+std::filesystem::path temp(std::string const& name) {
+    return std::filesystem::temp_directory_path() / ("pulse-client-test-" + name);
+}
+
+std::string slurp(std::filesystem::path const& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string const result_json = R"({"markdown":"# Title","page_count":1})";
+
+reply done_inline() { return poll("completed", ",\"result\":" + result_json); }
+reply done_large() { return poll("completed", R"(,"result":{"is_url":true,"url":"https://api.runpulse.com/large_results/job-1"})"); }
+
+} // namespace
+
+TEST_CASE("client: extract_file uploads the file and returns the result") {
+    auto const file = temp("in.pdf");
+    std::ofstream(file, std::ios::binary) << "%PDF-1.4 content";
+    scripted_transport t;
+    t.then(method::post, "/extract", json(200, R"({"job_id":"job-1","status":"pending"})"))
+        .then(method::get, "/job/job-1", poll("processing"))
+        .then(method::get, "/job/job-1", done_inline());
+    time_point now = t0();
+    test_client c(cfg(), t, 7, sim_clock{&now});
+    std::vector<std::string> statuses;
+    pulse::call_options call;
+    call.progress.on_status = [&](pulse::job_status const& s) { statuses.push_back(s.str()); };
+    auto r = c.extract_file(file, {}, call);
+    REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    CHECK(*r->markdown == "# Title");
+    CHECK(t.log[0].body.find("%PDF-1.4 content") != std::string::npos);
+    CHECK(t.log[0].headers.find("x-api-key") == std::optional<std::string_view>("client-key"));
+    CHECK(statuses == std::vector<std::string>{"pending", "processing", "completed"});
+    CHECK(now > t0());
+    std::filesystem::remove(file);
+}
+
+TEST_CASE("client: extract_url, tee into a sink, raw to a file") {
+    scripted_transport t;
+    time_point now = t0();
+    test_client c(cfg(), t, 7, sim_clock{&now});
+    SUBCASE("typed") {
+        t.then(method::post, "/extract", json(200, result_json));
+        auto r = c.extract_url("https://f.example/x.pdf");
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+        CHECK(t.log[0].body.find("https://f.example/x.pdf") != std::string::npos);
+    }
+    SUBCASE("tee") {
+        t.then(method::post, "/extract", json(200, R"({"job_id":"job-1"})"))
+            .then(method::get, "/job/job-1", done_large())
+            .then(method::get, "/large_results/job-1", json(200, result_json));
+        pulse::http::string_sink s;
+        auto r = c.extract(pulse::flow::document_source::from_url("https://f/x"), {}, s);
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+        CHECK(s.body() == result_json);
+        CHECK(*r->markdown == "# Title");
+    }
+    SUBCASE("to a file") {
+        auto const out = temp("result.json");
+        t.then(method::post, "/extract", json(200, R"({"job_id":"job-1"})"))
+            .then(method::get, "/job/job-1", done_large())
+            .then(method::get, "/large_results/job-1", json(200, result_json));
+        auto r = c.extract_to_file(pulse::flow::document_source::from_url("https://f/x"), {}, out);
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+        CHECK(r->bytes == result_json.size());
+        CHECK(slurp(out) == result_json);
+        std::filesystem::remove(out);
+    }
+}
+
+TEST_CASE("client: files after failures -- removed when empty, kept when partial") {
+    scripted_transport t;
+    time_point now = t0();
+    test_client c(cfg(), t, 7, sim_clock{&now});
+    auto const out = temp("large.json");
+    SUBCASE("410: no file left behind") {
+        t.then(method::get, "/large_results/job-1", json(410, R"({"error":{"code":"GONE"}})"));
+        auto r = c.download_large_result("job-1", out);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::gone);
+        CHECK_FALSE(std::filesystem::exists(out));
+    }
+    SUBCASE("partial delivery: the bytes that arrived are kept") {
+        reply broken = json_chunked(200, result_json, 10);
+        broken.chunks.resize(2);
+        broken.fail = errc::connection_reset;
+        t.then(method::get, "/large_results/job-1", broken);
+        auto r = c.download_large_result("job-1", out);
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::partial_delivery);
+        CHECK(r.error().bytes_delivered == 20);
+        CHECK(slurp(out) == result_json.substr(0, 20));
+        std::filesystem::remove(out);
+    }
+    SUBCASE("an unwritable path is a file_error before any request") {
+        auto r = c.download_large_result("job-1", "/nonexistent-dir/x.json");
+        REQUIRE(!r.has_value());
+        CHECK(r.error().code == errc::file_error);
+        CHECK(t.log.empty());
+    }
+}
+
+TEST_CASE("client: download_large_result by id or by URL, typed large_result") {
+    scripted_transport t;
+    time_point now = t0();
+    test_client c(cfg(), t, 7, sim_clock{&now});
+    auto const out = temp("by-url.json");
+    t.then(method::get, "https://store.example/r/1.json", json(200, result_json))
+        .then(method::get, "/large_results/job-2", json(200, result_json));
+    auto r = c.download_large_result("https://store.example/r/1.json", out);
+    REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    CHECK_FALSE(t.log[0].headers.contains("x-api-key"));
+    auto typed = c.large_result("job-2");
+    REQUIRE_MESSAGE(typed.has_value(), err_text(typed));
+    CHECK(*typed->page_count == 1);
+    CHECK(t.log[1].headers.contains("x-api-key"));
+    std::filesystem::remove(out);
+}
+
+TEST_CASE("client: wait, job, cancel") {
+    scripted_transport t;
+    time_point now = t0();
+    test_client c(cfg(), t, 7, sim_clock{&now});
+    t.then(method::get, "/job/old-job", done_inline())
+        .then(method::get, "/job/old-job", poll("failed", R"(,"error":"boom")"))
+        .then(method::delete_, "/job/old-job", json(200, R"({"job_id":"old-job","message":"Job cancelled successfully"})"));
+    auto w = c.wait("old-job");
+    REQUIRE_MESSAGE(w.has_value(), err_text(w));
+    auto j = c.job("old-job");
+    REQUIRE_MESSAGE(j.has_value(), err_text(j));
+    CHECK(j->status == pulse::job_status::value_type::failed);
+    CHECK(*j->error == "boom");
+    auto k = c.cancel("old-job");
+    REQUIRE_MESSAGE(k.has_value(), err_text(k));
+    CHECK(*k->message == "Job cancelled successfully");
+}
+
+TEST_CASE("client: forms, PDF and images") {
+    scripted_transport t;
+    time_point now = t0();
+    test_client c(cfg(), t, 7, sim_clock{&now});
+    t.then(method::post, "/form/fill", json(202, R"({"job_id":"f-job","status":"pending"})"))
+        .then(method::get, "/job/f-job", poll("completed", R"(,"result":{"form_id":"F","fields_filled":3})"))
+        .then(method::get, "/results/f-job/pdf", json(200, "%PDF-filled"))
+        .then(method::get, "/results/f-job/images/fig%201.png", json(200, "PNGDATA"));
+    pulse::form_options o;
+    o.instructions = "fill it";
+    auto f = c.form_fill(pulse::flow::document_source::from_url("https://f/form.pdf"), o);
+    REQUIRE_MESSAGE(f.has_value(), err_text(f));
+    CHECK(*f->fields_filled == 3);
+    auto const pdf = temp("out.pdf");
+    auto p = c.download_pdf("f-job", pdf);
+    REQUIRE_MESSAGE(p.has_value(), err_text(p));
+    CHECK(slurp(pdf) == "%PDF-filled");
+    pulse::http::string_sink img;
+    auto i = c.download_image("f-job", "fig 1.png", img);
+    REQUIRE_MESSAGE(i.has_value(), err_text(i));
+    CHECK(img.body() == "PNGDATA");
+    std::filesystem::remove(pdf);
+    auto bad = c.form_fill(pulse::flow::document_source::from_url("https://f/form.pdf"), {});
+    REQUIRE(!bad.has_value());
+    CHECK(bad.error().code == errc::invalid_argument);
+}
+
+TEST_CASE("client: a sink's own failure is reported as itself") {
+    scripted_transport t;
+    time_point now = t0();
+    test_client c(cfg(), t, 7, sim_clock{&now});
+    t.then(method::get, "/results/j/pdf", json(200, std::string(100, 'x')));
+    pulse::http::string_sink small(10);
+    auto r = c.download_pdf("j", small);
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == errc::aborted_by_sink);
+    CHECK(small.failure().has_value());
+}
+
+TEST_CASE("client: cancelling a call through its stop token") {
+    scripted_transport t;
+    time_point now = t0();
+    test_client c(cfg(), t, 7, sim_clock{&now});
+    std::stop_source src;
+    src.request_stop();
+    pulse::call_options call;
+    call.stop = src.get_token();
+    auto r = c.wait("j", call);
+    REQUIRE(!r.has_value());
+    CHECK(r.error().code == errc::canceled);
+    CHECK(t.log.empty());
+}
+
+TEST_CASE("client: holds a transport by value too") {
+    pulse::client<scripted_transport, sim_clock> c(cfg(), scripted_transport{}, 1, sim_clock{nullptr});
+    c.transport().then(method::get, "/job/j", poll("failed"));
+    time_point now = t0();
+    // the clock is by value: rebuild with a live time pointer
+    pulse::client<scripted_transport, sim_clock> c2(cfg(), std::move(c.transport()), 1, sim_clock{&now});
+    auto r = c2.job("j");
+    REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    c2.config().base_url = "not a url";
+    auto bad = c2.job("j");
+    REQUIRE(!bad.has_value());
+    CHECK(bad.error().code == errc::invalid_argument);
+}
