@@ -9,6 +9,9 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
 #include <optional>
 #include <string>
 
@@ -234,4 +237,88 @@ TEST_CASE("curl: an error that echoes the key does not leak it through the trans
     REQUIRE_FALSE(out.has_value());
     CHECK(out.error().to_string().find(f.server.api_key()) == std::string::npos);
     CHECK(out.error().http_status == 401);
+}
+
+namespace {
+std::size_t append_to_string(char* data, std::size_t size, std::size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
+}
+} // namespace
+
+TEST_CASE("curl: our multipart body and libcurl's own form posting read the same on the server") {
+    // The same form sent twice: once built by pulse::http::multipart_form through easy_transport,
+    // once by libcurl's curl_mime API. The server's parser (an independent implementation) must
+    // record identical fields and files. The filename has a quote, CR and LF -- escaped the same way
+    // by both (WHATWG); no backslash, where this library deliberately differs (see multipart.hpp).
+    curl_fixture f;
+    std::string file_bytes;
+    for (int i = 0; i < 200000; ++i) file_bytes.push_back(static_cast<char>((i * 131) ^ (i >> 7)));
+    auto const path = std::filesystem::temp_directory_path() / "pulse_curl_mime_compare.bin";
+    std::ofstream(path, std::ios::binary).write(file_bytes.data(), static_cast<std::streamsize>(file_bytes.size()));
+    std::string const filename = "report \"final\"\r\nv2.pdf";
+    std::string const extensions = R"({"altOutputs":{"returnHtml":true}})";
+
+    // Ours.
+    http::multipart_form form;
+    form.add_bool("async", true);
+    form.add_text("extensions", extensions);
+    REQUIRE(form.add_file("file", path, filename, "application/pdf").has_value());
+    std::mt19937 rng(11);
+    auto mb = form.build(rng);
+    REQUIRE(mb.has_value());
+    auto ours = f.get("/extract");
+    ours.method = http::method::post;
+    ours.headers.add("Content-Type", mb->content_type);
+    ours.body = std::move(mb->body);
+    easy_transport t;
+    pulse_test::recording_sink s;
+    REQUIRE(t.perform(ours, s).has_value());
+    REQUIRE(s.head.status == 200);
+    std::string const our_id(pulse_test::parse_json(s.body).at("job_id").as_string());
+
+    // libcurl's.
+    CURL* h = curl_easy_init();
+    REQUIRE(h != nullptr);
+    curl_mime* mime = curl_mime_init(h);
+    curl_mimepart* p = curl_mime_addpart(mime);
+    curl_mime_name(p, "async");
+    curl_mime_data(p, "true", CURL_ZERO_TERMINATED);
+    p = curl_mime_addpart(mime);
+    curl_mime_name(p, "extensions");
+    curl_mime_data(p, extensions.c_str(), CURL_ZERO_TERMINATED);
+    p = curl_mime_addpart(mime);
+    curl_mime_name(p, "file");
+    curl_mime_filedata(p, path.string().c_str());
+    curl_mime_filename(p, filename.c_str());
+    curl_mime_type(p, "application/pdf");
+    std::string const key_line = "x-api-key: " + f.server.api_key();
+    curl_slist* hdrs = curl_slist_append(nullptr, key_line.c_str());
+    std::string const url = f.server.base_url() + "/extract";
+    std::string answer;
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &append_to_string);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
+    CURLcode const rc = curl_easy_perform(h);
+    curl_slist_free_all(hdrs);
+    curl_mime_free(mime);
+    curl_easy_cleanup(h);
+    REQUIRE(rc == CURLE_OK);
+    std::string const curl_id(pulse_test::parse_json(answer).at("job_id").as_string());
+
+    pulse_test::conformance_client<easy_transport> c{f.server, t};
+    auto const a = c.job_info(our_id);
+    auto const b = c.job_info(curl_id);
+    CHECK(a.at("fields") == b.at("fields"));
+    auto const& fa = a.at("files").as_array();
+    auto const& fb = b.at("files").as_array();
+    REQUIRE(fa.size() == 1);
+    REQUIRE(fb.size() == 1);
+    CHECK(fa[0] == fb[0]); // name, filename (as escaped), content type, byte count, hash
+    CHECK(fa[0].at("filename").as_string() == "report %22final%22%0D%0Av2.pdf");
+    CHECK(a.at("upload_fnv1a64") == b.at("upload_fnv1a64"));
+    CHECK(a.at("upload_fnv1a64").as_string() == pulse_test::fnv1a64_hex(file_bytes));
+    std::filesystem::remove(path);
 }
