@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+//
+// The help texts of `pulse` (`pulse --help`, `pulse COMMAND --help`, `pulse help COMMAND`).
+// tools/cli/README.md repeats them; tests/cli/test_cli.py checks that every command has one.
+#ifndef PULSE_CLI_HELP_HPP
+#define PULSE_CLI_HELP_HPP
+
+#include <string_view>
+
+namespace pulse_cli {
+
+inline constexpr std::string_view global_options_help = R"(Options for every command:
+  --base-url URL      API base URL (default: $PULSE_BASE_URL, else https://api.runpulse.com)
+  --timeout SECONDS   overall deadline of the command, transfers included (default: 30 min;
+                      0 = none); when it runs out the command stops with exit code 11
+  --retries N         retries of a failed request (default: 7 for polls, 3 for downloads and
+                      one-shot calls; a submission is retried, 3 times, only on 429 and when the
+                      request never left this machine -- a retried submission could bill twice)
+  -H, --header 'NAME: VALUE'
+                      extra header on requests to the API origin (repeatable)
+  -q, --quiet         no progress and no summary on stderr (errors are still printed)
+  -h, --help          this help
+      --version       print the version and exit
+
+The API key is read from PULSE_API_KEY only (never from the command line, where other users
+could read it in the process list); it is never printed, also not when a server echoes it.
+)";
+
+inline constexpr std::string_view main_help = R"(pulse - command-line client for the Pulse document-extraction API
+
+Usage: pulse COMMAND [ARGS] [OPTIONS]
+
+Commands:
+  extract FILE | --url URL   submit a document, wait for the job, fetch the result
+  job ID                     poll a job once and print its status JSON
+  wait ID                    wait for a job submitted earlier and fetch its result
+  download ID|URL --out FILE download a job's single-use large result to a file
+  cancel ID                  cancel a job
+  form detect|fill|clear FILE
+                             detect, fill or clear the fields of a PDF form
+  help [COMMAND]             help on a command (same as pulse COMMAND --help)
+
+Environment:
+  PULSE_API_KEY    the API key (required)
+  PULSE_BASE_URL   the API base URL (overridden by --base-url)
+
+Progress goes to stderr: on a terminal a live line (status, elapsed time, poll count; during a
+download bytes, rate and a bar when the size is known); otherwise one plain line per event.
+Results go to stdout or --out.
+
+Examples:
+  export PULSE_API_KEY=...
+  pulse extract report.pdf --out report.json
+  pulse extract report.pdf --markdown > report.md
+  pulse extract --url https://example.com/report.pdf --pages 1-3 --markdown
+  id=$(pulse extract big.pdf --no-wait); pulse wait "$id" --out big.json
+)";
+
+inline constexpr std::string_view extract_help = R"(Usage: pulse extract FILE [OPTIONS]
+       pulse extract --url URL [OPTIONS]
+
+Submit a document (uploaded FILE, or a URL Pulse downloads itself), wait for the job, and fetch
+its result -- inline, or from the single-use large-result URL, streamed to the output as it
+arrives. Writes the result JSON (or only its markdown with --markdown) to --out or stdout, and a
+summary on stderr: pages, markdown length, tables, words.
+
+Options:
+  --url URL           extract the document at URL instead of a local FILE
+  -o, --out FILE      write the result to FILE ('-' = stdout, the default). A partial large
+                      result is kept (and reported) if the download breaks after bytes arrived
+  --markdown          write only the markdown, not the JSON
+  --model MODEL       'default' or 'pulse-ultra-2'
+  --pages RANGE       1-based pages to extract, e.g. 1-2,5
+  --set NAME=VALUE    any other request field, sent as given; VALUE is read as JSON when it
+                      parses ('true', '3', '{"altOutputs":{"wlbb":true}}'), else as a string
+                      (repeatable)
+  --no-wait           only submit: print the job id on stdout and exit (see pulse wait)
+  --cancel-on-interrupt
+                      on Ctrl-C also cancel the job on the server (DELETE /job/ID); without it
+                      the job keeps running and `pulse wait ID` picks it up again
+)";
+
+inline constexpr std::string_view job_help = R"(Usage: pulse job ID [OPTIONS]
+
+Poll job ID once (GET /job/ID) and print the answer as JSON on stdout. The exit code follows the
+job's status: 0 for pending, processing and completed (and statuses this tool does not know), 5
+failed, 6 canceled, 7 expired.
+)";
+
+inline constexpr std::string_view wait_help = R"(Usage: pulse wait ID [OPTIONS]
+
+Wait for job ID (submitted earlier, e.g. with `pulse extract --no-wait`, or by a run that was
+interrupted) and fetch its result, exactly like `pulse extract` does after submitting.
+
+Options:
+  -o, --out FILE      write the result to FILE ('-' = stdout, the default)
+  --markdown          write only the markdown
+  --cancel-on-interrupt
+                      on Ctrl-C also cancel the job on the server
+)";
+
+inline constexpr std::string_view download_help = R"(Usage: pulse download ID|URL --out FILE [OPTIONS]
+
+Download the single-use large result of job ID (GET /large_results/ID), or the large-result URL
+of a pointer, to FILE ('-' = stdout) as it arrives. The server deletes it after one download: a
+second download fails with exit code 8 (410 Gone), as does one more than an hour after the job
+completed. `pulse extract` and `pulse wait` download it themselves; this command is for a result
+whose job you followed with `pulse job`.
+
+Options:
+  -o, --out FILE      where to write the result (required)
+)";
+
+inline constexpr std::string_view cancel_help = R"(Usage: pulse cancel ID [OPTIONS]
+
+Cancel job ID (DELETE /job/ID) and print the server's answer as JSON on stdout. Best effort on
+the server's side: a job that is already running may still complete, and a finished job is left
+as it is.
+)";
+
+inline constexpr std::string_view form_help = R"(Usage: pulse form detect|fill|clear [FILE] [OPTIONS]
+
+Detect the fields of a PDF form, fill them following instructions, or clear them. Prints the
+FormResult JSON on stdout (or --out) and a summary on stderr; --pdf-out also downloads the PDF
+the job produced (GET /results/JOB/pdf).
+
+Options:
+  --url URL             the form at URL instead of a local FILE
+  --form-id ID          reuse an earlier detection instead of a document
+  --instructions TEXT   how to fill the form (required by fill)
+  --pages RANGE         page range, e.g. 1-2
+  -o, --out FILE        write the FormResult JSON to FILE ('-' = stdout, the default)
+  --pdf-out FILE        also download the resulting PDF to FILE
+  --cancel-on-interrupt on Ctrl-C also cancel the job on the server
+)";
+
+} // namespace pulse_cli
+
+#endif

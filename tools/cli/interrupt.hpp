@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+//
+// Ctrl-C for `pulse`: SIGINT and SIGTERM become a std::stop_source request, which the library's
+// blocking driver observes (pulse::run: before each step, during sleeps, and at the next chunk of a
+// transfer). The library then returns errc::canceled -- after one best-effort DELETE /job/{id}
+// when --cancel-on-interrupt set flow::config::remote_cancel -- and the tool exits with 12.
+//
+// Why a thread with sigtimedwait() instead of a signal handler: std::stop_source::request_stop()
+// runs the registered stop callbacks (the driver's sleep notifies a condition variable), which is
+// not async-signal-safe. So the signals are blocked in every thread (the mask is set before any
+// other thread starts, and threads inherit it) and one thread receives them synchronously.
+//
+// A second Ctrl-C quits at once (exit 12): a transfer stalled inside the transport is only
+// interrupted by the transport's own stall timeout, and nobody should have to wait for that.
+#ifndef PULSE_CLI_INTERRUPT_HPP
+#define PULSE_CLI_INTERRUPT_HPP
+
+#include "exit_codes.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <ctime>
+#include <mutex>
+#include <functional>
+#include <stop_token>
+#include <thread>
+#include <utility>
+
+namespace pulse_cli {
+
+class interrupt_watcher {
+public:
+    /// Blocks SIGINT and SIGTERM in the calling thread (create this before any other thread) and
+    /// starts the watching thread. `on_first` runs on that thread when the first signal arrives,
+    /// after stop was requested (to print a note).
+    explicit interrupt_watcher(std::function<void(int)> on_first = {}) : on_first_(std::move(on_first)) {
+        sigemptyset(&set_);
+        sigaddset(&set_, SIGINT);
+        sigaddset(&set_, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+        thread_ = std::thread([this] { watch(); });
+    }
+    ~interrupt_watcher() {
+        done_.store(true);
+        if (thread_.joinable()) thread_.join();
+    }
+    interrupt_watcher(interrupt_watcher const&) = delete;
+    interrupt_watcher& operator=(interrupt_watcher const&) = delete;
+
+    std::stop_token token() const noexcept { return source_.get_token(); }
+    /// The first signal received, 0 when none.
+    int signal_received() const noexcept { return signal_.load(); }
+
+    /// Replace the note printed on the first signal (set before the library call starts).
+    void set_on_first(std::function<void(int)> f) {
+        std::lock_guard lock(mx_);
+        on_first_ = std::move(f);
+    }
+
+private:
+    void watch() {
+        timespec const tick{0, 100'000'000}; // check done_ every 100 ms
+        while (!done_.load()) {
+            siginfo_t info;
+            int const s = sigtimedwait(&set_, &info, &tick);
+            if (s < 0) continue; // EAGAIN (timeout) or EINTR
+            if (signal_.load() != 0) {
+                static constexpr char msg[] = "\npulse: interrupted twice, quitting\n";
+                (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
+                ::_exit(exit_interrupted);
+            }
+            signal_.store(s);
+            source_.request_stop();
+            std::function<void(int)> f;
+            {
+                std::lock_guard lock(mx_);
+                f = on_first_;
+            }
+            if (f) f(s);
+        }
+    }
+
+    sigset_t set_{};
+    std::stop_source source_;
+    std::atomic<int> signal_{0};
+    std::atomic<bool> done_{false};
+    std::mutex mx_;
+    std::function<void(int)> on_first_;
+    std::thread thread_; // last: starts after the members above exist
+};
+
+} // namespace pulse_cli
+
+#endif

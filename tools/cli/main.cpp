@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: MIT
+//
+// `pulse`: the command-line client for the Pulse document-extraction API, built on
+// pulse::client with the libcurl adapter. See README.md in this folder and `pulse --help`.
+//
+// Layout: args.hpp (parsing), help.hpp (texts), progress.hpp (the stderr display),
+// exit_codes.hpp (error -> exit code), interrupt.hpp (Ctrl-C -> std::stop_source),
+// deadline_transport.hpp (--timeout bounds transfers too). This file: the commands.
+#include "args.hpp"
+#include "deadline_transport.hpp"
+#include "exit_codes.hpp"
+#include "help.hpp"
+#include "interrupt.hpp"
+#include "progress.hpp"
+
+#include <pulse/client.hpp>
+#include <pulse/curl/global_init.hpp>
+#include <pulse/curl/transport.hpp>
+#include <pulse/schema/codec.hpp>
+#include <pulse/version.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <curl/curl.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace pulse_cli {
+namespace {
+
+namespace fs = std::filesystem;
+using transport_t = deadline_transport<pulse::curl::easy_transport>;
+using client_t = pulse::client<transport_t>;
+
+// ---- small helpers ------------------------------------------------------------------------------
+
+/// Every piece of text this tool prints that may hold server text passes through here: the library
+/// already redacts its errors, this is the second lock on the same door.
+std::string redact(std::string s, std::string_view key) {
+    if (key.empty()) return s;
+    for (std::size_t pos = 0; (pos = s.find(key, pos)) != std::string::npos; pos += 10) s.replace(pos, key.size(), "[redacted]");
+    return s;
+}
+
+void print_stdout(std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+int usage_error(std::string_view command, std::string_view message) {
+    std::string line = "pulse";
+    if (!command.empty()) line.append(" ").append(command);
+    line.append(": ").append(message).append("\nTry 'pulse ");
+    if (!command.empty()) line.append(command).append(" ");
+    line.append("--help'.\n");
+    std::fputs(line.c_str(), stderr);
+    return exit_usage;
+}
+
+std::string with_commas(std::uint64_t n) {
+    std::string const digits = std::to_string(n);
+    std::string s;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) s += ',';
+        s += digits[i];
+    }
+    return s;
+}
+
+/// UTF-8 code points (continuation bytes are not counted).
+std::uint64_t count_chars(std::string_view s) {
+    std::uint64_t n = 0;
+    for (char ch : s) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80 ? 1u : 0u;
+    return n;
+}
+
+std::uint64_t count_words(std::string_view s) {
+    std::uint64_t n = 0;
+    bool in_word = false;
+    for (char c : s) {
+        bool const space = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+        if (!space && !in_word) ++n;
+        in_word = !space;
+    }
+    return n;
+}
+
+// ---- the settings every command shares ----------------------------------------------------------
+
+struct settings {
+    pulse::flow::config cfg;
+    pulse::http::transport_options transport;
+    std::optional<steady::time_point> deadline;
+    bool quiet = false;
+};
+
+/// Read the global options and the environment. Returns an exit code on failure (message printed).
+std::optional<int> read_settings(parsed_args const& p, std::string_view command, settings& s) {
+    char const* key = std::getenv("PULSE_API_KEY");
+    if (!key || !*key) {
+        std::fprintf(stderr,
+                     "pulse %.*s: PULSE_API_KEY is not set. Export your API key first:\n"
+                     "  export PULSE_API_KEY=...   (it is read from the environment only, never from the command line)\n",
+                     static_cast<int>(command.size()), command.data());
+        return exit_auth;
+    }
+    s.cfg.api_key = key;
+    if (auto b = p.get("base-url")) s.cfg.base_url = *b;
+    else if (char const* env = std::getenv("PULSE_BASE_URL"); env && *env) s.cfg.base_url = env;
+    if (auto ok = s.cfg.validate(); !ok) return usage_error(command, "bad base URL '" + s.cfg.base_url + "': " + ok.error().message);
+    s.quiet = p.has("quiet");
+
+    if (auto t = p.get("timeout")) {
+        char* end = nullptr;
+        errno = 0;
+        double const secs = std::strtod(t->c_str(), &end);
+        if (t->empty() || *end != '\0' || errno != 0 || !std::isfinite(secs) || secs < 0 || secs > 1e7)
+            return usage_error(command, "--timeout wants a number of seconds, got '" + *t + "'");
+        auto const ms = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(secs * 1000.0)));
+        s.cfg.policies.deadline = ms;
+        // The transport's hard deadline is a little later than the flow's (which starts at the
+        // machine's first step, a moment from now): the flow ends polls and retries cleanly at its
+        // deadline, the transport only cuts transfers that would run past it.
+        if (ms.count() > 0) s.deadline = steady::now() + ms + std::chrono::milliseconds(500);
+    }
+    if (auto r = p.get("retries")) {
+        char* end = nullptr;
+        errno = 0;
+        long const n = std::strtol(r->c_str(), &end, 10);
+        if (r->empty() || *end != '\0' || errno != 0 || n < 0 || n > 100)
+            return usage_error(command, "--retries wants a whole number from 0 to 100, got '" + *r + "'");
+        auto const attempts = static_cast<unsigned>(n) + 1u;
+        auto& pol = s.cfg.policies;
+        pol.submit.max_attempts = attempts;
+        pol.poll_request.max_attempts = attempts;
+        pol.download.max_attempts = attempts;
+        pol.single.max_attempts = attempts;
+    }
+    for (auto const& h : p.all("header")) {
+        auto colon = h.find(':');
+        if (colon == std::string::npos || colon == 0)
+            return usage_error(command, "--header wants 'NAME: VALUE', got '" + h + "'");
+        std::string name = h.substr(0, colon);
+        std::string value = h.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+        while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
+        if (pulse::http::iequals(name, "x-api-key"))
+            return usage_error(command, "the API key is taken from PULSE_API_KEY only, not from --header");
+        s.cfg.extra_headers.add(std::move(name), std::move(value));
+    }
+    s.transport.user_agent = "pulse-cli/" PULSE_VERSION_STRING;
+    return std::nullopt;
+}
+
+// ---- one run of a library call: progress, Ctrl-C, deadline --------------------------------------
+
+/// Everything a command needs while it talks to the server.
+class session {
+public:
+    session(settings s, std::string command, interrupt_watcher& interrupts)
+        : cfg_(s.cfg), command_(std::move(command)), progress_(progress::detect(s.quiet)), interrupts_(interrupts),
+          client_(s.cfg, transport_t(pulse::curl::easy_transport(s.transport), s.transport, s.deadline)),
+          forward_(interrupts.token(), [this] { stop_.request_stop(); }) {
+        // Runs on the watcher thread: it touches only the display (which has its own mutex).
+        interrupts_.set_on_first([this, remote = s.cfg.remote_cancel](int) {
+            progress_.error_line(std::string("pulse: interrupted; stopping") +
+                                 (remote ? " and canceling the job on the server" : "") +
+                                 " (press Ctrl-C again to quit at once)");
+        });
+    }
+    ~session() { interrupts_.set_on_first({}); }
+    session(session const&) = delete;
+    session& operator=(session const&) = delete;
+
+    client_t& client() noexcept { return client_; }
+    progress& display() noexcept { return progress_; }
+    std::string const& key() const noexcept { return cfg_.api_key; }
+    std::string const& command() const noexcept { return command_; }
+
+    /// The options of a call: our stop token and the progress callbacks, plus `extra` run after
+    /// the display's own on_job_id.
+    pulse::call_options call(std::function<void(std::string_view)> on_job_id = {}) {
+        pulse::call_options o;
+        o.stop = stop_.get_token();
+        o.progress = progress_.observer();
+        if (on_job_id) {
+            auto inner = std::move(o.progress.on_job_id);
+            o.progress.on_job_id = [inner = std::move(inner), extra = std::move(on_job_id)](std::string_view id) {
+                if (inner) inner(id);
+                extra(id);
+            };
+        }
+        return o;
+    }
+    /// Stop the running call from inside a callback (used by --no-wait).
+    void request_stop() { stop_.request_stop(); }
+
+    /// Report `e` on stderr and return its exit code. `output`: where a partial result went.
+    int fail(pulse::error const& e, std::string_view output = {}) {
+        bool const deadline = client_.transport().deadline_passed();
+        int const code = exit_code_for(e, deadline);
+        std::string msg = "pulse " + command_ + ": " + e.to_string();
+        std::string const job = progress_.job_id();
+        switch (code) {
+        case exit_auth:
+            msg += "\n  check PULSE_API_KEY (and --base-url: " + cfg_.base_url + ")";
+            break;
+        case exit_gone:
+            msg += "\n  a large result can be downloaded once, within an hour of the job's completion; run the "
+                   "extraction again";
+            break;
+        case exit_deadline:
+            if (e.code != pulse::errc::deadline_exceeded) msg += " (the --timeout deadline passed)";
+            if (!job.empty() && progress_.downloaded() == 0)
+                msg += "\n  job " + job + " may still be running: resume with `pulse wait " + job + "`";
+            break;
+        case exit_interrupted:
+            if (!job.empty() && !client_.config().remote_cancel && progress_.downloaded() == 0)
+                msg += "\n  job " + job + " keeps running on the server: resume with `pulse wait " + job +
+                       "`, or stop it with `pulse cancel " + job + "`";
+            break;
+        default: break;
+        }
+        if (!job.empty() && progress_.downloaded() > 0 && e.code != pulse::errc::gone &&
+            layer_of(e.code) != pulse::error_layer::decode) {
+            msg += "\n  the large result is single-use: `pulse wait " + job +
+                   "` may fetch it again, or answer 410 (then run the extraction again)";
+        }
+        if (e.bytes_delivered > 0 && !output.empty())
+            msg += "\n  " + with_commas(e.bytes_delivered) + " bytes of the result were written to " + std::string(output);
+        progress_.error_line(redact(std::move(msg), cfg_.api_key));
+        return code;
+    }
+
+private:
+    pulse::flow::config cfg_;
+    std::string command_;
+    progress progress_;
+    interrupt_watcher& interrupts_;
+    client_t client_;
+    std::stop_source stop_;
+    std::stop_callback<std::function<void()>> forward_;
+};
+
+// ---- output: stdout or a file, written as the bytes arrive --------------------------------------
+
+/// Where a command writes its result. A file is created before any request (a path that cannot be
+/// written is found before the job costs anything) and removed again if nothing was written.
+class output {
+public:
+    static pulse::result<output> open(std::optional<std::string> const& path) {
+        output o;
+        if (!path || *path == "-") {
+            o.sink_.emplace(stdout);
+            return o;
+        }
+        auto s = pulse::http::file_sink::create(*path);
+        if (!s) return s.error();
+        o.path_ = *path;
+        o.sink_.emplace(std::move(*s));
+        return o;
+    }
+
+    pulse::http::file_sink& sink() { return *sink_; }
+    bool is_stdout() const noexcept { return path_.empty(); }
+    /// "stdout" or the path (for messages).
+    std::string name() const { return path_.empty() ? std::string("stdout") : path_; }
+
+    /// Write a whole text (markdown, JSON of a one-shot answer).
+    pulse::result<void> write(std::string_view text) {
+        if (sink_->on_body(text) == pulse::http::sink_action::abort)
+            return sink_->failure() ? *sink_->failure() : pulse::error(pulse::errc::file_error, "cannot write", name());
+        return {};
+    }
+
+    /// After the call: flush/close and learn the sink's own failure (a full disk). A failed call
+    /// that wrote nothing leaves no file behind.
+    pulse::result<void> close(pulse::result<void> const& call_outcome) {
+        pulse::result<void> written = sink_->completion() ? *sink_->completion() : sink_->finish(call_outcome);
+        if (sink_->failure()) written = *sink_->failure();
+        if (!path_.empty() && sink_->bytes_written() == 0 && (!call_outcome || !written)) {
+            std::error_code ec;
+            fs::remove(path_, ec);
+        }
+        return written;
+    }
+    std::uint64_t bytes_written() const { return sink_->bytes_written(); }
+
+private:
+    std::string path_;
+    std::optional<pulse::http::file_sink> sink_;
+};
+
+// ---- the summary of an extraction ----------------------------------------------------------------
+
+void print_summary(session& s, pulse::extract_result const& r, std::string_view where, std::uint64_t bytes) {
+    auto& p = s.display();
+    std::string head = "pulse: done in " + format_seconds(p.elapsed());
+    std::string const job = p.job_id();
+    if (!job.empty()) head += ": job " + job;
+    if (p.polls() > 0) head += ", " + std::to_string(p.polls()) + (p.polls() == 1 ? " poll" : " polls");
+    if (p.downloaded() > 0) head += ", large result " + format_bytes(p.downloaded()) + " downloaded";
+    if (!where.empty()) head += "; " + format_bytes(bytes) + " written to " + std::string(where);
+    p.note(head);
+    std::string const md = r.markdown.value_or("");
+    std::size_t tables = 0;
+    if (r.bounding_boxes && r.bounding_boxes->tables) tables = r.bounding_boxes->tables->size();
+    p.note("  pages       " + (r.page_count ? with_commas(static_cast<std::uint64_t>(*r.page_count)) : std::string("?")));
+    p.note("  markdown    " + with_commas(count_chars(md)) + " chars");
+    p.note("  tables      " + with_commas(tables));
+    p.note("  words       " + with_commas(count_words(md)));
+    if (r.extensions && r.extensions->alt_outputs && r.extensions->alt_outputs->wlbb && r.extensions->alt_outputs->wlbb->words)
+        p.note("  word boxes  " + with_commas(r.extensions->alt_outputs->wlbb->words->size()));
+    if (r.warnings)
+        for (auto const& w : *r.warnings) p.note(redact("  warning: " + w, s.key()));
+}
+
+// ---- commands -----------------------------------------------------------------------------------
+
+/// What extract and wait share: run the machine `make(delivery)` and write the result.
+template <class Make>
+int fetch_result(session& s, parsed_args const& p, Make&& make, bool no_wait = false) {
+    bool const markdown = p.has("markdown");
+    auto out = output::open(p.get("out"));
+    if (!out) return usage_error(s.command(), "cannot write " + p.get("out").value_or("") + ": " + out.error().message);
+
+    bool submitted_only = false;
+    auto call = s.call(no_wait ? std::function<void(std::string_view)>([&](std::string_view) {
+        submitted_only = true;
+        s.request_stop();
+    })
+                               : std::function<void(std::string_view)>());
+
+    // JSON: the raw bytes stream to the output as they arrive (nothing is lost if decoding fails)
+    // and are decoded on the side for the summary. Markdown: decoded, then written.
+    pulse::flow::delivery d;
+    if (!markdown) d = pulse::flow::delivery{&out->sink(), true};
+    auto m = make(d);
+    if (!m) {
+        (void)out->close(m.error());
+        return s.fail(m.error());
+    }
+    auto r = s.client().run(*m, call);
+    s.display().finish(r.has_value());
+
+    if (!r && submitted_only && r.error().code == pulse::errc::canceled && !s.client().transport().deadline_passed()) {
+        (void)out->close(r.error());
+        print_stdout(s.display().job_id() + "\n");
+        return exit_ok;
+    }
+    if (!r) {
+        pulse::error e = r.error();
+        auto closed = out->close(e);
+        if (e.code == pulse::errc::aborted_by_sink && !closed) e = closed.error();
+        return s.fail(e, out->bytes_written() > 0 ? out->name() : std::string());
+    }
+    if (markdown) {
+        // On stdout the text ends with a newline (so the shell prompt does not glue to it); a
+        // file gets the markdown exactly as the API returned it.
+        std::string md = r->markdown.value_or("");
+        if (out->is_stdout() && (md.empty() || md.back() != '\n')) md += '\n';
+        if (auto w = out->write(md); !w) return s.fail(w.error());
+    }
+    if (auto c = out->close({}); !c) return s.fail(c.error());
+    print_summary(s, *r, out->is_stdout() ? std::string_view() : std::string_view(out->name()), out->bytes_written());
+    return exit_ok;
+}
+
+int cmd_extract(parsed_args const& p, session& s) {
+    auto const url = p.get("url");
+    std::vector<std::string> const& pos = p.positionals;
+    if (url && pos.size() > 1) return usage_error("extract", "give either FILE or --url, not both");
+    if (!url && pos.size() < 2) return usage_error("extract", "missing FILE (or --url URL)");
+    if (pos.size() > 2) return usage_error("extract", "one document at a time (got " + std::to_string(pos.size() - 1) + ")");
+
+    pulse::flow::document_source doc;
+    if (url) {
+        doc = pulse::flow::document_source::from_url(*url);
+        s.display().set_activity("submitting " + *url);
+    } else {
+        fs::path const file = pos[1];
+        std::error_code ec;
+        auto const st = fs::status(file, ec);
+        if (!fs::exists(st)) return usage_error("extract", "cannot read " + pos[1] + ": no such file");
+        if (fs::is_directory(st)) return usage_error("extract", "cannot read " + pos[1] + ": is a directory");
+        auto const size = fs::file_size(file, ec);
+        doc = pulse::flow::document_source::from_file(file);
+        s.display().set_activity("submitting " + pos[1] + (ec ? std::string() : " (" + format_bytes(size) + ")"));
+    }
+
+    pulse::extract_options opts;
+    if (auto v = p.get("model")) opts.model = *v;
+    if (auto v = p.get("pages")) opts.pages = *v;
+    for (auto const& kv : p.all("set")) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) return usage_error("extract", "--set wants NAME=VALUE, got '" + kv + "'");
+        std::string const name = kv.substr(0, eq);
+        std::string const text = kv.substr(eq + 1);
+        boost::system::error_code ec;
+        boost::json::value v = boost::json::parse(text, ec);
+        if (ec) v = boost::json::string(text);
+        opts.extra[name] = std::move(v);
+    }
+    bool const no_wait = p.has("no-wait");
+    auto& client = s.client();
+    return fetch_result(
+        s, p,
+        [&](pulse::flow::delivery d) {
+            return pulse::flow::make_extract_flow<pulse::extract_result>(client.config(), doc, opts, client.next_seed(), d);
+        },
+        no_wait);
+}
+
+int cmd_wait(parsed_args const& p, session& s) {
+    if (p.positionals.size() != 2) return usage_error("wait", "expected one job ID");
+    std::string const id = p.positionals[1];
+    s.display().set_job_label("waiting for job");
+    s.display().set_activity("waiting for job " + id);
+    auto& client = s.client();
+    return fetch_result(s, p, [&](pulse::flow::delivery d) {
+        return pulse::flow::make_attach_flow<pulse::extract_result>(client.config(), id, client.next_seed(), d);
+    });
+}
+
+int cmd_job(parsed_args const& p, session& s) {
+    if (p.positionals.size() != 2) return usage_error("job", "expected one job ID");
+    auto r = s.client().job(p.positionals[1], s.call());
+    s.display().finish(r.has_value());
+    if (!r) return s.fail(r.error());
+    print_stdout(redact(pulse::to_json(*r), s.key()) + "\n");
+    using V = pulse::job_status::value_type;
+    std::string const detail = r->error ? ": " + *r->error : std::string();
+    switch (r->status.value()) {
+    case V::failed: s.display().error_line(redact("pulse job: job " + r->job_id + " failed" + detail, s.key())); return exit_job_failed;
+    case V::canceled: s.display().error_line("pulse job: job " + r->job_id + " was canceled"); return exit_job_canceled;
+    case V::expired: s.display().error_line("pulse job: job " + r->job_id + " expired"); return exit_job_expired;
+    default: break;
+    }
+    s.display().note(redact("pulse: job " + r->job_id + ": " + r->status.str(), s.key()));
+    return exit_ok;
+}
+
+int cmd_cancel(parsed_args const& p, session& s) {
+    if (p.positionals.size() != 2) return usage_error("cancel", "expected one job ID");
+    auto r = s.client().cancel(p.positionals[1], s.call());
+    s.display().finish(r.has_value());
+    if (!r) return s.fail(r.error());
+    print_stdout(redact(pulse::to_json(*r), s.key()) + "\n");
+    s.display().note(redact("pulse: cancel requested for job " + p.positionals[1] +
+                                (r->message ? " (" + *r->message + ")" : std::string()),
+                            s.key()));
+    return exit_ok;
+}
+
+int cmd_download(parsed_args const& p, session& s) {
+    if (p.positionals.size() != 2) return usage_error("download", "expected one job ID or large-result URL");
+    auto const where = p.get("out");
+    if (!where) return usage_error("download", "--out FILE is required ('-' for stdout)");
+    std::string const id = p.positionals[1];
+    auto out = output::open(where);
+    if (!out) return usage_error("download", "cannot write " + *where + ": " + out.error().message);
+    s.display().set_activity("downloading the large result of " + id);
+
+    auto& client = s.client();
+    pulse::flow::delivery const d{&out->sink(), false};
+    bool const is_url = id.rfind("http://", 0) == 0 || id.rfind("https://", 0) == 0;
+    auto m = is_url ? pulse::flow::make_large_result_download_from_url<pulse::flow::raw_download>(client.config(), id, d,
+                                                                                                 client.next_seed())
+                    : pulse::flow::make_large_result_download<pulse::flow::raw_download>(client.config(), id, d,
+                                                                                        client.next_seed());
+    if (!m) {
+        (void)out->close(m.error());
+        return s.fail(m.error());
+    }
+    auto r = client.run(*m, s.call());
+    s.display().finish(r.has_value());
+    if (!r) {
+        pulse::error e = r.error();
+        auto closed = out->close(e);
+        if (e.code == pulse::errc::aborted_by_sink && !closed) e = closed.error();
+        return s.fail(e, out->bytes_written() > 0 ? out->name() : std::string());
+    }
+    if (auto c = out->close({}); !c) return s.fail(c.error());
+    s.display().note("pulse: downloaded " + format_bytes(r->bytes) + " (" + with_commas(r->bytes) + " bytes) to " + out->name() +
+                     " in " + format_seconds(s.display().elapsed()));
+    return exit_ok;
+}
+
+int cmd_form(parsed_args const& p, session& s) {
+    std::vector<std::string> const& pos = p.positionals;
+    if (pos.size() < 2) return usage_error("form", "missing action: detect, fill or clear");
+    std::string const action = pos[1];
+    if (action != "detect" && action != "fill" && action != "clear")
+        return usage_error("form", "unknown action '" + action + "' (detect, fill or clear)");
+    if (pos.size() > 3) return usage_error("form", "one document at a time");
+
+    pulse::form_options opts;
+    pulse::flow::document_source doc;
+    if (auto v = p.get("url")) doc = pulse::flow::document_source::from_url(*v);
+    if (auto v = p.get("form-id")) opts.form_id = *v;
+    if (auto v = p.get("instructions")) opts.instructions = *v;
+    if (auto v = p.get("pages")) opts.page_range = *v;
+    if (pos.size() == 3) {
+        if (doc.file_url) return usage_error("form", "give either FILE or --url, not both");
+        std::error_code ec;
+        auto const st = fs::status(pos[2], ec);
+        if (!fs::exists(st)) return usage_error("form", "cannot read " + pos[2] + ": no such file");
+        if (fs::is_directory(st)) return usage_error("form", "cannot read " + pos[2] + ": is a directory");
+        doc = pulse::flow::document_source::from_file(pos[2]);
+    }
+    if (!doc.file && !doc.file_url && !opts.form_id) return usage_error("form", "missing FILE (or --url URL, or --form-id ID)");
+    if (action == "fill" && !opts.instructions) return usage_error("form", "fill needs --instructions TEXT");
+
+    auto out = output::open(p.get("out"));
+    if (!out) return usage_error("form", "cannot write " + p.get("out").value_or("") + ": " + out.error().message);
+    s.display().set_activity("form " + action + ": submitting " + (pos.size() == 3 ? pos[2] : std::string("request")));
+
+    auto& client = s.client();
+    auto call = s.call();
+    pulse::result<pulse::form_result> r = action == "detect" ? client.form_detect(doc, opts, call)
+                                          : action == "fill" ? client.form_fill(doc, opts, call)
+                                                             : client.form_clear(doc, opts, call);
+    if (!r) {
+        s.display().finish(false);
+        (void)out->close(r.error());
+        return s.fail(r.error());
+    }
+    if (auto w = out->write(redact(pulse::to_json(*r), s.key()) + "\n"); !w) return s.fail(w.error());
+    if (auto c = out->close({}); !c) return s.fail(c.error());
+
+    std::string pdf_note;
+    if (auto pdf = p.get("pdf-out")) {
+        std::string job = s.display().job_id();
+        if (job.empty())
+            if (auto const* j = r->extra.if_contains("job_id"); j && j->is_string()) job = std::string(j->get_string());
+        if (job.empty()) {
+            s.display().finish(false);
+            return s.fail(pulse::error(pulse::errc::unexpected_shape, "the answer names no job, so there is no PDF to download"));
+        }
+        auto d = client.download_pdf(job, *pdf, s.call());
+        if (!d) {
+            s.display().finish(false);
+            return s.fail(d.error(), *pdf);
+        }
+        pdf_note = "; PDF " + format_bytes(d->bytes) + " written to " + *pdf;
+    }
+    s.display().finish();
+    std::size_t const fields = r->form_fields ? r->form_fields->size() : 0;
+    std::string line = "pulse: form " + action + " done in " + format_seconds(s.display().elapsed()) + ": " +
+                       std::to_string(fields) + (fields == 1 ? " field" : " fields");
+    if (r->fields_filled) line += ", " + std::to_string(*r->fields_filled) + " filled";
+    if (r->fields_cleared) line += ", " + std::to_string(*r->fields_cleared) + " cleared";
+    if (r->form_id) line += " (form_id " + *r->form_id + ")";
+    s.display().note(redact(line + pdf_note, s.key()));
+    return exit_ok;
+}
+
+// ---- dispatch -----------------------------------------------------------------------------------
+
+struct command_entry {
+    std::string_view name;
+    std::string_view help;
+    std::vector<std::string_view> options;
+    int (*run)(parsed_args const&, session&);
+};
+
+command_entry const* find_command(std::string_view name) {
+    static command_entry const commands[] = {
+        {"extract", extract_help,
+         {"out", "markdown", "url", "model", "pages", "set", "no-wait", "cancel-on-interrupt"}, &cmd_extract},
+        {"wait", wait_help, {"out", "markdown", "cancel-on-interrupt"}, &cmd_wait},
+        {"job", job_help, {}, &cmd_job},
+        {"download", download_help, {"out"}, &cmd_download},
+        {"cancel", cancel_help, {}, &cmd_cancel},
+        {"form", form_help, {"url", "form-id", "instructions", "pages", "out", "pdf-out", "cancel-on-interrupt"}, &cmd_form},
+    };
+    for (auto const& c : commands)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+std::string version_text() {
+    curl_version_info_data const* info = curl_version_info(CURLVERSION_NOW);
+    return std::string("pulse ") + PULSE_VERSION_STRING + " (pulse-cpp " + PULSE_VERSION_STRING + ", libcurl " +
+           (info && info->version ? info->version : "?") + ")\n";
+}
+
+int run_main(std::vector<std::string> const& argv) {
+    parsed_args p = parse_args(argv);
+    std::string_view const first = p.positionals.empty() ? std::string_view() : std::string_view(p.positionals[0]);
+    command_entry const* cmd = first.empty() ? nullptr : find_command(first);
+    if (!p.error.empty()) return usage_error(cmd ? cmd->name : std::string_view(), p.error);
+    if (p.has("version")) {
+        print_stdout(version_text());
+        return exit_ok;
+    }
+    if (first.empty()) {
+        if (p.has("help")) {
+            print_stdout(std::string(main_help) + "\n" + std::string(global_options_help) + "\n" + std::string(exit_code_table));
+            return exit_ok;
+        }
+        std::fputs(main_help.data(), stderr);
+        return exit_usage;
+    }
+    if (first == "help") {
+        if (p.positionals.size() < 2) {
+            print_stdout(std::string(main_help) + "\n" + std::string(global_options_help) + "\n" + std::string(exit_code_table));
+            return exit_ok;
+        }
+        command_entry const* c = find_command(p.positionals[1]);
+        if (!c) return usage_error({}, "unknown command '" + p.positionals[1] + "'");
+        print_stdout(std::string(c->help) + "\n" + std::string(global_options_help));
+        return exit_ok;
+    }
+    if (!cmd) return usage_error({}, "unknown command '" + std::string(first) + "'");
+    if (p.has("help")) {
+        print_stdout(std::string(cmd->help) + "\n" + std::string(global_options_help));
+        return exit_ok;
+    }
+    if (auto bad = check_allowed(p, cmd->options)) return usage_error(cmd->name, "option " + *bad + " does not apply here");
+
+    settings st;
+    if (auto rc = read_settings(p, cmd->name, st)) return *rc;
+    // --no-wait stops the call on purpose right after the submission: that must never cancel the
+    // job on the server.
+    st.cfg.remote_cancel = p.has("cancel-on-interrupt") && !p.has("no-wait");
+
+    pulse::curl::global_init curl_init; // before any thread and any easy handle
+    if (!curl_init.ok()) {
+        std::fprintf(stderr, "pulse: %s\n", curl_init.status().error().to_string().c_str());
+        return exit_internal;
+    }
+    interrupt_watcher interrupts; // blocks SIGINT/SIGTERM before the progress ticker thread starts
+    session s(std::move(st), std::string(cmd->name), interrupts);
+    // A call that finished before an interrupt took effect keeps its result (and exit code).
+    return cmd->run(p, s);
+}
+
+} // namespace
+} // namespace pulse_cli
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args;
+    args.reserve(static_cast<std::size_t>(argc > 0 ? argc - 1 : 0));
+    for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+    return pulse_cli::run_main(args);
+}
