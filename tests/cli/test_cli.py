@@ -1,0 +1,667 @@
+#!/usr/bin/env python3
+"""Tests of the `pulse` command-line tool against the local Pulse-compatible server.
+
+    python3 tests/cli/test_cli.py path/to/pulse path/to/pulse-server [-k NAME] [-j JOBS]
+
+Python 3 standard library only. Starts pulse-server instances on ephemeral loopback ports and runs
+the real `pulse` binary: every command, every exit code (job failed/canceled/expired, 410 gone,
+401, a closed port, a bad path, malformed JSON, the deadline, Ctrl-C), progress on a
+pseudo-terminal ('\\r'-rewritten line) and on a pipe (plain lines), --quiet, a missing key, and
+the API key never appearing in any output -- also when the server echoes it back. Tests run in
+parallel (most of their time is the client waiting for polls). Last line: "N passed, N failed";
+the exit status is non-zero when any test failed.
+"""
+import concurrent.futures
+import json
+import os
+import pty  # noqa: F401  (documents the dependency; os.openpty is used so tests can run in threads)
+import re
+import secrets
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SAMPLE = os.path.join(ROOT, "examples", "data", "sample.pdf")
+KEY = "sk-cli-test-" + secrets.token_hex(12)  # unique: any occurrence in output is a leak
+
+PULSE = SERVER = None
+TMP = None
+OUTPUTS = []  # (test, stream, text) of every run, for the global key check
+OUTPUTS_LOCK = threading.Lock()
+_local = threading.local()
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, msg, result=None):
+    if not cond:
+        if result is not None:
+            msg += "\n    rc=%s\n    stdout=%r\n    stderr=%r" % (result.rc, result.out[:600], result.err[-1500:])
+        raise Failure(msg)
+
+
+# ---- servers ------------------------------------------------------------------------------------
+
+class Server:
+    def __init__(self, *args):
+        self.proc = subprocess.Popen([SERVER, "--port", "0", "--quiet", "--api-key", KEY, *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening on 127.0.0.1:"):
+            self.proc.kill()
+            raise RuntimeError("unexpected first line from pulse-server: %r" % line)
+        self.port = int(line.strip().rsplit(":", 1)[1])
+        self.base = "http://127.0.0.1:%d" % self.port
+
+    def get(self, path):
+        with urllib.request.urlopen(self.base + path, timeout=10) as r:
+            return json.loads(r.read())
+
+    def job(self, job_id):
+        return self.get("/__jobs/" + job_id)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+MAIN = None    # --poll-steps 0: the first poll answers the final status
+ECHO = None    # every request answered 401 with the key echoed in the body and a header
+
+
+def closed_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# ---- running pulse ------------------------------------------------------------------------------
+
+class Result:
+    def __init__(self, rc, out, err):
+        self.rc, self.out, self.err = rc, out, err
+
+    def text(self):
+        return self.out.decode("utf-8", "replace")
+
+
+def env_for(key=KEY, base=None, extra=None):
+    env = {k: v for k, v in os.environ.items() if k not in ("PULSE_API_KEY", "PULSE_BASE_URL")}
+    if key is not None:
+        env["PULSE_API_KEY"] = key
+    env["PULSE_BASE_URL"] = base if base is not None else MAIN.base
+    env.update(extra or {})
+    return env
+
+
+def record(out, err):
+    with OUTPUTS_LOCK:
+        OUTPUTS.append((getattr(_local, "name", "?"), "stdout", out.decode("utf-8", "replace")))
+        OUTPUTS.append((getattr(_local, "name", "?"), "stderr", err))
+
+
+def pulse(*args, key=KEY, base=None, scenario=None, timeout=60, env=None):
+    argv = [PULSE, *args]
+    if scenario is not None:
+        argv += ["--header", "x-pulse-scenario: " + scenario]
+    p = subprocess.run(argv, env=env or env_for(key, base), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout)
+    err = p.stderr.decode("utf-8", "replace")
+    record(p.stdout, err)
+    return Result(p.returncode, p.stdout, err)
+
+
+def expect_rc(r, rc, what):
+    check(r.rc == rc, "%s: expected exit code %d, got %d" % (what, rc, r.rc), r)
+
+
+def tmp(name):
+    d = os.path.join(TMP, getattr(_local, "name", "x"))
+    os.makedirs(d, exist_ok=True)
+    return os.path.join(d, name)
+
+
+def submit_only(scenario=None, *extra):
+    r = pulse("extract", SAMPLE, "--no-wait", *extra, scenario=scenario)
+    expect_rc(r, 0, "extract --no-wait")
+    job_id = r.text().strip()
+    check(re.fullmatch(r"[0-9a-f-]{36}", job_id) is not None, "--no-wait printed %r, not a job id" % job_id, r)
+    return job_id
+
+
+def start_pulse(args, scenario=None, stderr_fd=None, env=None):
+    argv = [PULSE, *args]
+    if scenario is not None:
+        argv += ["--header", "x-pulse-scenario: " + scenario]
+    return subprocess.Popen(argv, env=env or env_for(), stdout=subprocess.PIPE,
+                            stderr=stderr_fd if stderr_fd is not None else subprocess.PIPE)
+
+
+def read_until(stream_fd, pattern, limit=15.0):
+    """Read from a file descriptor until `pattern` (bytes regex) matches; return all bytes read."""
+    buf = b""
+    end = time.time() + limit
+    while time.time() < end:
+        r, _, _ = select.select([stream_fd], [], [], 0.1)
+        if r:
+            try:
+                chunk = os.read(stream_fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            buf += chunk
+            if re.search(pattern, buf):
+                return buf
+    raise Failure("did not see %r within %.0fs; got %r" % (pattern, limit, buf[-800:]))
+
+
+def drain(fd, limit=20.0):
+    buf = b""
+    end = time.time() + limit
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO on a pty once the child is gone
+                break
+            if not chunk:
+                break
+            buf += chunk
+    return buf
+
+
+# ---- tests --------------------------------------------------------------------------------------
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+@test
+def help_and_version():
+    r = pulse("--help")
+    expect_rc(r, 0, "pulse --help")
+    t = r.text()
+    for code in range(0, 13):
+        check(re.search(r"^\s*%d\s+\S" % code, t, re.M), "pulse --help lacks exit code %d" % code, r)
+    for cmd in ("extract", "job", "wait", "download", "cancel", "form"):
+        check(cmd in t, "pulse --help does not list %s" % cmd, r)
+        h = pulse(cmd, "--help")
+        expect_rc(h, 0, "pulse %s --help" % cmd)
+        check(("Usage: pulse " + cmd) in h.text(), "pulse %s --help has no usage line" % cmd, h)
+        h2 = pulse("help", cmd)
+        expect_rc(h2, 0, "pulse help %s" % cmd)
+        check(h2.out == h.out, "pulse help %s differs from pulse %s --help" % (cmd, cmd))
+    v = pulse("--version")
+    expect_rc(v, 0, "pulse --version")
+    check(re.match(r"pulse \d+\.\d+\.\d+", v.text()), "unexpected version text", v)
+    # --help needs no key
+    expect_rc(pulse("extract", "--help", key=None), 0, "extract --help without a key")
+
+
+@test
+def usage_errors_exit_2():
+    for args, what in [((), "no command"), (("bogus",), "unknown command"),
+                       (("extract", SAMPLE, "--bogus"), "unknown option"),
+                       (("job",), "missing id"), (("job", "a", "b"), "two ids"),
+                       (("job", "x", "--markdown"), "option of another command"),
+                       (("extract",), "missing FILE"), (("extract", SAMPLE, "--url", "http://x/y.pdf"), "FILE and --url"),
+                       (("extract", SAMPLE, "--timeout", "soon"), "bad --timeout"),
+                       (("extract", SAMPLE, "--retries", "-1"), "bad --retries"),
+                       (("extract", SAMPLE, "--out"), "--out without a value"),
+                       (("extract", SAMPLE, "--set", "novalue"), "bad --set"),
+                       (("extract", SAMPLE, "--header", "x-api-key: " + KEY), "key in --header"),
+                       (("download", "some-id"), "download without --out"),
+                       (("form", "stamp", SAMPLE), "unknown form action"),
+                       (("form", "fill", SAMPLE), "fill without --instructions")]:
+        r = pulse(*args)
+        expect_rc(r, 2, what)
+        check("pulse" in r.err, "%s: no message on stderr" % what, r)
+    r = pulse("extract", SAMPLE, "--base-url", "ftp://nowhere")
+    expect_rc(r, 2, "bad base URL")
+
+
+@test
+def bad_file_path_exit_2():
+    r = pulse("extract", os.path.join(TMP, "no-such-file.pdf"))
+    expect_rc(r, 2, "missing input file")
+    check("no such file" in r.err, "message does not say the file is missing", r)
+    r = pulse("extract", TMP)
+    expect_rc(r, 2, "a directory as input")
+    out = os.path.join(TMP, "no-such-dir", "out.json")
+    r = pulse("extract", SAMPLE, "--out", out)
+    expect_rc(r, 2, "--out in a missing directory")
+    check("cannot write" in r.err, "message does not name the output problem", r)
+
+
+@test
+def missing_key_exit_3():
+    r = pulse("extract", SAMPLE, key=None)
+    expect_rc(r, 3, "PULSE_API_KEY unset")
+    check("PULSE_API_KEY is not set" in r.err, "no clear message about the missing key", r)
+    r = pulse("job", "abc", key="")
+    expect_rc(r, 3, "PULSE_API_KEY empty")
+
+
+@test
+def wrong_key_exit_3():
+    r = pulse("extract", SAMPLE, key="wrong-" + secrets.token_hex(4))
+    expect_rc(r, 3, "wrong key")
+    check("401" in r.err, "message lacks the HTTP status", r)
+    r = pulse("job", "0000", key="wrong-key")
+    expect_rc(r, 3, "wrong key on job")
+
+
+@test
+def server_down_exit_4():
+    base = "http://127.0.0.1:%d" % closed_port()
+    t0 = time.time()
+    r = pulse("extract", SAMPLE, "--retries", "0", base=base)
+    expect_rc(r, 4, "closed port")
+    check("connect" in r.err.lower(), "message does not say the connection failed", r)
+    r = pulse("job", "abc", "--retries", "0", base=base)
+    expect_rc(r, 4, "closed port (job)")
+    # --base-url wins over PULSE_BASE_URL
+    r = pulse("extract", SAMPLE, "--base-url", MAIN.base, base=base)
+    expect_rc(r, 0, "--base-url over a dead PULSE_BASE_URL")
+    check(time.time() - t0 < 30, "took too long")
+
+
+@test
+def extract_json_to_stdout():
+    r = pulse("extract", SAMPLE)
+    expect_rc(r, 0, "extract")
+    doc = json.loads(r.out)
+    check(isinstance(doc.get("markdown"), str) and doc["markdown"], "no markdown in the JSON", r)
+    for label in ("pages", "markdown", "tables", "words"):
+        check(re.search(r"^\s+%s\s+\S" % label, r.err, re.M), "summary lacks %s" % label, r)
+    check("done in" in r.err, "no summary line", r)
+
+
+@test
+def extract_markdown_and_options():
+    md = tmp("out.md")
+    r = pulse("extract", SAMPLE, "--markdown", "--out", md, "--model", "pulse-ultra-2", "--pages", "1-2",
+              "--set", "refine=true", "--set", 'extensions={"altOutputs":{"wlbb":true}}')
+    expect_rc(r, 0, "extract --markdown")
+    ref = json.loads(pulse("extract", SAMPLE).out)["markdown"]
+    check(open(md, encoding="utf-8").read() == ref, "the markdown file differs from the result's markdown")
+    job_id = re.search(r"submitted job ([0-9a-f-]{36})", r.err).group(1)
+    info = MAIN.job(job_id)
+    f = info["fields"]
+    check(f.get("model") == "pulse-ultra-2" and f.get("pages") == "1-2", "model/pages not sent: %r" % f)
+    check(f.get("refine") == "true", "--set refine=true not sent as 'true': %r" % f)
+    check(json.loads(f.get("extensions", "{}")) == {"altOutputs": {"wlbb": True}}, "--set JSON object not sent: %r" % f)
+    check(f.get("async") == "true", "not submitted asynchronously: %r" % f)
+    check(info["upload_bytes"] == os.path.getsize(SAMPLE), "upload size differs: %r" % info)
+    # stdout markdown ends with a newline
+    r = pulse("extract", SAMPLE, "--markdown")
+    expect_rc(r, 0, "extract --markdown to stdout")
+    check(r.out.decode() == ref + ("" if ref.endswith("\n") else "\n"), "markdown on stdout differs", r)
+
+
+@test
+def extract_url():
+    r = pulse("extract", "--url", "https://example.com/report.pdf", "--markdown")
+    expect_rc(r, 0, "extract --url")
+    job_id = re.search(r"submitted job ([0-9a-f-]{36})", r.err).group(1)
+    fields = MAIN.job(job_id)["fields"]
+    check(fields.get("file_url") == "https://example.com/report.pdf", "file_url not sent: %r" % fields)
+
+
+@test
+def extract_large_result_to_file():
+    out = tmp("large.json")
+    r = pulse("extract", SAMPLE, "--out", out, scenario="result=large;size=3M")
+    expect_rc(r, 0, "extract of a large result")
+    check(os.path.getsize(out) == 3 << 20, "the file holds %d bytes, not 3 MiB" % os.path.getsize(out))
+    json.load(open(out, encoding="utf-8"))
+    check("large result" in r.err and "downloaded" in r.err, "summary does not mention the download", r)
+    job_id = re.search(r"submitted job ([0-9a-f-]{36})", r.err).group(1)
+    # the single use is spent: a second download is 410 -> exit 8, and leaves no file behind
+    again = tmp("again.json")
+    g = pulse("download", job_id, "--out", again)
+    expect_rc(g, 8, "second download of a large result")
+    check("410" in g.err and "already downloaded" in g.err, "the message does not explain the 410", g)
+    check(not os.path.exists(again), "a failed download left an empty file")
+
+
+@test
+def no_wait_job_wait():
+    job_id = submit_only("poll_steps=1")
+    r = pulse("job", job_id)
+    expect_rc(r, 0, "job (pending)")
+    st = json.loads(r.out)
+    check(st["job_id"] == job_id and st["status"] == "pending", "unexpected status JSON %r" % st)
+    out = tmp("waited.json")
+    r = pulse("wait", job_id, "--out", out)
+    expect_rc(r, 0, "wait")
+    check("markdown" in json.load(open(out, encoding="utf-8")), "wait wrote no result")
+    check("waiting for job " + job_id in r.err, "wait does not name the job", r)
+
+
+@test
+def download_command():
+    job_id = submit_only("result=large;size=2M")
+    r = pulse("job", job_id)
+    expect_rc(r, 0, "job (completed)")
+    st = json.loads(r.out)
+    check(st["status"] == "completed" and st["result"]["is_url"] is True, "expected a large-result pointer: %r" % st)
+    out = tmp("dl.json")
+    r = pulse("download", st["result"]["url"], "--out", out)
+    expect_rc(r, 0, "download by URL")
+    check(os.path.getsize(out) == 2 << 20, "download wrote %d bytes" % os.path.getsize(out))
+    check("downloaded" in r.err, "no download summary", r)
+    r = pulse("download", job_id, "--out", tmp("dl2.json"))
+    expect_rc(r, 8, "second download (gone)")
+
+
+@test
+def download_to_stdout_and_partial():
+    job_id = submit_only("result=large;size=1M")
+    expect_rc(pulse("job", job_id), 0, "job")
+    r = pulse("download", job_id, "--out", "-")
+    expect_rc(r, 0, "download to stdout")
+    check(len(r.out) == 1 << 20, "stdout got %d bytes" % len(r.out))
+    # a download reset after 64 KiB reached the file: not retried (single use), partial kept, exit 4
+    job_id = submit_only("result=large;size=1M;download_fault=reset_mid_body:bytes=65536@1")
+    expect_rc(pulse("job", job_id), 0, "job")
+    out = tmp("partial.json")
+    r = pulse("download", job_id, "--out", out)
+    expect_rc(r, 4, "download reset mid-body")
+    check(os.path.exists(out) and os.path.getsize(out) == 65536, "the partial result was not kept")
+    check("65,536 bytes of the result were written to " + out in r.err, "no note about the partial file", r)
+
+
+@test
+def cancel_command():
+    job_id = submit_only("status=weird")
+    r = pulse("cancel", job_id)
+    expect_rc(r, 0, "cancel")
+    check(json.loads(r.out).get("job_id") == job_id, "cancel printed %r" % r.out)
+    check(MAIN.job(job_id)["status"] == "canceled", "the server did not cancel the job")
+    r = pulse("job", job_id)
+    expect_rc(r, 6, "job of a canceled job")
+    check(json.loads(r.out)["status"] == "canceled", "status JSON not printed", r)
+    expect_rc(pulse("wait", job_id), 6, "wait for a canceled job")
+    expect_rc(pulse("cancel", "no-such-job"), 9, "cancel of an unknown job (404)")
+
+
+@test
+def job_outcomes_exit_5_6_7():
+    r = pulse("extract", SAMPLE, scenario="status=failed;error=Password-protected PDF")
+    expect_rc(r, 5, "failed job")
+    check("Password-protected PDF" in r.err, "the job's error text is not shown", r)
+    check(r.out == b"", "a failed job wrote to stdout", r)
+    expect_rc(pulse("extract", SAMPLE, scenario="status=canceled"), 6, "canceled job")
+    expect_rc(pulse("extract", SAMPLE, scenario="status=cancelled"), 6, "cancelled job (Gen-A spelling)")
+    r = pulse("extract", SAMPLE, "--out", tmp("expired.json"), scenario="status=expired")
+    expect_rc(r, 7, "expired job")
+    check(not os.path.exists(tmp("expired.json")), "an empty output file was left behind")
+
+
+@test
+def http_errors_exit_9():
+    r = pulse("extract", SAMPLE, scenario="submit_fault=500")
+    expect_rc(r, 9, "submission answered 500")
+    check("500" in r.err, "status not in the message", r)
+    expect_rc(pulse("job", "no-such-job"), 9, "unknown job (404)")
+    expect_rc(pulse("extract", SAMPLE, "--pages", "1-x"), 9, "400 REQ_006 from the server")
+
+
+@test
+def decode_errors_exit_10():
+    r = pulse("extract", SAMPLE, scenario="poll_fault=malformed_json")
+    expect_rc(r, 10, "malformed poll answer")
+    # a large result of the wrong shape: still written out in full (nothing lost), exit 10
+    out = tmp("wrong.json")
+    r = pulse("extract", SAMPLE, "--out", out, scenario="result=large;download_fault=wrong_shape")
+    expect_rc(r, 10, "large result of the wrong shape")
+    check(os.path.getsize(out) > 0, "the raw bytes were not kept")
+    check("written to " + out in r.err, "no note where the bytes went", r)
+
+
+@test
+def deadline_exit_11():
+    t0 = time.time()
+    r = pulse("extract", SAMPLE, "--timeout", "2", scenario="status=weird")
+    expect_rc(r, 11, "never-finishing job with --timeout 2")
+    check(time.time() - t0 < 8, "--timeout 2 took %.1fs" % (time.time() - t0))
+    check("pulse wait" in r.err, "no hint how to resume", r)
+    # a stalled download is cut by the deadline too (the transport gets the time left)
+    t0 = time.time()
+    r = pulse("extract", SAMPLE, "--timeout", "3", "--out", tmp("stalled.json"),
+              scenario="result=large;size=1M;download_fault=stall_mid_body:ms=60000")
+    expect_rc(r, 11, "stalled download with --timeout 3")
+    check(time.time() - t0 < 10, "the stalled download took %.1fs" % (time.time() - t0))
+
+
+@test
+def interrupt_exit_12():
+    p = start_pulse(["extract", SAMPLE], scenario="status=weird")
+    try:
+        got = read_until(p.stderr.fileno(), rb"submitted job ([0-9a-f-]{36})")
+        job_id = re.search(rb"submitted job ([0-9a-f-]{36})", got).group(1).decode()
+        time.sleep(0.3)
+        p.send_signal(signal.SIGINT)
+        rest = drain(p.stderr.fileno(), 10)
+        rc = p.wait(10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    err = (got + rest).decode("utf-8", "replace")
+    record(b"", err)
+    check(rc == 12, "SIGINT: expected exit code 12, got %d; stderr=%r" % (rc, err[-800:]))
+    check("pulse wait " + job_id in err, "no hint to resume the job: %r" % err[-800:])
+    check(MAIN.job(job_id)["cancel_requested"] is False, "the job was canceled without --cancel-on-interrupt")
+    # with --cancel-on-interrupt the job is canceled on the server too
+    p = start_pulse(["extract", SAMPLE, "--cancel-on-interrupt"], scenario="status=weird")
+    try:
+        got = read_until(p.stderr.fileno(), rb"submitted job ([0-9a-f-]{36})")
+        job_id = re.search(rb"submitted job ([0-9a-f-]{36})", got).group(1).decode()
+        time.sleep(0.3)
+        p.send_signal(signal.SIGTERM)
+        rest = drain(p.stderr.fileno(), 10)
+        rc = p.wait(10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    err = (got + rest).decode("utf-8", "replace")
+    record(b"", err)
+    check(rc == 12, "SIGTERM with --cancel-on-interrupt: expected 12, got %d; %r" % (rc, err[-800:]))
+    info = MAIN.job(job_id)
+    check(info["cancel_requested"] is True and info["status"] == "canceled",
+          "--cancel-on-interrupt did not cancel the job: %r" % info)
+
+
+@test
+def progress_on_a_terminal():
+    master, slave = os.openpty()
+    try:
+        p = start_pulse(["extract", SAMPLE, "--out", tmp("tty.json")],
+                        scenario="result=large;size=4M;poll_steps=2", stderr_fd=slave)
+        os.close(slave)
+        slave = None
+        data = drain(master, 30)
+        rc = p.wait(10)
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    err = data.decode("utf-8", "replace")
+    record(b"", err)
+    check(rc == 0, "extract on a tty: exit %d; %r" % (rc, err[-800:]))
+    check("\r" in err, "no carriage return on a terminal")
+    # the pty turns "\n" into "\r\n"; the rewritten line is a "\r" not followed by "\n"
+    rewrites = re.findall(r"\r(?!\n)pulse [ |/\\-] ", err)
+    check(len(rewrites) >= 3, "the live line was not rewritten in place (%d rewrites)" % len(rewrites))
+    check(re.search(r"\rpulse . job [0-9a-f]{8}\.\.\. (pending|processing)", err), "no status in the live line")
+    check(re.search(r"\| poll \d", err), "no poll count in the live line")
+    check(re.search(r"\| \d+\.\ds", err), "no elapsed time in the live line")
+    check(re.search(r"download \[[#-]{20}\] +\d+% ", err), "no download bar with a percentage")
+    check("MB/s" in err or "kB/s" in err, "no download rate")
+    check("done in" in err and re.search(r"pages\s+\d", err), "no summary after the live line")
+    check("\x1b" not in err, "escape sequences in the progress output")
+
+
+@test
+def progress_plain_when_not_a_terminal():
+    r = pulse("extract", SAMPLE, "--out", tmp("plain.json"), scenario="result=large;size=20M;poll_steps=2")
+    expect_rc(r, 0, "extract with stderr on a pipe")
+    check("\r" not in r.err, "carriage return in plain progress", r)
+    lines = r.err.splitlines()
+    # the submission's status is on the job id line; each change seen by a poll has its own line
+    check(any(re.match(r"pulse: submitted job [0-9a-f-]{36}: pending$", l) for l in lines), "no job id line", r)
+    for st in ("processing", "completed"):
+        check(any(re.match(r"pulse: job [0-9a-f-]{36}: %s \(poll \d+, \d+\.\ds\)$" % st, l) for l in lines),
+              "no line for status %s" % st, r)
+    check(sum(1 for l in lines if l.startswith("pulse: downloading ")) >= 1, "no periodic download line (16 MB)", r)
+    check(any(re.match(r"pulse: downloaded 21\.0 MB in ", l) for l in lines), "no final download line", r)
+    # one line per change, not per poll (the first poll says pending again: no line)
+    check(not any(": pending (poll" in l for l in lines), "status line repeated", r)
+
+
+@test
+def quiet_prints_nothing_but_errors():
+    r = pulse("extract", SAMPLE, "--quiet")
+    expect_rc(r, 0, "extract --quiet")
+    check(r.err == "", "--quiet printed %r" % r.err)
+    check(json.loads(r.out).get("markdown"), "no result on stdout", r)
+    r = pulse("extract", SAMPLE, "-q", scenario="status=failed")
+    expect_rc(r, 5, "failed job --quiet")
+    check(r.err.count("\n") >= 1 and "failed" in r.err and "submitted" not in r.err, "--quiet error output", r)
+
+
+@test
+def form_commands():
+    r = pulse("form", "detect", SAMPLE)
+    expect_rc(r, 0, "form detect")
+    fr = json.loads(r.out)
+    check(len(fr.get("form_fields", [])) == 4, "detect returned %r" % fr)
+    check("4 fields" in r.err, "no form summary", r)
+    pdf = tmp("filled.pdf")
+    out = tmp("filled.json")
+    r = pulse("form", "fill", SAMPLE, "--instructions", "Name: Ada Lovelace", "--pdf-out", pdf, "--out", out)
+    expect_rc(r, 0, "form fill --pdf-out")
+    check(open(pdf, "rb").read(5) == b"%PDF-", "--pdf-out is not a PDF")
+    check(json.load(open(out, encoding="utf-8")).get("fields_filled") is not None, "fill result lacks fields_filled")
+    r = pulse("form", "clear", "--form-id", fr["form_id"])
+    expect_rc(r, 0, "form clear --form-id")
+    expect_rc(pulse("form", "detect"), 2, "form detect without a document")
+    expect_rc(pulse("form", "detect", SAMPLE, scenario="status=failed"), 5, "failed form job")
+
+
+@test
+def key_never_printed_even_when_echoed():
+    # every request to ECHO is answered 401 with the key in the body (and an x-echoed-key header)
+    job_id = submit_only()
+    for args in (("extract", SAMPLE), ("extract", "--url", "http://example.com/a.pdf"), ("job", job_id),
+                 ("wait", job_id), ("download", job_id, "--out", tmp("echo.json")), ("cancel", job_id),
+                 ("form", "detect", SAMPLE)):
+        r = pulse(*args, base=ECHO.base)
+        expect_rc(r, 3, "%s against a key-echoing server" % args[0])
+        check(KEY not in r.err and KEY.encode() not in r.out, "the key leaked from %s" % args[0], r)
+        check("[redacted]" in r.err or "401" in r.err, "the echoed error was not reported", r)
+    # a 500 echoing the key (retried, then reported) on one request of the main server
+    r = pulse("job", job_id, "--retries", "1", scenario="fault=echo_key:status=500")
+    expect_rc(r, 9, "a 500 echoing the key")
+    check(KEY not in r.err, "the key leaked from a 500", r)
+    # the whole run: no output of any test contains the key (checked again at the very end)
+    for name, stream, text in list(OUTPUTS):
+        check(KEY not in text, "the key appeared in the %s of test %s" % (stream, name))
+
+
+@test
+def sample_pdf_is_valid():
+    data = open(SAMPLE, "rb").read()
+    check(data.startswith(b"%PDF-1.") and data.rstrip().endswith(b"%%EOF"), "sample.pdf is not framed as a PDF")
+    sx = int(data[data.rindex(b"startxref") + 9:].split()[0])
+    check(data[sx:sx + 4] == b"xref", "startxref does not point at the xref table")
+    rows = data[sx:].split(b"\n")
+    count = int(rows[1].split()[1])
+    for i in range(1, count):
+        off = int(rows[2 + i][:10])
+        check(data[off:].startswith(b"%d 0 obj" % i), "xref entry %d points at the wrong offset" % i)
+
+
+# ---- runner -------------------------------------------------------------------------------------
+
+def run_one(fn):
+    _local.name = fn.__name__
+    t0 = time.time()
+    try:
+        fn()
+        return fn.__name__, None, time.time() - t0
+    except Failure as e:
+        return fn.__name__, str(e), time.time() - t0
+    except Exception:  # a bug in the test itself, or a timeout
+        return fn.__name__, traceback.format_exc(), time.time() - t0
+
+
+def main():
+    global PULSE, SERVER, TMP, MAIN, ECHO
+    args = sys.argv[1:]
+    only, jobs = None, 8
+    if "-k" in args:
+        i = args.index("-k")
+        only = args[i + 1]
+        del args[i:i + 2]
+    if "-j" in args:
+        i = args.index("-j")
+        jobs = int(args[i + 1])
+        del args[i:i + 2]
+    if len(args) != 2:
+        print(__doc__)
+        return 2
+    PULSE, SERVER = (os.path.abspath(a) for a in args)
+    t0 = time.time()
+    with tempfile.TemporaryDirectory(prefix="pulse-cli-test-") as d:
+        TMP = d
+        MAIN = Server("--poll-steps", "0")
+        ECHO = Server("--fault", "fault=echo_key")
+        try:
+            selected = [t for t in TESTS if only is None or only in t.__name__]
+            last = [t for t in selected if t is key_never_printed_even_when_echoed]
+            first = [t for t in selected if t not in last]
+            results = []
+            with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+                for name, err, secs in pool.map(run_one, first):
+                    results.append((name, err))
+                    print(("ok    %-38s %5.1fs" % (name, secs)) if err is None else
+                          ("FAIL  %-38s %5.1fs\n    %s" % (name, secs, err.replace("\n", "\n    "))), flush=True)
+            for fn in last:  # after every other test, so it sees all their outputs
+                name, err, secs = run_one(fn)
+                results.append((name, err))
+                print(("ok    %-38s %5.1fs" % (name, secs)) if err is None else
+                      ("FAIL  %-38s %5.1fs\n    %s" % (name, secs, err.replace("\n", "\n    "))), flush=True)
+        finally:
+            MAIN.stop()
+            ECHO.stop()
+    failed = sum(1 for _, e in results if e is not None)
+    print("%d passed, %d failed (%.1fs)" % (len(results) - failed, failed, time.time() - t0))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
