@@ -525,8 +525,8 @@ private:
         if (o->contains("job_id")) {
             auto ack = pulse::decode<async_submission>(*v);
             if (!ack) return finish_error(detail::with_context(ack.error(), what_ + " answer", cfg_.api_key));
+            learn_job_id(std::move(ack->job_id), now); // the id first: observers may persist it
             if (ack->status) note_status(*ack->status);
-            learn_job_id(std::move(ack->job_id), now);
             phase_ = phase::poll;
             begin_poll(now, now + cfg_.policies.poll.first_poll_delay);
             return;
