@@ -28,6 +28,7 @@ constexpr auto linger_after_close = std::chrono::seconds(2);
 
 connection::connection(asio::ip::tcp::socket socket, server& srv, std::uint64_t id)
     : socket_(std::move(socket)), server_(srv), timer_(socket_.get_executor()) {
+    if (srv.tls()) tls_.emplace(socket_, *srv.tls());
     peer_.connection = id;
     error_code ec;
     auto ep = socket_.remote_endpoint(ec);
@@ -36,7 +37,19 @@ connection::connection(asio::ip::tcp::socket socket, server& srv, std::uint64_t 
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
-void connection::start() { read_request(); }
+void connection::start() {
+    if (!tls_) return read_request();
+    // A client that gives up on the handshake (it refused our certificate) just goes away.
+    timer_.expires_after(std::chrono::seconds(30));
+    timer_.async_wait([self = shared_from_this()](error_code ec) {
+        if (!ec) self->close_now();
+    });
+    tls_->async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](error_code ec) {
+        self->timer_.cancel();
+        if (ec) return self->close_now();
+        self->read_request();
+    });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -45,8 +58,10 @@ void connection::read_request() {
     parser_.emplace();
     parser_->header_limit(1u << 20);
     parser_->body_limit(boost::none);  // uploads stream through the multipart parser, any size
-    http::async_read_header(socket_, inbuf_, *parser_,
-                            [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+    with_stream([this](auto& s) {
+        http::async_read_header(s, inbuf_, *parser_,
+                                [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+    });
 }
 
 void connection::on_header(error_code ec) {
@@ -55,9 +70,11 @@ void connection::on_header(error_code ec) {
     auto expect = parser_->get()[http::field::expect];
     if (iequals(std::string_view(expect.data(), expect.size()), "100-continue")) {
         static const std::string go = "HTTP/1.1 100 Continue\r\n\r\n";
-        asio::async_write(socket_, asio::buffer(go), [self = shared_from_this()](error_code ec2, std::size_t) {
-            if (ec2) return self->close_now();
-            self->read_body();
+        with_stream([this](auto& s) {
+            asio::async_write(s, asio::buffer(go), [self = shared_from_this()](error_code ec2, std::size_t) {
+                if (ec2) return self->close_now();
+                self->read_body();
+            });
         });
         return;
     }
@@ -65,8 +82,9 @@ void connection::on_header(error_code ec) {
 }
 
 void connection::read_body() {
-    http::async_read(socket_, inbuf_, *parser_,
-                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_request(ec); });
+    with_stream([this](auto& s) {
+        http::async_read(s, inbuf_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) { self->on_request(ec); });
+    });
 }
 
 void connection::on_request(error_code ec) {
@@ -158,19 +176,21 @@ void connection::write_next() {
     }
     head_sent_ = true;
     sent_ += n;
-    asio::async_write(socket_, std::span<const asio::const_buffer>(out_.data(), count),
-                      [self = shared_from_this()](error_code ec, std::size_t) {
-                          if (ec) return self->close_now();
-                          if (self->plan_.how.slow_chunk && self->plan_.how.slow_ms) {
-                              // Drip-feed: a timer between pieces, never a sleep.
-                              self->timer_.expires_after(std::chrono::milliseconds(self->plan_.how.slow_ms));
-                              self->timer_.async_wait([self](error_code ec2) {
-                                  if (!ec2) self->write_next();
-                              });
-                              return;
-                          }
-                          self->write_next();
-                      });
+    with_stream([this, count](auto& s) {
+        asio::async_write(s, std::span<const asio::const_buffer>(out_.data(), count),
+                          [self = shared_from_this()](error_code ec, std::size_t) {
+                              if (ec) return self->close_now();
+                              if (self->plan_.how.slow_chunk && self->plan_.how.slow_ms) {
+                                  // Drip-feed: a timer between pieces, never a sleep.
+                                  self->timer_.expires_after(std::chrono::milliseconds(self->plan_.how.slow_ms));
+                                  self->timer_.async_wait([self](error_code ec2) {
+                                      if (!ec2) self->write_next();
+                                  });
+                                  return;
+                              }
+                              self->write_next();
+                          });
+    });
 }
 
 void connection::at_cut() {
@@ -201,9 +221,11 @@ void connection::finish_body() {
     }
     head_sent_ = true;
     if (tail_.empty()) return complete();
-    asio::async_write(socket_, asio::buffer(tail_), [self = shared_from_this()](error_code ec, std::size_t) {
-        if (ec) return self->close_now();
-        self->complete();
+    with_stream([this](auto& s) {
+        asio::async_write(s, asio::buffer(tail_), [self = shared_from_this()](error_code ec, std::size_t) {
+            if (ec) return self->close_now();
+            self->complete();
+        });
     });
 }
 
@@ -233,6 +255,20 @@ void connection::reset_now() {
 }
 
 void connection::graceful_close() {
+    if (tls_) {
+        // TLS: close_notify first, so the client sees a clean end of stream (not a truncation),
+        // then the TCP close below. The timer bounds a client that never answers.
+        timer_.expires_after(linger_after_close);
+        timer_.async_wait([self = shared_from_this()](error_code ec) {
+            if (!ec) self->close_now();
+        });
+        tls_->async_shutdown([self = shared_from_this()](error_code) { self->close_tcp_gracefully(); });
+        return;
+    }
+    close_tcp_gracefully();
+}
+
+void connection::close_tcp_gracefully() {
     // FIN first, then read until the peer closes (or a short timeout): closing with unread input
     // would make the kernel send a RST that can destroy the tail of what we just sent.
     error_code ec;

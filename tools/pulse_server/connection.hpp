@@ -2,7 +2,8 @@
 // asks the server what to answer, and writes the answer itself so that faults can break the wire
 // format on purpose (reset, stall, short or long bodies, drip-feeding). Everything is asynchronous
 // and timer-driven on the connection's strand: a stalled or slow response never holds up another
-// connection.
+// connection. With --tls-cert the same connection runs over TLS: every read and write goes through
+// with_stream(), the socket itself stays reachable for RST/FIN faults.
 #pragma once
 
 #include "response.hpp"
@@ -13,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <array>
 #include <memory>
@@ -28,6 +30,12 @@ public:
     void start();
 
 private:
+    // Calls f with the stream to read and write: the TLS stream when serving HTTPS, else the socket.
+    template <class F>
+    void with_stream(F&& f) {
+        if (tls_) f(*tls_);
+        else f(socket_);
+    }
     void read_request();
     void on_header(boost::system::error_code ec);
     void read_body();
@@ -40,10 +48,12 @@ private:
     void complete();
     void reset_now();
     void graceful_close();
+    void close_tcp_gracefully();
     void drain_until_closed();
     void close_now();
 
     boost::asio::ip::tcp::socket socket_;
+    std::optional<boost::beast::ssl_stream<boost::asio::ip::tcp::socket&>> tls_;  // over socket_, with TLS
     server& server_;
     peer_info peer_;
     boost::asio::steady_timer timer_;

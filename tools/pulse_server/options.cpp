@@ -28,6 +28,9 @@ options:
   --fault SPEC             a scenario applied to every request (repeatable), e.g.
                            --fault 'poll_fault=503:ra=1@1'
   --threads N              I/O threads (default 1)
+  --tls-cert FILE          serve HTTPS (TLS 1.2+) with this PEM certificate chain;
+                           needs --tls-key; URLs the server writes become https://
+  --tls-key FILE           PEM private key of --tls-cert
   --quiet                  no per-request log on stderr
   --help                   this text
 
@@ -101,10 +104,20 @@ parse_outcome parse_command_line(int argc, char** argv, options& out, std::strin
             if (!need_value()) return parse_outcome::error;
             if (!parse_number(value, 256, n) || n == 0) { message = "--threads: expected 1-256"; return parse_outcome::error; }
             out.threads = static_cast<unsigned>(n);
+        } else if (name == "--tls-cert") {
+            if (!need_value()) return parse_outcome::error;
+            out.tls_cert = std::string(value);
+        } else if (name == "--tls-key") {
+            if (!need_value()) return parse_outcome::error;
+            out.tls_key = std::string(value);
         } else {
             message = "unknown option " + std::string(arg);
             return parse_outcome::error;
         }
+    }
+    if (out.tls_cert.empty() != out.tls_key.empty()) {
+        message = "--tls-cert and --tls-key go together";
+        return parse_outcome::error;
     }
     return parse_outcome::run;
 }

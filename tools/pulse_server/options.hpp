@@ -16,6 +16,8 @@ struct options {
     std::string faults;                              // every --fault SPEC, joined with ';'
     std::string large_url_base;                      // empty: http://127.0.0.1:PORT
     unsigned threads = 1;
+    std::string tls_cert;                            // PEM certificate chain; with tls_key: serve HTTPS
+    std::string tls_key;                             // PEM private key
 };
 
 enum class parse_outcome { run, help, error };

@@ -6,6 +6,7 @@
 #include "result_file.hpp"
 #include "result_generator.hpp"
 
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json/parse.hpp>
@@ -347,13 +348,22 @@ server::server(asio::io_context& ioc, options opt)
     default_result_ = std::move(blob);
     png_ = std::make_shared<const std::string>(make_png());
 
+    if (!opt_.tls_cert.empty()) {
+        // HTTPS: TLS 1.2 or newer, the certificate chain and key from PEM files.
+        tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+        tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+        tls_->use_certificate_chain_file(opt_.tls_cert);
+        tls_->use_private_key_file(opt_.tls_key, asio::ssl::context::pem);
+    }
+
     tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), opt_.port);
     acceptor_.open(ep.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(ep);
     acceptor_.listen(asio::socket_base::max_listen_connections);
     port_ = acceptor_.local_endpoint().port();
-    api_base_ = "http://127.0.0.1:" + std::to_string(port_);
+    api_base_ = std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
     large_base_ = opt_.large_url_base.empty() ? api_base_ : replace_port(opt_.large_url_base, port_);
 }
 
@@ -494,7 +504,7 @@ response_plan server::refusal(const fault& f, const route& r, request_t& req) {
         if (location.empty()) {
             // Same path on the other spelling of loopback: a different origin for the client.
             const bool via_localhost = header_value(req, "host").rfind("localhost", 0) == 0;
-            location = std::string(via_localhost ? "http://127.0.0.1:" : "http://localhost:") +
+            location = std::string(tls_ ? "https" : "http") + (via_localhost ? "://127.0.0.1:" : "://localhost:") +
                        std::to_string(port_) + std::string(req.target());
         }
         p = json_response(f.status ? f.status : 302, "{\"redirect\":" + json_quote(location) + "}");

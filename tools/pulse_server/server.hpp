@@ -27,6 +27,10 @@
 #include <string>
 #include <unordered_map>
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace pulse_server {
 
 class pdf_document;
@@ -98,6 +102,8 @@ public:
     ~server();
 
     unsigned short port() const noexcept { return port_; }
+    // The TLS context when serving HTTPS (--tls-cert/--tls-key), else null.
+    boost::asio::ssl::context* tls() const noexcept { return tls_.get(); }
     void start();
     // Stops accepting and stops the io_context; safe from any thread and from signal handlers' posts.
     void stop();
@@ -138,8 +144,9 @@ private:
     boost::asio::io_context& ioc_;
     options opt_;
     boost::asio::ip::tcp::acceptor acceptor_;
+    std::unique_ptr<boost::asio::ssl::context> tls_;
     unsigned short port_ = 0;
-    std::string api_base_;    // http://127.0.0.1:PORT
+    std::string api_base_;    // http://127.0.0.1:PORT (https:// with TLS)
     std::string large_base_;  // origin of large-result pointers
     scenario global_;         // --fault
     std::shared_ptr<const result_blob> default_result_;
