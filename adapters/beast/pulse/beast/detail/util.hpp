@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+//
+// Pieces of the Boost.Beast adapter that need no socket: request header validation, the
+// credential-header rule for redirects, the stall clock, and the mapping from Asio/Beast/OpenSSL
+// error codes to pulse::errc. Kept apart so they are unit-testable without a server.
+//
+// Internal: names and signatures here may change without notice.
+#ifndef PULSE_BEAST_DETAIL_UTIL_HPP
+#define PULSE_BEAST_DETAIL_UTIL_HPP
+
+#include <pulse/config.hpp>
+#include <pulse/error.hpp>
+#include <pulse/http/headers.hpp>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+PULSE_NAMESPACE_BEGIN
+namespace beast::detail {
+
+/// Header fields that carry credentials: never sent across origins on a redirect.
+inline bool is_credential_header(std::string_view name) noexcept {
+    return http::iequals(name, "x-api-key") || http::iequals(name, "authorization") || http::iequals(name, "cookie") ||
+           http::iequals(name, "proxy-authorization");
+}
+
+/// RFC 9110 token character (header field names).
+constexpr bool is_tchar(char c) noexcept {
+    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return true;
+    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+/// Refuse a field that would inject header lines or is not a field at all. The error names the
+/// field, never its value (it may be the API key).
+inline result<void> validate_fields(http::headers const& fields) {
+    std::size_t index = 0;
+    for (auto const& f : fields) {
+        ++index;
+        if (f.name.empty())
+            return error(errc::invalid_argument, "request header field " + std::to_string(index) + " has an empty name");
+        for (char c : f.name)
+            if (!is_tchar(c))
+                return error(errc::invalid_argument,
+                             "request header field " + std::to_string(index) + " has a name that is not an HTTP token");
+        for (char c : f.value)
+            if (c == '\r' || c == '\n' || c == '\0')
+                return error(errc::invalid_argument, "request header field '" + f.name + "' has CR, LF or NUL in its value");
+    }
+    return {};
+}
+
+/// Fields the adapter writes itself (or deliberately never sends) and so drops from the request:
+/// Host (from the URL), Content-Length and Transfer-Encoding (the body_source's size is
+/// authoritative), Expect (the adapter never waits for 100 Continue).
+inline bool is_adapter_owned_field(std::string_view name) noexcept {
+    return http::iequals(name, "host") || http::iequals(name, "content-length") ||
+           http::iequals(name, "transfer-encoding") || http::iequals(name, "expect");
+}
+
+/// The stall rule of transport_options: a transfer that moves fewer than
+/// stall_min_bytes_per_second * stall_timeout bytes (at least one) within a window of
+/// stall_timeout is stalled. A window ends early, and the next starts, as soon as it has seen
+/// enough bytes; so the deadline of any read or write is "window start + stall_timeout".
+class stall_clock {
+public:
+    using clock = std::chrono::steady_clock;
+
+    stall_clock() = default;
+    stall_clock(std::chrono::milliseconds window, std::uint32_t min_bytes_per_second, clock::time_point now) noexcept
+        : window_(window), start_(now) {
+        std::uint64_t const ms = window.count() > 0 ? static_cast<std::uint64_t>(window.count()) : 0;
+        std::uint64_t const need = static_cast<std::uint64_t>(min_bytes_per_second) * ms / 1000;
+        threshold_ = need > 0 ? need : 1;
+    }
+
+    bool enabled() const noexcept { return window_.count() > 0; }
+
+    /// When the current window runs out (time_point::max() when stalls are not watched).
+    clock::time_point deadline() const noexcept {
+        if (!enabled()) return (clock::time_point::max)();
+        return start_ + window_;
+    }
+
+    /// Count `n` bytes moved at `now`.
+    void progress(std::uint64_t n, clock::time_point now) noexcept {
+        seen_ += n;
+        if (seen_ >= threshold_) {
+            start_ = now;
+            seen_ = 0;
+        }
+    }
+
+    std::uint64_t threshold() const noexcept { return threshold_; }
+
+private:
+    std::chrono::milliseconds window_{0};
+    clock::time_point start_{};
+    std::uint64_t threshold_ = 1;
+    std::uint64_t seen_ = 0;
+};
+
+/// Where in an exchange an error happened; decides what a generic code means.
+enum class phase : unsigned char { resolve, connect, handshake, send, receive_head, receive_body };
+
+/// The errc for an error code from Asio, Beast or OpenSSL (not for timeouts or the handler's abort,
+/// which the adapter knows itself).
+inline errc map_error(boost::system::error_code const& ec, phase where) noexcept {
+    namespace asio = boost::asio;
+    namespace bhttp = boost::beast::http;
+    if (!ec) return errc::ok;
+    switch (where) {
+    case phase::resolve: return errc::resolve_failed;
+    case phase::connect: return errc::connect_failed;
+    case phase::handshake: return errc::tls_failed;
+    default: break;
+    }
+    if (ec == bhttp::error::partial_message)
+        return where == phase::receive_body ? errc::body_truncated : errc::connection_reset;
+    if (ec == asio::ssl::error::stream_truncated || ec == asio::error::eof || ec == bhttp::error::end_of_stream)
+        return where == phase::receive_body ? errc::body_truncated : errc::connection_reset;
+    if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
+        ec == asio::error::not_connected || ec == asio::error::shut_down || ec == asio::error::network_reset ||
+        ec == asio::error::timed_out) // the kernel's own TCP timeout (keepalive/retransmission): the peer vanished
+        return errc::connection_reset;
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category()) return errc::protocol_error;
+    if (ec.category() == asio::error::get_ssl_category() || ec.category() == asio::ssl::error::get_stream_category())
+        return errc::tls_failed;
+    return errc::transport_failed;
+}
+
+/// True for the errors that mean "the peer closed or reset the connection" -- on a reused
+/// connection before any byte of the answer, the sign of a keep-alive connection the server had
+/// already given up on.
+inline bool is_closed_connection(boost::system::error_code const& ec) noexcept {
+    namespace asio = boost::asio;
+    namespace bhttp = boost::beast::http;
+    return ec == asio::error::eof || ec == bhttp::error::end_of_stream || ec == asio::ssl::error::stream_truncated ||
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+           ec == asio::error::connection_aborted || ec == asio::error::not_connected;
+}
+
+} // namespace beast::detail
+PULSE_NAMESPACE_END
+
+#endif
