@@ -27,10 +27,13 @@ namespace pulse_test {
 class server_process {
 public:
     /// Start `binary` with `--port 0 --quiet --api-key <key>` plus `extra_args`. On failure,
-    /// running() is false and error() says why.
+    /// running() is false and error() says why. With `--tls-cert` among the arguments the server
+    /// speaks HTTPS, and base_url() says so.
     explicit server_process(std::vector<std::string> extra_args = {}, std::string api_key = "test-key",
                             std::string binary = default_binary())
         : api_key_(std::move(api_key)) {
+        for (auto const& a : extra_args)
+            if (a == "--tls-cert") scheme_ = "https";
         std::vector<std::string> args = {binary, "--port", "0", "--quiet", "--api-key", api_key_};
         args.insert(args.end(), extra_args.begin(), extra_args.end());
         start(args);
@@ -53,8 +56,10 @@ public:
     std::string const& error() const noexcept { return error_; }
     int port() const noexcept { return port_; }
     std::string const& api_key() const noexcept { return api_key_; }
-    /// "http://127.0.0.1:PORT"
-    std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    /// "http" or "https"
+    std::string const& scheme() const noexcept { return scheme_; }
+    /// "http://127.0.0.1:PORT" ("https://..." with TLS)
+    std::string base_url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
 
     /// SIGTERM and wait; returns the exit status as waitpid reports it (or -1).
     int stop() {
@@ -128,6 +133,7 @@ private:
     }
 
     std::string api_key_;
+    std::string scheme_ = "http";
     pid_t pid_ = -1;
     int out_fd_ = -1;
     int port_ = 0;

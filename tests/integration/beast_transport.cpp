@@ -1,0 +1,473 @@
+// The Boost.Beast adapter: the shared transport conformance suite over plain HTTP and over HTTPS
+// with the test CA, the certificate cases (tls_support.hpp), and what is specific to this adapter:
+// keep-alive reconnects, identity encoding, proxies refused, error mapping, the stall clock.
+//
+// Needs pulse::beast: tests/CMakeLists.txt and tests/meson.build build the files named beast_*.cpp
+// only when that target exists.
+#include "server_process.hpp"
+#include "tls_support.hpp"
+#include "transport_conformance.hpp"
+
+#include <pulse/beast/transport.hpp>
+
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace http = pulse::http;
+using pulse::errc;
+using pulse::beast::sync_transport;
+
+static_assert(http::blocking_transport<sync_transport>);
+static_assert(!std::is_copy_constructible_v<sync_transport>);
+static_assert(std::is_nothrow_move_constructible_v<sync_transport>);
+
+namespace {
+
+sync_transport make_beast(http::transport_options o) { return sync_transport(std::move(o)); }
+
+pulse_test::conformance_setup plain_setup() {
+    pulse_test::conformance_setup s;
+    s.decodes_compression = false; // Beast has no content decoder: identity only
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("beast sync_transport: transport conformance over plain HTTP") {
+    pulse_test::run_transport_conformance<sync_transport>(make_beast, plain_setup());
+}
+
+TEST_CASE("beast sync_transport: transport conformance over TLS (test CA)") {
+    pulse_test::run_transport_conformance<sync_transport>(make_beast, pulse_test::tls_conformance_setup(false));
+}
+
+TEST_CASE("beast sync_transport: TLS certificate verification") {
+    pulse_test::run_tls_cases<sync_transport>(make_beast);
+}
+
+// --- no network --------------------------------------------------------------------------------
+
+TEST_CASE("beast: error mapping") {
+    namespace asio = boost::asio;
+    namespace bhttp = boost::beast::http;
+    using pulse::beast::detail::map_error;
+    using pulse::beast::detail::phase;
+    CHECK(map_error({}, phase::receive_body) == errc::ok);
+    CHECK(map_error(asio::error::host_not_found, phase::resolve) == errc::resolve_failed);
+    CHECK(map_error(asio::error::connection_refused, phase::connect) == errc::connect_failed);
+    CHECK(map_error(asio::ssl::error::stream_truncated, phase::handshake) == errc::tls_failed);
+    CHECK(map_error(bhttp::error::partial_message, phase::receive_body) == errc::body_truncated);
+    CHECK(map_error(bhttp::error::partial_message, phase::receive_head) == errc::connection_reset);
+    CHECK(map_error(bhttp::error::end_of_stream, phase::receive_head) == errc::connection_reset);
+    CHECK(map_error(asio::error::eof, phase::receive_body) == errc::body_truncated);
+    CHECK(map_error(asio::ssl::error::stream_truncated, phase::receive_body) == errc::body_truncated);
+    CHECK(map_error(asio::error::connection_reset, phase::receive_body) == errc::connection_reset);
+    CHECK(map_error(asio::error::broken_pipe, phase::send) == errc::connection_reset);
+    CHECK(map_error(bhttp::error::bad_version, phase::receive_head) == errc::protocol_error);
+    CHECK(map_error(bhttp::error::bad_chunk, phase::receive_body) == errc::protocol_error);
+    CHECK(map_error(bhttp::error::header_limit, phase::receive_head) == errc::protocol_error);
+    CHECK(map_error(asio::error::no_memory, phase::receive_body) == errc::transport_failed);
+}
+
+TEST_CASE("beast: stall clock windows") {
+    using pulse::beast::detail::stall_clock;
+    using namespace std::chrono_literals;
+    auto const t0 = stall_clock::clock::now();
+    stall_clock off(0ms, 1000, t0);
+    CHECK_FALSE(off.enabled());
+    CHECK(off.deadline() == (stall_clock::clock::time_point::max)());
+
+    stall_clock s(2000ms, 100, t0); // at least 200 bytes per 2 s window
+    CHECK(s.threshold() == 200);
+    CHECK(s.deadline() == t0 + 2000ms);
+    s.progress(150, t0 + 500ms); // not enough yet: the window stays
+    CHECK(s.deadline() == t0 + 2000ms);
+    s.progress(50, t0 + 900ms); // 200 reached: a new window from now
+    CHECK(s.deadline() == t0 + 900ms + 2000ms);
+
+    stall_clock any(60000ms, 0, t0); // a zero rate still needs one byte per window
+    CHECK(any.threshold() == 1);
+}
+
+TEST_CASE("beast: refused before anything is sent") {
+    sync_transport t;
+    pulse_test::recording_sink s;
+
+    http::request other_scheme;
+    other_scheme.url = "file:///etc/hostname";
+    auto out = t.perform(other_scheme, s);
+    REQUIRE_FALSE(out.has_value());
+    CHECK(out.error().code == errc::invalid_argument);
+
+    http::transport_options o;
+    o.proxy = "http://127.0.0.1:3128";
+    sync_transport proxied(o);
+    http::request r;
+    r.url = "http://127.0.0.1:1/";
+    out = proxied.perform(r, s);
+    REQUIRE_FALSE(out.has_value());
+    CHECK(out.error().code == errc::invalid_argument);
+    CHECK(out.error().message.find("prox") != std::string::npos);
+    CHECK(s.heads == 0);
+    CHECK(proxied.connections_opened() == 0);
+}
+
+TEST_CASE("beast: a moved-from transport fails cleanly; the moved-to one works") {
+    sync_transport a;
+    sync_transport b(std::move(a));
+    CHECK_FALSE(a.valid()); // NOLINT(bugprone-use-after-move): checking the documented moved-from state
+    CHECK(b.valid());
+    pulse_test::recording_sink s;
+    http::request r;
+    r.url = "http://127.0.0.1:1/";
+    auto out = a.perform(r, s);
+    REQUIRE_FALSE(out.has_value());
+    CHECK(out.error().code == errc::transport_failed);
+    CHECK(a.connections_opened() == 0);
+}
+
+// --- against the local server ------------------------------------------------------------------
+
+namespace {
+struct beast_fixture {
+    pulse_test::server_process server;
+    beast_fixture() {
+        INFO("server: " << server.error());
+        REQUIRE(server.running());
+    }
+    http::request get(std::string path, std::string scenario = {}) const {
+        http::request r;
+        r.url = server.base_url() + path;
+        r.headers.add("x-api-key", server.api_key());
+        if (!scenario.empty()) r.headers.add("x-pulse-scenario", std::move(scenario));
+        return r;
+    }
+};
+} // namespace
+
+TEST_CASE("beast: one connection for consecutive requests; Connection: close honoured") {
+    beast_fixture f;
+    sync_transport t;
+    for (int i = 0; i < 3; ++i) {
+        pulse_test::recording_sink s;
+        REQUIRE(t.perform(f.get("/job/x"), s).has_value());
+        CHECK(s.head.status == 404);
+        CHECK(s.heads == 1);
+    }
+    CHECK(t.connections_opened() == 1);
+
+    // Connection: close from the server is honoured: the next request opens a new connection.
+    pulse_test::recording_sink closing;
+    REQUIRE(t.perform(f.get("/job/x", "fault=close"), closing).has_value());
+    pulse_test::recording_sink after;
+    REQUIRE(t.perform(f.get("/job/x"), after).has_value());
+    CHECK(t.connections_opened() == 2);
+}
+
+TEST_CASE("beast: identity is asked for; a request's own Accept-Encoding gets the raw coded body") {
+    beast_fixture f;
+    sync_transport t;
+    pulse_test::recording_sink plain;
+    REQUIRE(t.perform(f.get("/job/x", "fault=gzip"), plain).has_value());
+    CHECK_FALSE(plain.head.headers.contains("content-encoding"));
+
+    auto r = f.get("/job/x", "fault=gzip");
+    r.headers.add("Accept-Encoding", "gzip");
+    pulse_test::recording_sink coded;
+    REQUIRE(t.perform(r, coded).has_value());
+    CHECK(coded.head.headers.find("content-encoding") == "gzip");
+    REQUIRE(coded.body.size() > 2);
+    CHECK(static_cast<unsigned char>(coded.body[0]) == 0x1f); // the gzip magic, untouched
+    CHECK(static_cast<unsigned char>(coded.body[1]) == 0x8b);
+}
+
+TEST_CASE("beast: https to a plain-HTTP port is a TLS failure") {
+    beast_fixture f;
+    sync_transport t;
+    http::request r;
+    r.url = "https://127.0.0.1:" + std::to_string(f.server.port()) + "/job/x";
+    pulse_test::recording_sink s;
+    auto out = t.perform(r, s);
+    REQUIRE_FALSE(out.has_value());
+    INFO(out.error().to_string());
+    CHECK(out.error().code == errc::tls_failed);
+    CHECK(out.error().native_code != 0);
+    CHECK(out.error().message.find("127.0.0.1") != std::string::npos);
+}
+
+TEST_CASE("beast: effective_url reports where a followed redirect ended") {
+    beast_fixture f;
+    http::transport_options o;
+    o.follow_redirects = true;
+    sync_transport t(o);
+    pulse_test::recording_sink s;
+    REQUIRE(t.perform(f.get("/job/x", "fault=redirect"), s).has_value()); // to localhost:PORT, another origin
+    CHECK(s.head.status == 401);                                          // the key stayed home
+    CHECK(t.effective_url() == "http://localhost:" + std::to_string(f.server.port()) + "/job/x");
+    pulse_test::recording_sink plain;
+    REQUIRE(t.perform(f.get("/job/x"), plain).has_value());
+    CHECK(t.effective_url() == f.server.base_url() + "/job/x");
+}
+
+TEST_CASE("beast: a host name that does not resolve is resolve_failed (or the connect timeout)") {
+    http::transport_options o;
+    o.connect_timeout = std::chrono::seconds(5);
+    sync_transport t(o);
+    http::request r;
+    r.url = "http://pulse-test-host.invalid/job/x";
+    pulse_test::recording_sink s;
+    auto out = t.perform(r, s);
+    REQUIRE_FALSE(out.has_value());
+    INFO(out.error().to_string());
+    bool const expected = out.error().code == errc::resolve_failed || out.error().code == errc::timeout;
+    CHECK(expected);
+}
+
+// --- against a scripted server: keep-alive corner cases the real server does not produce on demand --
+
+namespace {
+
+// A loopback HTTP/1.1 server on its own thread, one connection at a time, answering each request
+// with what the script says: bytes to send (then keep the connection or close it), or nothing
+// (close at once, without an answer). Records "C<connection> <METHOD> <target>" per request.
+class scripted_server {
+public:
+    struct reply {
+        std::string bytes;       // empty: close without answering
+        bool close_after = false;
+    };
+    using script = std::function<reply(int connection, int request_on_connection)>;
+
+    explicit scripted_server(script s) : script_(std::move(s)) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(fd_, 8) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { run(); });
+    }
+    scripted_server(scripted_server const&) = delete;
+    scripted_server& operator=(scripted_server const&) = delete;
+    ~scripted_server() {
+        stop_ = true;
+        thread_.join();
+        ::close(fd_);
+    }
+
+    std::string url(std::string const& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+    std::vector<std::string> log() const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return log_;
+    }
+    /// Wait (up to 5 s) until the server has closed `n` connections.
+    bool wait_closed(int n) const {
+        for (int i = 0; i < 500 && closed_ < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return closed_ >= n;
+    }
+
+    static std::string ok(std::string const& body, bool close = false) {
+        return "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+               (close ? "Connection: close\r\n" : "") + "\r\n" + body;
+    }
+
+private:
+    bool readable(int fd) const {
+        while (!stop_) {
+            pollfd p{fd, POLLIN, 0};
+            int const r = ::poll(&p, 1, 20);
+            if (r > 0) return true;
+            if (r < 0) return false;
+        }
+        return false;
+    }
+    void run() {
+        int connection = 0;
+        while (!stop_) {
+            if (!readable(fd_)) break;
+            int const c = ::accept(fd_, nullptr, nullptr);
+            if (c < 0) continue;
+            ++connection;
+            serve(c, connection);
+            ::close(c);
+            ++closed_;
+        }
+    }
+    // Requests on one connection until the script or the client ends it.
+    void serve(int c, int connection) {
+        std::string in;
+        for (int request = 1;; ++request) {
+            std::size_t end;
+            while ((end = in.find("\r\n\r\n")) == std::string::npos) {
+                if (!readable(c)) return;
+                char buf[4096];
+                ssize_t const n = ::recv(c, buf, sizeof buf, 0);
+                if (n <= 0) return;
+                in.append(buf, static_cast<std::size_t>(n));
+            }
+            std::string const head = in.substr(0, end);
+            std::size_t length = 0;
+            for (std::size_t pos = 0; (pos = head.find("\r\n", pos)) != std::string::npos;) {
+                pos += 2;
+                std::string line = head.substr(pos, head.find("\r\n", pos) - pos);
+                for (auto& ch : line) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                if (line.rfind("content-length:", 0) == 0) length = std::stoul(line.substr(15));
+            }
+            while (in.size() < end + 4 + length) {
+                if (!readable(c)) return;
+                char buf[4096];
+                ssize_t const n = ::recv(c, buf, sizeof buf, 0);
+                if (n <= 0) return;
+                in.append(buf, static_cast<std::size_t>(n));
+            }
+            in.erase(0, end + 4 + length);
+            {
+                std::lock_guard<std::mutex> lock(mu_);
+                log_.push_back("C" + std::to_string(connection) + " " + head.substr(0, head.find(" HTTP/")));
+            }
+            reply const r = script_(connection, request);
+            if (r.bytes.empty()) return;
+            if (::send(c, r.bytes.data(), r.bytes.size(), MSG_NOSIGNAL) < 0) return;
+            if (r.close_after) return;
+        }
+    }
+
+    script script_;
+    int fd_ = -1;
+    int port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> closed_{0};
+    mutable std::mutex mu_;
+    std::vector<std::string> log_;
+    std::thread thread_;
+};
+
+http::request plain_get(std::string url) {
+    http::request r;
+    r.url = std::move(url);
+    return r;
+}
+
+} // namespace
+
+TEST_CASE("beast: a kept connection the server has closed meanwhile is replaced before sending") {
+    // The first answer keeps the connection alive, then the server closes it while idle.
+    scripted_server server([](int, int) { return scripted_server::reply{scripted_server::ok("one"), true}; });
+    sync_transport t;
+    pulse_test::recording_sink first;
+    REQUIRE(t.perform(plain_get(server.url("/a")), first).has_value());
+    CHECK(first.body == "one");
+    REQUIRE(server.wait_closed(1));
+    // Give the FIN time to arrive (loopback: immediate; the check never blocks either way).
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+
+    pulse_test::recording_sink second;
+    auto out = t.perform(plain_get(server.url("/b")), second);
+    INFO("error: " << (out ? std::string() : out.error().to_string()));
+    REQUIRE(out.has_value());
+    CHECK(second.body == "one");
+    CHECK(t.connections_opened() == 2);
+    CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C2 GET /b"}); // sent once
+}
+
+TEST_CASE("beast: a GET the server drops unanswered on a reused connection is sent again, once") {
+    // Connection 1 answers its first request and hangs up on the second without a byte (a server
+    // closing an idle connection just as the request arrives). Connection 2 answers.
+    scripted_server server([](int connection, int request) {
+        if (connection == 1 && request == 2) return scripted_server::reply{};
+        return scripted_server::reply{scripted_server::ok("c" + std::to_string(connection))};
+    });
+    sync_transport t;
+    pulse_test::recording_sink first;
+    REQUIRE(t.perform(plain_get(server.url("/a")), first).has_value());
+    pulse_test::recording_sink second;
+    auto out = t.perform(plain_get(server.url("/b")), second);
+    INFO("error: " << (out ? std::string() : out.error().to_string()));
+    REQUIRE(out.has_value());
+    CHECK(second.body == "c2");
+    CHECK(second.heads == 1);
+    CHECK(t.connections_opened() == 2);
+    CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C1 GET /b", "C2 GET /b"});
+}
+
+TEST_CASE("beast: a POST that was written in full is never sent again") {
+    scripted_server server([](int connection, int request) {
+        if (connection == 1 && request == 2) return scripted_server::reply{};
+        return scripted_server::reply{scripted_server::ok("c" + std::to_string(connection))};
+    });
+    sync_transport t;
+    pulse_test::recording_sink first;
+    REQUIRE(t.perform(plain_get(server.url("/a")), first).has_value());
+    http::request post = plain_get(server.url("/extract"));
+    post.method = http::method::post;
+    post.body = http::body_source::from_string(R"({"file_url":"https://example.com/x.pdf"})");
+    pulse_test::recording_sink s;
+    auto out = t.perform(post, s);
+    REQUIRE_FALSE(out.has_value());
+    CHECK(out.error().code == errc::connection_reset);
+    CHECK(s.heads == 0);
+    CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C1 POST /extract"}); // one submission, not two
+
+    // The transport recovers: the next request opens a new connection.
+    pulse_test::recording_sink after;
+    REQUIRE(t.perform(plain_get(server.url("/c")), after).has_value());
+    CHECK(after.body == "c2");
+}
+
+TEST_CASE("beast: a body delimited by the end of the connection") {
+    scripted_server server([](int connection, int) {
+        std::string const body(100000, static_cast<char>('a' + connection));
+        return scripted_server::reply{"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body, true};
+    });
+    sync_transport t;
+    for (int i = 1; i <= 2; ++i) {
+        pulse_test::recording_sink s;
+        auto out = t.perform(plain_get(server.url("/eof")), s);
+        INFO("error: " << (out ? std::string() : out.error().to_string()));
+        REQUIRE(out.has_value());
+        CHECK(s.bytes == 100000);
+        CHECK(s.head.content_length() == std::nullopt);
+    }
+    CHECK(t.connections_opened() == 2); // such a connection cannot be reused
+}
+
+TEST_CASE("beast: HEAD reads no body after its Content-Length and keeps the connection") {
+    // (The local server answers HEAD with 405 and a body, so this uses the scripted one.)
+    scripted_server server([](int, int request) {
+        if (request == 1) return scripted_server::reply{"HTTP/1.1 200 OK\r\nContent-Length: 12345\r\n\r\n"};
+        return scripted_server::reply{scripted_server::ok("after")};
+    });
+    sync_transport t;
+    http::request head = plain_get(server.url("/h"));
+    head.method = http::method::head;
+    pulse_test::recording_sink h;
+    REQUIRE(t.perform(head, h).has_value());
+    CHECK(h.heads == 1);
+    CHECK(h.head.content_length() == 12345);
+    CHECK(h.bytes == 0);
+    pulse_test::recording_sink next;
+    REQUIRE(t.perform(plain_get(server.url("/n")), next).has_value());
+    CHECK(next.body == "after");
+    CHECK(t.connections_opened() == 1);
+    CHECK(server.log() == std::vector<std::string>{"C1 HEAD /h", "C1 GET /n"});
+}

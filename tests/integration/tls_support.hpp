@@ -1,0 +1,234 @@
+// TLS for the integration tests: the test PKI (made at test time by tests/data/tls/make-certs.sh,
+// so no private key is ever committed) and the TLS cases every blocking transport must pass:
+//
+//     TEST_CASE("my adapter: TLS") {
+//         pulse_test::run_tls_cases<my::transport>([](pulse::http::transport_options o) { return my::transport(std::move(o)); });
+//     }
+//
+// and the transport conformance suite over HTTPS:
+//
+//     pulse_test::run_transport_conformance<my::transport>(make, pulse_test::tls_conformance_setup());
+#ifndef PULSE_TESTS_INTEGRATION_TLS_SUPPORT_HPP
+#define PULSE_TESTS_INTEGRATION_TLS_SUPPORT_HPP
+
+#include "server_process.hpp"
+#include "transport_conformance.hpp"
+
+#include <pulse/http/request.hpp>
+#include <pulse/http/transport.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <spawn.h>
+#include <string>
+#include <sys/wait.h>
+#include <vector>
+
+extern char** environ;
+
+namespace pulse_test {
+
+/// The test PKI of this process: generated on first use into a fresh temporary directory, removed
+/// when the process exits. See tests/data/tls/make-certs.sh for what each file is.
+class test_pki {
+public:
+    static test_pki const& get() {
+        static test_pki const pki;
+        return pki;
+    }
+
+    bool ok() const noexcept { return error_.empty(); }
+    std::string const& error() const noexcept { return error_; }
+
+    /// The CA the tests trust (signed server.pem and wrong-host.pem).
+    std::string ca() const { return file("ca.pem"); }
+    /// A CA nobody trusts (signed other.pem).
+    std::string other_ca() const { return file("other-ca.pem"); }
+    std::string file(std::string const& name) const { return (dir_ / name).string(); }
+
+    /// pulse-server arguments for HTTPS with the certificate `name` ("server", "other", "wrong-host").
+    std::vector<std::string> server_args(std::string const& name = "server") const {
+        return {"--tls-cert", file(name + ".pem"), "--tls-key", file(name + ".key")};
+    }
+
+    test_pki(test_pki const&) = delete;
+    test_pki& operator=(test_pki const&) = delete;
+
+private:
+    test_pki() {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "pulse-tls-XXXXXX").string();
+        if (::mkdtemp(tmpl.data()) == nullptr) {
+            error_ = std::string("mkdtemp: ") + std::strerror(errno);
+            return;
+        }
+        dir_ = tmpl;
+#ifdef PULSE_TEST_DATA_DIR
+        std::string const script = std::string(PULSE_TEST_DATA_DIR) + "/tls/make-certs.sh";
+#else
+        std::string const script = "tests/data/tls/make-certs.sh";
+#endif
+        std::vector<std::string> args = {"/bin/sh", script, dir_.string()};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        pid_t pid = -1;
+        int const rc = ::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+        if (rc != 0) {
+            error_ = "posix_spawn /bin/sh: " + std::string(std::strerror(rc));
+            return;
+        }
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) error_ = script + " failed (is the openssl command installed?)";
+    }
+    ~test_pki() {
+        std::error_code ec;
+        if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+    }
+
+    std::filesystem::path dir_;
+    std::string error_;
+};
+
+/// The conformance suite over HTTPS: the server presents server.pem, the transport trusts ca.pem.
+inline conformance_setup tls_conformance_setup(bool decodes_compression = true) {
+    auto const& pki = test_pki::get();
+    INFO("test PKI: " << pki.error());
+    REQUIRE(pki.ok());
+    conformance_setup setup;
+    setup.server_args = pki.server_args();
+    setup.options.ca_bundle = pki.ca();
+    setup.decodes_compression = decodes_compression;
+    return setup;
+}
+
+/// What every adapter must do with certificates. Each SUBCASE starts its own HTTPS server.
+template <class Transport, class MakeTransport>
+void run_tls_cases(MakeTransport make_transport) {
+    using pulse::errc;
+    namespace http = pulse::http;
+    auto const& pki = test_pki::get();
+    INFO("test PKI: " << pki.error());
+    REQUIRE(pki.ok());
+
+    http::transport_options trusting; // verification on (the default), the test CA trusted
+    trusting.ca_bundle = pki.ca();
+    http::transport_options insecure; // verification off
+    insecure.verify_tls = false;
+
+    auto const get = [](server_process const& server, std::string const& host = "127.0.0.1") {
+        http::request r;
+        r.url = "https://" + host + ":" + std::to_string(server.port()) + "/job/x";
+        r.headers.add("x-api-key", server.api_key());
+        return r;
+    };
+    // What the server logged, read with verification off (the server's own cert may be the point).
+    auto const logged_requests = [&](server_process const& server) {
+        Transport t = make_transport(insecure);
+        http::request r = get(server);
+        r.url = server.base_url() + "/__requests";
+        recording_sink s;
+        auto out = t.perform(r, s);
+        REQUIRE(out.has_value());
+        return parse_json(s.body).as_array().size();
+    };
+
+    SUBCASE("the test CA's certificate verifies for 127.0.0.1 and for localhost") {
+        server_process server(pki.server_args());
+        INFO("server: " << server.error());
+        REQUIRE(server.running());
+        Transport t = make_transport(trusting);
+        for (char const* host : {"127.0.0.1", "localhost"}) {
+            CAPTURE(host);
+            recording_sink s;
+            auto out = t.perform(get(server, host), s);
+            INFO("error: " << (out ? std::string() : out.error().to_string()));
+            REQUIRE(out.has_value());
+            CHECK(s.head.status == 404);
+        }
+    }
+
+    SUBCASE("a certificate signed by another CA is refused; verify_tls = false accepts it") {
+        server_process server(pki.server_args("other"));
+        INFO("server: " << server.error());
+        REQUIRE(server.running());
+        Transport t = make_transport(trusting);
+        recording_sink s;
+        auto out = t.perform(get(server), s);
+        REQUIRE_FALSE(out.has_value());
+        INFO(out.error().to_string());
+        CHECK(out.error().code == errc::tls_failed);
+        CHECK(out.error().layer() == pulse::error_layer::transport);
+        CHECK_FALSE(out.error().message.empty());
+        CHECK(out.error().to_string().find(server.api_key()) == std::string::npos);
+        CHECK(s.heads == 0);
+        CHECK(logged_requests(server) == 0); // the request never reached the server
+
+        // Verification off: the same server is accepted. (Anyone on the path could be that server.)
+        Transport blind = make_transport(insecure);
+        recording_sink ok;
+        auto accepted = blind.perform(get(server), ok);
+        INFO("error: " << (accepted ? std::string() : accepted.error().to_string()));
+        REQUIRE(accepted.has_value());
+        CHECK(ok.head.status == 404);
+    }
+
+    SUBCASE("a certificate for another host name is refused; verify_tls = false accepts it") {
+        server_process server(pki.server_args("wrong-host"));
+        INFO("server: " << server.error());
+        REQUIRE(server.running());
+        Transport t = make_transport(trusting);
+        for (char const* host : {"127.0.0.1", "localhost"}) {
+            CAPTURE(host);
+            recording_sink s;
+            auto out = t.perform(get(server, host), s);
+            REQUIRE_FALSE(out.has_value());
+            INFO(out.error().to_string());
+            CHECK(out.error().code == errc::tls_failed);
+            CHECK(s.heads == 0);
+        }
+        CHECK(logged_requests(server) == 0);
+
+        Transport blind = make_transport(insecure);
+        recording_sink ok;
+        REQUIRE(blind.perform(get(server), ok).has_value());
+        CHECK(ok.head.status == 404);
+    }
+
+    SUBCASE("verification is on by default: the system store does not trust the test CA") {
+        server_process server(pki.server_args());
+        INFO("server: " << server.error());
+        REQUIRE(server.running());
+        Transport t = make_transport(http::transport_options{});
+        recording_sink s;
+        auto out = t.perform(get(server), s);
+        REQUIRE_FALSE(out.has_value());
+        INFO(out.error().to_string());
+        CHECK(out.error().code == errc::tls_failed);
+        CHECK(s.heads == 0);
+    }
+
+    SUBCASE("a CA bundle that cannot be read is a TLS failure, not a silent fallback") {
+        server_process server(pki.server_args());
+        INFO("server: " << server.error());
+        REQUIRE(server.running());
+        http::transport_options o;
+        o.ca_bundle = pki.file("no-such-bundle.pem");
+        Transport t = make_transport(o);
+        recording_sink s;
+        auto out = t.perform(get(server), s);
+        REQUIRE_FALSE(out.has_value());
+        INFO(out.error().to_string());
+        CHECK(out.error().code == errc::tls_failed);
+        CHECK(s.heads == 0);
+    }
+}
+
+} // namespace pulse_test
+
+#endif
