@@ -531,8 +531,12 @@ def progress_plain_when_not_a_terminal():
     expect_rc(r, 0, "extract with stderr on a pipe")
     check("\r" not in r.err, "carriage return in plain progress", r)
     lines = r.err.splitlines()
-    # the submission's status is on the job id line; each change seen by a poll has its own line
-    check(any(re.match(r"pulse: submitted job [0-9a-f-]{36}: pending$", l) for l in lines), "no job id line", r)
+    # the job id line (with the submission's status, or followed by it); each change seen by a
+    # poll has its own line with the poll count and the time
+    ids = [i for i, l in enumerate(lines) if re.match(r"pulse: submitted job [0-9a-f-]{36}(: pending)?$", l)]
+    check(len(ids) == 1, "no job id line", r)
+    check(lines[ids[0]].endswith(": pending") or re.match(r"pulse: job [0-9a-f-]{36}: pending$", lines[ids[0] + 1]),
+          "the submission's status is not reported", r)
     for st in ("processing", "completed"):
         check(any(re.match(r"pulse: job [0-9a-f-]{36}: %s \(poll \d+, \d+\.\ds\)$" % st, l) for l in lines),
               "no line for status %s" % st, r)

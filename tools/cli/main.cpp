@@ -428,8 +428,7 @@ int cmd_extract(parsed_args const& p, session& s) {
 int cmd_wait(parsed_args const& p, session& s) {
     if (p.positionals.size() != 2) return usage_error("wait", "expected one job ID");
     std::string const id = p.positionals[1];
-    s.display().set_job_label("waiting for job");
-    s.display().set_activity("waiting for job " + id);
+    s.display().set_job_label("waiting for job", false); // printed when the flow reports the id
     auto& client = s.client();
     return fetch_result(s, p, [&](pulse::flow::delivery d) {
         return pulse::flow::make_attach_flow<pulse::extract_result>(client.config(), id, client.next_seed(), d);

@@ -102,9 +102,12 @@ public:
     }
 
     /// The word printed before the job id in plain mode: "submitted job", "waiting for job".
-    void set_job_label(std::string label) {
+    /// `submission`: the call submits a job (its answer may carry a status); false for a call
+    /// that attaches to a job by id (pulse wait).
+    void set_job_label(std::string label, bool submission) {
         std::lock_guard lock(mx_);
         job_label_ = std::move(label);
+        submission_ = submission;
     }
 
     /// Callbacks for call_options::progress. They run on the calling thread; `this` must outlive
@@ -124,6 +127,9 @@ public:
                 print_line_locked(line);
             }
             status_pending_ = false;
+            // A submission answer may also report its status right after the id (the library
+            // reports the id first, so it can be persisted before anything else happens).
+            ack_window_ = submission_;
             redraw_locked();
         };
         o.on_status = [this](pulse::job_status const& s) {
@@ -131,15 +137,22 @@ public:
             flush_status_locked(); // a change not yet printed (no poll answer in between)
             status_ = s.str();
             last_event_ = steady::now();
-            // Printed by what follows: the on_job_id of a submission answer (the id comes right
-            // after its status), or the on_poll of a poll answer (so the line has the poll count).
             status_pending_ = true;
+            if (ack_window_) {
+                // The submission answer's own status, just after its id: print it now.
+                ack_window_ = false;
+                flush_status_locked();
+            }
+            // Otherwise printed by what follows: the on_poll of a poll answer (so the line has
+            // the poll count), or the on_job_id of a submission answer that reports the status
+            // before the id.
             retry_note_.clear();
             redraw_locked();
         };
         o.on_poll = [this](unsigned n) {
             std::lock_guard lock(mx_);
             polls_ = n;
+            ack_window_ = false;
             last_event_ = steady::now();
             retry_note_.clear();
             flush_status_locked();
@@ -366,6 +379,8 @@ private:
     std::string job_id_;
     std::string status_;
     bool status_pending_ = false;
+    bool submission_ = true;
+    bool ack_window_ = false;
     unsigned polls_ = 0;
     std::string retry_note_;
     bool downloading_ = false;
