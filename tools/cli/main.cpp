@@ -61,12 +61,18 @@ void print_stdout(std::string_view text) {
     std::fflush(stdout);
 }
 
-int usage_error(std::string_view command, std::string_view message) {
+std::string usage_text(std::string_view command, std::string_view message) {
     std::string line = "pulse";
     if (!command.empty()) line.append(" ").append(command);
     line.append(": ").append(message).append("\nTry 'pulse ");
     if (!command.empty()) line.append(command).append(" ");
-    line.append("--help'.\n");
+    line.append("--help'.");
+    return line;
+}
+
+/// A usage error before any session exists (no progress display yet).
+int usage_error(std::string_view command, std::string_view message) {
+    std::string const line = usage_text(command, message) + "\n";
     std::fputs(line.c_str(), stderr);
     return exit_usage;
 }
@@ -206,6 +212,13 @@ public:
         }
         return o;
     }
+    /// A usage error once the session exists: printed through the display (whose ticker may be
+    /// drawing the live line).
+    int usage(std::string_view message) {
+        progress_.error_line(usage_text(command_, message));
+        return exit_usage;
+    }
+
     /// Stop the running call from inside a callback (used by --no-wait).
     void request_stop() { stop_.request_stop(); }
 
@@ -336,7 +349,7 @@ template <class Make>
 int fetch_result(session& s, parsed_args const& p, Make&& make, bool no_wait = false) {
     bool const markdown = p.has("markdown");
     auto out = output::open(p.get("out"));
-    if (!out) return usage_error(s.command(), "cannot write " + p.get("out").value_or("") + ": " + out.error().message);
+    if (!out) return s.usage("cannot write " + p.get("out").value_or("") + ": " + out.error().message);
 
     bool submitted_only = false;
     auto call = s.call(no_wait ? std::function<void(std::string_view)>([&](std::string_view) {
@@ -383,9 +396,9 @@ int fetch_result(session& s, parsed_args const& p, Make&& make, bool no_wait = f
 int cmd_extract(parsed_args const& p, session& s) {
     auto const url = p.get("url");
     std::vector<std::string> const& pos = p.positionals;
-    if (url && pos.size() > 1) return usage_error("extract", "give either FILE or --url, not both");
-    if (!url && pos.size() < 2) return usage_error("extract", "missing FILE (or --url URL)");
-    if (pos.size() > 2) return usage_error("extract", "one document at a time (got " + std::to_string(pos.size() - 1) + ")");
+    if (url && pos.size() > 1) return s.usage("give either FILE or --url, not both");
+    if (!url && pos.size() < 2) return s.usage("missing FILE (or --url URL)");
+    if (pos.size() > 2) return s.usage("one document at a time (got " + std::to_string(pos.size() - 1) + ")");
 
     pulse::flow::document_source doc;
     if (url) {
@@ -395,8 +408,8 @@ int cmd_extract(parsed_args const& p, session& s) {
         fs::path const file = pos[1];
         std::error_code ec;
         auto const st = fs::status(file, ec);
-        if (!fs::exists(st)) return usage_error("extract", "cannot read " + pos[1] + ": no such file");
-        if (fs::is_directory(st)) return usage_error("extract", "cannot read " + pos[1] + ": is a directory");
+        if (!fs::exists(st)) return s.usage("cannot read " + pos[1] + ": no such file");
+        if (fs::is_directory(st)) return s.usage("cannot read " + pos[1] + ": is a directory");
         auto const size = fs::file_size(file, ec);
         doc = pulse::flow::document_source::from_file(file);
         s.display().set_activity("submitting " + pos[1] + (ec ? std::string() : " (" + format_bytes(size) + ")"));
@@ -407,7 +420,7 @@ int cmd_extract(parsed_args const& p, session& s) {
     if (auto v = p.get("pages")) opts.pages = *v;
     for (auto const& kv : p.all("set")) {
         auto eq = kv.find('=');
-        if (eq == std::string::npos || eq == 0) return usage_error("extract", "--set wants NAME=VALUE, got '" + kv + "'");
+        if (eq == std::string::npos || eq == 0) return s.usage("--set wants NAME=VALUE, got '" + kv + "'");
         std::string const name = kv.substr(0, eq);
         std::string const text = kv.substr(eq + 1);
         boost::system::error_code ec;
@@ -426,7 +439,7 @@ int cmd_extract(parsed_args const& p, session& s) {
 }
 
 int cmd_wait(parsed_args const& p, session& s) {
-    if (p.positionals.size() != 2) return usage_error("wait", "expected one job ID");
+    if (p.positionals.size() != 2) return s.usage("expected one job ID");
     std::string const id = p.positionals[1];
     s.display().set_job_label("waiting for job", false); // printed when the flow reports the id
     auto& client = s.client();
@@ -436,8 +449,11 @@ int cmd_wait(parsed_args const& p, session& s) {
 }
 
 int cmd_job(parsed_args const& p, session& s) {
-    if (p.positionals.size() != 2) return usage_error("job", "expected one job ID");
-    auto r = s.client().job(p.positionals[1], s.call());
+    if (p.positionals.size() != 2) return s.usage("expected one job ID");
+    s.display().set_activity("GET /job/" + p.positionals[1], false);
+    auto call = s.call();
+    call.progress.on_status = nullptr; // the answer is printed below; no progress line for it
+    auto r = s.client().job(p.positionals[1], call);
     s.display().finish(r.has_value());
     if (!r) return s.fail(r.error());
     print_stdout(redact(pulse::to_json(*r), s.key()) + "\n");
@@ -454,7 +470,8 @@ int cmd_job(parsed_args const& p, session& s) {
 }
 
 int cmd_cancel(parsed_args const& p, session& s) {
-    if (p.positionals.size() != 2) return usage_error("cancel", "expected one job ID");
+    if (p.positionals.size() != 2) return s.usage("expected one job ID");
+    s.display().set_activity("DELETE /job/" + p.positionals[1], false);
     auto r = s.client().cancel(p.positionals[1], s.call());
     s.display().finish(r.has_value());
     if (!r) return s.fail(r.error());
@@ -466,12 +483,12 @@ int cmd_cancel(parsed_args const& p, session& s) {
 }
 
 int cmd_download(parsed_args const& p, session& s) {
-    if (p.positionals.size() != 2) return usage_error("download", "expected one job ID or large-result URL");
+    if (p.positionals.size() != 2) return s.usage("expected one job ID or large-result URL");
     auto const where = p.get("out");
-    if (!where) return usage_error("download", "--out FILE is required ('-' for stdout)");
+    if (!where) return s.usage("--out FILE is required ('-' for stdout)");
     std::string const id = p.positionals[1];
     auto out = output::open(where);
-    if (!out) return usage_error("download", "cannot write " + *where + ": " + out.error().message);
+    if (!out) return s.usage("cannot write " + *where + ": " + out.error().message);
     s.display().set_activity("downloading the large result of " + id);
 
     auto& client = s.client();
@@ -501,11 +518,11 @@ int cmd_download(parsed_args const& p, session& s) {
 
 int cmd_form(parsed_args const& p, session& s) {
     std::vector<std::string> const& pos = p.positionals;
-    if (pos.size() < 2) return usage_error("form", "missing action: detect, fill or clear");
+    if (pos.size() < 2) return s.usage("missing action: detect, fill or clear");
     std::string const action = pos[1];
     if (action != "detect" && action != "fill" && action != "clear")
-        return usage_error("form", "unknown action '" + action + "' (detect, fill or clear)");
-    if (pos.size() > 3) return usage_error("form", "one document at a time");
+        return s.usage("unknown action '" + action + "' (detect, fill or clear)");
+    if (pos.size() > 3) return s.usage("one document at a time");
 
     pulse::form_options opts;
     pulse::flow::document_source doc;
@@ -514,18 +531,18 @@ int cmd_form(parsed_args const& p, session& s) {
     if (auto v = p.get("instructions")) opts.instructions = *v;
     if (auto v = p.get("pages")) opts.page_range = *v;
     if (pos.size() == 3) {
-        if (doc.file_url) return usage_error("form", "give either FILE or --url, not both");
+        if (doc.file_url) return s.usage("give either FILE or --url, not both");
         std::error_code ec;
         auto const st = fs::status(pos[2], ec);
-        if (!fs::exists(st)) return usage_error("form", "cannot read " + pos[2] + ": no such file");
-        if (fs::is_directory(st)) return usage_error("form", "cannot read " + pos[2] + ": is a directory");
+        if (!fs::exists(st)) return s.usage("cannot read " + pos[2] + ": no such file");
+        if (fs::is_directory(st)) return s.usage("cannot read " + pos[2] + ": is a directory");
         doc = pulse::flow::document_source::from_file(pos[2]);
     }
-    if (!doc.file && !doc.file_url && !opts.form_id) return usage_error("form", "missing FILE (or --url URL, or --form-id ID)");
-    if (action == "fill" && !opts.instructions) return usage_error("form", "fill needs --instructions TEXT");
+    if (!doc.file && !doc.file_url && !opts.form_id) return s.usage("missing FILE (or --url URL, or --form-id ID)");
+    if (action == "fill" && !opts.instructions) return s.usage("fill needs --instructions TEXT");
 
     auto out = output::open(p.get("out"));
-    if (!out) return usage_error("form", "cannot write " + p.get("out").value_or("") + ": " + out.error().message);
+    if (!out) return s.usage("cannot write " + p.get("out").value_or("") + ": " + out.error().message);
     s.display().set_activity("form " + action + ": submitting " + (pos.size() == 3 ? pos[2] : std::string("request")));
 
     auto& client = s.client();

@@ -94,10 +94,11 @@ public:
     mode display() const noexcept { return mode_; }
 
     /// What is happening before a job id is known ("submitting report.pdf (12.0 kB)").
-    void set_activity(std::string text) {
+    /// `print`: also a plain line (not for one-shot requests, whose answer is the only news).
+    void set_activity(std::string text, bool print = true) {
         std::lock_guard lock(mx_);
         activity_ = std::move(text);
-        if (mode_ == mode::plain) print_line_locked("pulse: " + activity_);
+        if (mode_ == mode::plain && print) print_line_locked("pulse: " + activity_);
         redraw_locked();
     }
 
@@ -288,10 +289,13 @@ private:
             }
         }
         if (mode_ == mode::tty && !finished_) {
-            if (drawn_) {
+            if (drawn_ && (!job_id_.empty() || downloading_)) {
+                // Leave the last state on screen: where the job or the download got to.
                 redraw_locked(/*final_draw=*/true);
                 std::fputc('\n', stderr);
                 std::fflush(stderr);
+            } else {
+                clear_live_locked(); // only "submitting ..." or a one-shot request: nothing to keep
             }
             drawn_ = false;
             last_len_ = 0;
@@ -361,6 +365,7 @@ private:
         out.append(last_len_, ' ');
         out += '\r';
         std::fwrite(out.data(), 1, out.size(), stderr);
+        std::fflush(stderr);
         last_len_ = 0;
         drawn_ = false;
     }
