@@ -41,12 +41,16 @@ public:
         sigemptyset(&set_);
         sigaddset(&set_, SIGINT);
         sigaddset(&set_, SIGTERM);
+        sigaddset(&set_, wake_signal); // the destructor's wake-up call
         pthread_sigmask(SIG_BLOCK, &set_, nullptr);
         thread_ = std::thread([this] { watch(); });
     }
     ~interrupt_watcher() {
         done_.store(true);
-        if (thread_.joinable()) thread_.join();
+        if (thread_.joinable()) {
+            pthread_kill(thread_.native_handle(), wake_signal); // no need to wait for the timeout
+            thread_.join();
+        }
     }
     interrupt_watcher(interrupt_watcher const&) = delete;
     interrupt_watcher& operator=(interrupt_watcher const&) = delete;
@@ -62,12 +66,14 @@ public:
     }
 
 private:
+    static constexpr int wake_signal = SIGUSR2;
+
     void watch() {
-        timespec const tick{0, 100'000'000}; // check done_ every 100 ms
+        timespec const tick{0, 500'000'000}; // done_ is also checked twice a second
         while (!done_.load()) {
             siginfo_t info;
             int const s = sigtimedwait(&set_, &info, &tick);
-            if (s < 0) continue; // EAGAIN (timeout) or EINTR
+            if (s < 0 || s == wake_signal) continue; // EAGAIN (timeout), EINTR, or the wake-up
             if (signal_.load() != 0) {
                 static constexpr char msg[] = "\npulse: interrupted twice, quitting\n";
                 (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
