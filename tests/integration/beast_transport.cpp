@@ -471,3 +471,50 @@ TEST_CASE("beast: HEAD reads no body after its Content-Length and keeps the conn
     CHECK(t.connections_opened() == 1);
     CHECK(server.log() == std::vector<std::string>{"C1 HEAD /h", "C1 GET /n"});
 }
+
+TEST_CASE("beast: the connect timeout bounds a TCP connect that gets no answer") {
+    // A listener with a backlog of 0 and one connection already queued: Linux drops further SYNs,
+    // so the next connect neither succeeds nor fails until the client gives up.
+    int const listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(listener, 0) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+    int const filler = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(::connect(filler, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+
+    http::transport_options o;
+    o.connect_timeout = std::chrono::milliseconds(500);
+    sync_transport t(o);
+    auto const started = std::chrono::steady_clock::now();
+    pulse_test::recording_sink s;
+    auto out = t.perform(plain_get("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/"), s);
+    auto const took = std::chrono::steady_clock::now() - started;
+    ::close(filler);
+    ::close(listener);
+    REQUIRE_FALSE(out.has_value());
+    INFO(out.error().to_string());
+    CHECK(out.error().code == errc::timeout);
+    CHECK(out.error().message.find("connect timeout") != std::string::npos);
+    CHECK(took < std::chrono::seconds(20)); // bounded by the timeout, not by the kernel's SYN retries
+}
+
+TEST_CASE("beast: the connect timeout bounds a TLS handshake the server never answers") {
+    // The scripted server accepts and then waits for an HTTP request that a ClientHello never is.
+    scripted_server server([](int, int) { return scripted_server::reply{}; });
+    http::transport_options o;
+    o.connect_timeout = std::chrono::milliseconds(500);
+    sync_transport t(o);
+    http::request r;
+    r.url = "https" + server.url("/").substr(4);
+    pulse_test::recording_sink s;
+    auto out = t.perform(r, s);
+    REQUIRE_FALSE(out.has_value());
+    INFO(out.error().to_string());
+    CHECK(out.error().code == errc::timeout);
+    CHECK(out.error().message.find("TLS handshake") != std::string::npos);
+    CHECK(t.connections_opened() == 1);
+}
