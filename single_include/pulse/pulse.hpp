@@ -1244,6 +1244,7 @@ PULSE_NAMESPACE_END
 #include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
+#include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
@@ -1251,6 +1252,7 @@ PULSE_NAMESPACE_END
 #include <boost/system/result.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -1264,17 +1266,27 @@ struct parse_limits {
     std::size_t max_depth = 512;
 };
 
+namespace detail {
+/// How both parsing paths (parse_json here, stream_decoder) word a parser error, so that they report
+/// the same text: "invalid JSON at byte 13: syntax error".
+inline error json_parse_error(boost::system::error_code const& ec, std::uint64_t offset) {
+    errc const code = ec == boost::json::error::too_deep ? errc::too_deep : errc::json_syntax;
+    std::string msg = "invalid JSON at byte ";
+    msg.append(std::to_string(offset)).append(": ").append(ec.message());
+    return error(code, std::move(msg));
+}
+} // namespace detail
+
 /// Parse JSON text into a DOM. Errors: json_syntax (with the byte offset), too_deep.
 inline result<boost::json::value> parse_json(std::string_view text, parse_limits limits = {}) {
     boost::json::parse_options opt;
     opt.max_depth = limits.max_depth;
+    boost::json::parser p(boost::json::storage_ptr(), opt);
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(text, ec, {}, opt);
-    if (ec) {
-        errc const code = ec == boost::json::error::too_deep ? errc::too_deep : errc::json_syntax;
-        return error(code, "invalid JSON: " + ec.message());
-    }
-    return v;
+    // write() parses the whole text; on failure it returns where the parser stopped.
+    std::size_t const at = p.write(text.data(), text.size(), ec);
+    if (ec) return detail::json_parse_error(ec, at);
+    return p.release();
 }
 
 /// Decode a DOM value into a schema type T. Errors are decode-layer errors naming the JSON path.
