@@ -17,6 +17,7 @@
 #include <pulse/schema/open_enum.hpp>
 #include <pulse/schema/plan_info.hpp>
 #include <pulse/schema/polygon.hpp>
+#include <pulse/schema/spool.hpp>
 #include <pulse/schema/stream_decoder.hpp>
 
 #endif
