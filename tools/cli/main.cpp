@@ -24,6 +24,8 @@
 
 #include <curl/curl.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -318,6 +320,28 @@ private:
     std::optional<pulse::http::file_sink> sink_;
 };
 
+/// When the result streams to the same terminal as the live progress line, the two would be
+/// interleaved on screen: this forwards to the output and, at the first byte, clears the line and
+/// stops redrawing it.
+class screen_sharing_sink final : public pulse::http::response_handler {
+public:
+    screen_sharing_sink(pulse::http::response_handler& inner, progress& display) : inner_(inner), display_(display) {}
+    pulse::http::sink_action on_head(pulse::http::response_head const& h) override { return inner_.on_head(h); }
+    pulse::http::sink_action on_body(std::string_view chunk) override {
+        if (!paused_) {
+            display_.pause();
+            paused_ = true;
+        }
+        return inner_.on_body(chunk);
+    }
+    void on_complete(pulse::result<void> outcome) override { inner_.on_complete(std::move(outcome)); }
+
+private:
+    pulse::http::response_handler& inner_;
+    progress& display_;
+    bool paused_ = false;
+};
+
 // ---- the summary of an extraction ----------------------------------------------------------------
 
 void print_summary(session& s, pulse::extract_result const& r, std::string_view where, std::uint64_t bytes) {
@@ -360,8 +384,10 @@ int fetch_result(session& s, parsed_args const& p, Make&& make, bool no_wait = f
 
     // JSON: the raw bytes stream to the output as they arrive (nothing is lost if decoding fails)
     // and are decoded on the side for the summary. Markdown: decoded, then written.
+    bool const json_to_terminal = !markdown && out->is_stdout() && ::isatty(STDOUT_FILENO) == 1;
+    screen_sharing_sink shared(out->sink(), s.display());
     pulse::flow::delivery d;
-    if (!markdown) d = pulse::flow::delivery{&out->sink(), true};
+    if (!markdown) d = pulse::flow::delivery{json_to_terminal ? static_cast<pulse::http::response_handler*>(&shared) : &out->sink(), true};
     auto m = make(d);
     if (!m) {
         (void)out->close(m.error());
@@ -388,6 +414,7 @@ int fetch_result(session& s, parsed_args const& p, Make&& make, bool no_wait = f
         if (out->is_stdout() && (md.empty() || md.back() != '\n')) md += '\n';
         if (auto w = out->write(md); !w) return s.fail(w.error());
     }
+    if (json_to_terminal) print_stdout("\n"); // the summary starts on a line of its own
     if (auto c = out->close({}); !c) return s.fail(c.error());
     print_summary(s, *r, out->is_stdout() ? std::string_view() : std::string_view(out->name()), out->bytes_written());
     return exit_ok;

@@ -205,6 +205,14 @@ public:
         finish_locked();
     }
 
+    /// Stop the live line for good (cleared, not redrawn): the result is about to be written to
+    /// the same terminal. Plain lines and errors are unaffected.
+    void pause() {
+        std::lock_guard lock(mx_);
+        clear_live_locked();
+        if (mode_ == mode::tty) finished_ = true;
+    }
+
     /// A line of progress information (suppressed by --quiet).
     void note(std::string_view text) {
         std::lock_guard lock(mx_);
