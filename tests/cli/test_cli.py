@@ -526,6 +526,31 @@ def progress_on_a_terminal():
 
 
 @test
+def json_to_the_same_terminal():
+    # stdout and stderr on one terminal: the live line is cleared before the JSON starts, and the
+    # summary begins on a line of its own
+    master, slave = os.openpty()
+    try:
+        argv = [PULSE, "extract", SAMPLE, "--header", "x-pulse-scenario: result=large;size=2M"]
+        p = subprocess.Popen(argv, env=env_for(), stdout=slave, stderr=slave)
+        os.close(slave)
+        slave = None
+        data = drain(master, 30)
+        rc = p.wait(10)
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    text = data.decode("utf-8", "replace")
+    record(b"", text)
+    check(rc == 0, "extract to a terminal: exit %d; %r" % (rc, text[-600:]))
+    start = text.index('{"')
+    check(re.search(r"\r +\r$", text[:start]), "the live line was not cleared before the JSON: %r" % text[max(0, start - 200):start])
+    check(not re.search(r"\rpulse [ |/\\-] ", text[start:]), "the live line was redrawn inside the JSON")
+    check(re.search(r"\}\r\npulse: done in ", text), "the summary does not start on its own line")
+
+
+@test
 def progress_plain_when_not_a_terminal():
     r = pulse("extract", SAMPLE, "--out", tmp("plain.json"), scenario="result=large;size=20M;poll_steps=2")
     expect_rc(r, 0, "extract with stderr on a pipe")
