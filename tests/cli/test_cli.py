@@ -390,8 +390,32 @@ def download_to_stdout_and_partial():
     out = tmp("partial.json")
     r = pulse("download", job_id, "--out", out)
     expect_rc(r, 4, "download reset mid-body")
-    check(os.path.exists(out) and os.path.getsize(out) == 65536, "the partial result was not kept")
-    check("65,536 bytes of the result were written to " + out in r.err, "no note about the partial file", r)
+    check(not os.path.exists(out), "a partial result took the name of a complete one")
+    check(os.path.getsize(out + ".partial") == 65536, "the partial result was not kept as FILE.partial")
+    check("65,536 bytes of the result were written to " + out + ".partial" in r.err, "no note about the partial file", r)
+
+
+@test
+def failed_command_keeps_existing_file():
+    # the output file may hold the only copy of a single-use result: a failed run must not touch it
+    job_id = submit_only("result=large;size=1M")
+    expect_rc(pulse("job", job_id), 0, "job")
+    out = tmp("result.json")
+    expect_rc(pulse("download", job_id, "--out", out), 0, "first download")
+    first = open(out, "rb").read()
+    check(len(first) == 1 << 20, "first download wrote %d bytes" % len(first))
+    r = pulse("download", job_id, "--out", out)
+    expect_rc(r, 8, "second download (410)")
+    check(open(out, "rb").read() == first, "the failed second download changed the file of the first")
+    r = pulse("extract", SAMPLE, "--out", out, scenario="status=failed")
+    expect_rc(r, 5, "failed job with --out on an existing file")
+    check(open(out, "rb").read() == first, "a failed extraction changed the existing file")
+    pdf = tmp("form.pdf")
+    with open(pdf, "wb") as f:
+        f.write(b"old")
+    r = pulse("form", "detect", SAMPLE, "--pdf-out", pdf, "--retries", "0", scenario="pdf_fault=500")
+    expect_rc(r, 9, "PDF download answered 500")
+    check(open(pdf, "rb").read() == b"old", "a failed PDF download changed the existing file")
 
 
 @test
@@ -434,12 +458,13 @@ def http_errors_exit_9():
 def decode_errors_exit_10():
     r = pulse("extract", SAMPLE, scenario="poll_fault=malformed_json")
     expect_rc(r, 10, "malformed poll answer")
-    # a large result of the wrong shape: still written out in full (nothing lost), exit 10
+    # a large result of the wrong shape: its bytes are kept (nothing lost) beside FILE, exit 10
     out = tmp("wrong.json")
     r = pulse("extract", SAMPLE, "--out", out, scenario="result=large;download_fault=wrong_shape")
     expect_rc(r, 10, "large result of the wrong shape")
-    check(os.path.getsize(out) > 0, "the raw bytes were not kept")
-    check("written to " + out in r.err, "no note where the bytes went", r)
+    check(not os.path.exists(out), "a body that did not decode took the result's name")
+    check(json.load(open(out + ".partial", encoding="utf-8")).get("markdown") == 5, "the raw bytes were not kept")
+    check("bytes of the result were written to " + out + ".partial" in r.err, "no note where the bytes went", r)
 
 
 @test
@@ -619,6 +644,9 @@ def key_never_printed_even_when_echoed():
     # the whole run: no output of any test contains the key (checked again at the very end)
     for name, stream, text in list(OUTPUTS):
         check(KEY not in text, "the key appeared in the %s of test %s" % (stream, name))
+    # and no command left a temporary output file behind
+    left = [os.path.join(d, f) for d, _, fs in os.walk(TMP) for f in fs if ".pulse-" in f]
+    check(not left, "temporary output files left behind: %r" % left)
 
 
 @test

@@ -24,6 +24,7 @@
 
 #include <curl/curl.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -273,8 +274,16 @@ private:
 
 // ---- output: stdout or a file, written as the bytes arrive --------------------------------------
 
-/// Where a command writes its result. A file is created before any request (a path that cannot be
-/// written is found before the job costs anything) and removed again if nothing was written.
+/// Where a command writes its result.
+///
+/// A file result is written to a temporary file beside FILE (FILE.pulse-XXXXXX, created before any
+/// request, so a path that cannot be written is found before the job costs anything) and renamed
+/// over FILE only when the command succeeds. So a failed command never clobbers an existing FILE --
+/// which matters: FILE may hold the only copy of an earlier single-use large result, and running
+/// the same download again (410) must not destroy it. When the command fails, what arrived is
+/// kept as FILE.partial (a body cut short by the network, the deadline or Ctrl-C, or a complete
+/// body that did not decode: nothing the single-use download delivered is thrown away), and the
+/// error message says so; when nothing arrived, the temporary file is removed.
 class output {
 public:
     static pulse::result<output> open(std::optional<std::string> const& path) {
@@ -283,40 +292,115 @@ public:
             o.sink_.emplace(stdout);
             return o;
         }
-        auto s = pulse::http::file_sink::create(*path);
-        if (!s) return s.error();
+        std::string tmpl = *path + ".pulse-XXXXXX";
+        errno = 0;
+        int const fd = ::mkstemp(tmpl.data());
+        if (fd < 0) return pulse::error(pulse::errc::file_error, std::strerror(errno), *path);
+        // mkstemp creates 0600; a result file gets the usual 0666 & ~umask.
+        mode_t const mask = ::umask(0);
+        ::umask(mask);
+        (void)::fchmod(fd, static_cast<mode_t>(0666 & ~mask));
+        std::FILE* f = ::fdopen(fd, "wb");
+        if (!f) {
+            int const err = errno;
+            ::close(fd);
+            ::unlink(tmpl.c_str());
+            return pulse::error(pulse::errc::file_error, std::strerror(err), *path);
+        }
         o.path_ = *path;
-        o.sink_.emplace(std::move(*s));
+        o.tmp_ = std::move(tmpl);
+        o.file_ = f;
+        o.sink_.emplace(f);
         return o;
     }
 
+    output() = default;
+    output(output&& o) noexcept
+        : path_(std::move(o.path_)), tmp_(std::move(o.tmp_)), file_(std::exchange(o.file_, nullptr)), sink_(std::move(o.sink_)) {
+        o.tmp_.clear();
+    }
+    output& operator=(output&&) = delete;
+    output(output const&) = delete;
+    output& operator=(output const&) = delete;
+    ~output() { discard(); }
+
     pulse::http::file_sink& sink() { return *sink_; }
     bool is_stdout() const noexcept { return path_.empty(); }
-    /// "stdout" or the path (for messages).
+    /// "stdout" or FILE (for messages).
     std::string name() const { return path_.empty() ? std::string("stdout") : path_; }
+    std::uint64_t bytes_written() const { return sink_->bytes_written(); }
 
-    /// Write a whole text (markdown, JSON of a one-shot answer).
+    /// Write a whole text (markdown, the JSON of an answer).
     pulse::result<void> write(std::string_view text) {
         if (sink_->on_body(text) == pulse::http::sink_action::abort)
             return sink_->failure() ? *sink_->failure() : pulse::error(pulse::errc::file_error, "cannot write", name());
         return {};
     }
 
-    /// After the call: flush/close and learn the sink's own failure (a full disk). A failed call
-    /// that wrote nothing leaves no file behind.
-    pulse::result<void> close(pulse::result<void> const& call_outcome) {
-        pulse::result<void> written = sink_->completion() ? *sink_->completion() : sink_->finish(call_outcome);
-        if (sink_->failure()) written = *sink_->failure();
-        if (!path_.empty() && sink_->bytes_written() == 0 && (!call_outcome || !written)) {
-            std::error_code ec;
-            fs::remove(path_, ec);
+    /// The command succeeded: flush, close, move into place. Errors: file_error (a full disk, a
+    /// failed rename); the temporary file is then kept as FILE.partial if it holds anything.
+    pulse::result<void> commit() {
+        auto done = flush_and_close();
+        if (!done) {
+            keep_partial();
+            return done;
         }
-        return written;
+        if (tmp_.empty()) return {};
+        if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+            pulse::error e(pulse::errc::file_error, std::string("cannot rename the result into place: ") + std::strerror(errno), path_);
+            keep_partial();
+            return e;
+        }
+        tmp_.clear();
+        return {};
     }
-    std::uint64_t bytes_written() const { return sink_->bytes_written(); }
+
+    /// The command failed with `e`: put whatever arrived where it belongs (see the class comment)
+    /// and return where that is ("" when nothing was kept). The sink's own failure, if it stopped
+    /// the transfer (a full disk), replaces an aborted_by_sink in `e`.
+    std::string abandon(pulse::error& e) {
+        if (e.code == pulse::errc::aborted_by_sink && sink_->failure()) e = *sink_->failure();
+        (void)flush_and_close();
+        if (tmp_.empty()) return bytes_written() > 0 ? name() : std::string();
+        if (bytes_written() == 0) {
+            discard();
+            return {};
+        }
+        return keep_partial();
+    }
 
 private:
+    pulse::result<void> flush_and_close() {
+        if (!sink_) return {};
+        pulse::result<void> r = sink_->completion() ? *sink_->completion() : sink_->finish();
+        if (sink_->failure()) r = *sink_->failure();
+        if (file_) {
+            errno = 0;
+            if (std::fclose(std::exchange(file_, nullptr)) != 0 && r)
+                r = pulse::error(pulse::errc::file_error, std::string("cannot write: ") + std::strerror(errno), path_);
+        }
+        return r;
+    }
+    std::string keep_partial() {
+        if (tmp_.empty()) return {};
+        std::string const partial = path_ + ".partial";
+        if (std::rename(tmp_.c_str(), partial.c_str()) == 0) {
+            tmp_.clear();
+            return partial;
+        }
+        std::string kept = tmp_;
+        tmp_.clear();
+        return kept;
+    }
+    void discard() noexcept {
+        if (file_) std::fclose(std::exchange(file_, nullptr));
+        if (!tmp_.empty()) ::unlink(tmp_.c_str());
+        tmp_.clear();
+    }
+
     std::string path_;
+    std::string tmp_; ///< the temporary file while it exists
+    std::FILE* file_ = nullptr;
     std::optional<pulse::http::file_sink> sink_;
 };
 
@@ -390,22 +474,23 @@ int fetch_result(session& s, parsed_args const& p, Make&& make, bool no_wait = f
     if (!markdown) d = pulse::flow::delivery{json_to_terminal ? static_cast<pulse::http::response_handler*>(&shared) : &out->sink(), true};
     auto m = make(d);
     if (!m) {
-        (void)out->close(m.error());
-        return s.fail(m.error());
+        pulse::error e = m.error();
+        (void)out->abandon(e);
+        return s.fail(e);
     }
     auto r = s.client().run(*m, call);
     s.display().finish(r.has_value());
 
     if (!r && submitted_only && r.error().code == pulse::errc::canceled && !s.client().transport().deadline_passed()) {
-        (void)out->close(r.error());
+        pulse::error e = r.error();
+        (void)out->abandon(e);
         print_stdout(s.display().job_id() + "\n");
         return exit_ok;
     }
     if (!r) {
         pulse::error e = r.error();
-        auto closed = out->close(e);
-        if (e.code == pulse::errc::aborted_by_sink && !closed) e = closed.error();
-        return s.fail(e, out->bytes_written() > 0 ? out->name() : std::string());
+        std::string const kept = out->abandon(e);
+        return s.fail(e, kept);
     }
     if (markdown) {
         // On stdout the text ends with a newline (so the shell prompt does not glue to it); a
@@ -415,7 +500,7 @@ int fetch_result(session& s, parsed_args const& p, Make&& make, bool no_wait = f
         if (auto w = out->write(md); !w) return s.fail(w.error());
     }
     if (json_to_terminal) print_stdout("\n"); // the summary starts on a line of its own
-    if (auto c = out->close({}); !c) return s.fail(c.error());
+    if (auto c = out->commit(); !c) return s.fail(c.error());
     print_summary(s, *r, out->is_stdout() ? std::string_view() : std::string_view(out->name()), out->bytes_written());
     return exit_ok;
 }
@@ -526,18 +611,18 @@ int cmd_download(parsed_args const& p, session& s) {
                     : pulse::flow::make_large_result_download<pulse::flow::raw_download>(client.config(), id, d,
                                                                                         client.next_seed());
     if (!m) {
-        (void)out->close(m.error());
-        return s.fail(m.error());
+        pulse::error e = m.error();
+        (void)out->abandon(e);
+        return s.fail(e);
     }
     auto r = client.run(*m, s.call());
     s.display().finish(r.has_value());
     if (!r) {
         pulse::error e = r.error();
-        auto closed = out->close(e);
-        if (e.code == pulse::errc::aborted_by_sink && !closed) e = closed.error();
-        return s.fail(e, out->bytes_written() > 0 ? out->name() : std::string());
+        std::string const kept = out->abandon(e);
+        return s.fail(e, kept);
     }
-    if (auto c = out->close({}); !c) return s.fail(c.error());
+    if (auto c = out->commit(); !c) return s.fail(c.error());
     s.display().note("pulse: downloaded " + format_bytes(r->bytes) + " (" + with_commas(r->bytes) + " bytes) to " + out->name() +
                      " in " + format_seconds(s.display().elapsed()));
     return exit_ok;
@@ -579,11 +664,12 @@ int cmd_form(parsed_args const& p, session& s) {
                                                              : client.form_clear(doc, opts, call);
     if (!r) {
         s.display().finish(false);
-        (void)out->close(r.error());
-        return s.fail(r.error());
+        pulse::error e = r.error();
+        (void)out->abandon(e);
+        return s.fail(e);
     }
     if (auto w = out->write(redact(pulse::to_json(*r), s.key()) + "\n"); !w) return s.fail(w.error());
-    if (auto c = out->close({}); !c) return s.fail(c.error());
+    if (auto c = out->commit(); !c) return s.fail(c.error());
 
     std::string pdf_note;
     if (auto pdf = p.get("pdf-out")) {
@@ -594,11 +680,19 @@ int cmd_form(parsed_args const& p, session& s) {
             s.display().finish(false);
             return s.fail(pulse::error(pulse::errc::unexpected_shape, "the answer names no job, so there is no PDF to download"));
         }
-        auto d = client.download_pdf(job, *pdf, s.call());
+        // Not client::download_pdf(job, path): through `output`, a failure never clobbers an
+        // existing file.
+        auto pdf_out = output::open(*pdf);
+        if (!pdf_out) return s.usage("cannot write " + *pdf + ": " + pdf_out.error().message);
+        auto dm = pulse::flow::make_pdf_download(client.config(), job, pdf_out->sink(), client.next_seed());
+        pulse::result<pulse::flow::raw_download> d = dm ? client.run(*dm, s.call()) : pulse::result<pulse::flow::raw_download>(dm.error());
         if (!d) {
             s.display().finish(false);
-            return s.fail(d.error(), *pdf);
+            pulse::error e = d.error();
+            std::string const kept = pdf_out->abandon(e);
+            return s.fail(e, kept);
         }
+        if (auto c = pdf_out->commit(); !c) return s.fail(c.error());
         pdf_note = "; PDF " + format_bytes(d->bytes) + " written to " + *pdf;
     }
     s.display().finish();
