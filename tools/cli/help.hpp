@@ -66,8 +66,9 @@ summary on stderr: pages, markdown length, tables, words.
 
 Options:
   --url URL           extract the document at URL instead of a local FILE
-  -o, --out FILE      write the result to FILE ('-' = stdout, the default). A partial large
-                      result is kept (and reported) if the download breaks after bytes arrived
+  -o, --out FILE      write the result to FILE ('-' = stdout, the default). FILE is replaced
+                      only when the command succeeds; if it fails after bytes arrived they are
+                      kept in FILE.partial (the message says so)
   --markdown          write only the markdown, not the JSON
   --model MODEL       'default' or 'pulse-ultra-2'
   --pages RANGE       1-based pages to extract, e.g. 1-2,5
@@ -108,7 +109,9 @@ completed. `pulse extract` and `pulse wait` download it themselves; this command
 whose job you followed with `pulse job`.
 
 Options:
-  -o, --out FILE      where to write the result (required)
+  -o, --out FILE      where to write the result (required). FILE is replaced only when the
+                      download succeeds (a 410 leaves an earlier copy alone); bytes of a download
+                      that broke off are kept in FILE.partial
 )";
 
 inline constexpr std::string_view cancel_help = R"(Usage: pulse cancel ID [OPTIONS]
