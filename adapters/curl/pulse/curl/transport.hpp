@@ -60,6 +60,7 @@
 #define PULSE_CURL_TRANSPORT_HPP
 
 #include <pulse/config.hpp>
+#include <pulse/curl/detail/easy_setup.hpp>
 #include <pulse/curl/detail/easy_transfer.hpp>
 #include <pulse/curl/global_init.hpp>
 #include <pulse/error.hpp>
@@ -67,9 +68,6 @@
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>
 #include <pulse/http/transport.hpp>
-
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 
 #include <curl/curl.h>
 
@@ -128,233 +126,33 @@ public:
         if (!handle_) return error(errc::transport_failed, "curl_easy_init failed");
 
         // The hop being sent. Starts as the caller's request; a followed redirect rewrites it.
-        std::string url = req.url;
-        http::method method = req.method;
-        bool send_body = true;
-        bool send_credentials = true;
-
+        detail::hop hp{req.url, req.method, true, true};
         for (int hop = 0;; ++hop) {
             // Deciding to follow happens in the header callback, before any body byte is passed on.
-            redirect_decision decide{options_.follow_redirects, url, {}};
+            detail::redirect_decision decide{options_.follow_redirects, &hp.url, {}};
             http::body_source const empty_body;
-            detail::exchange x(send_body ? req.body : empty_body, handler);
+            detail::exchange x(hp.send_body ? req.body : empty_body, handler);
             x.set_redirect_check(&decide);
 
-            effective_url_ = url;
-            auto outcome = run_one(url, method, req, send_body, send_credentials, x);
-            if (!outcome) return redact(outcome.error(), req);
+            effective_url_ = hp.url;
+            auto outcome = run_one(hp, req, x);
+            if (!outcome) return detail::redact(outcome.error(), req);
             if (!x.redirecting()) return {};
-            if (hop + 1 > max_redirects) {
-                error e(errc::too_many_redirects, "more than " + std::to_string(max_redirects) + " redirects");
-                e.http_status = x.status();
-                return e;
-            }
-            // 303 always, and 301/302 after a POST (what browsers and libcurl do), turn into a GET
-            // without a body; 307/308 repeat the request as it was.
-            int const st = x.status();
-            if (st == 303 || ((st == 301 || st == 302) && method == http::method::post)) {
-                if (method != http::method::head) method = http::method::get;
-                send_body = false;
-            }
-            if (send_credentials && !http::same_origin(url, decide.target)) send_credentials = false;
-            url = std::move(decide.target);
+            if (hop + 1 > max_redirects) return detail::too_many_redirects(max_redirects, x.status());
+            detail::follow(hp, x.status(), std::move(decide.target));
         }
     }
 
 private:
-    // Called with the completed head of each response: is it a redirect we follow? Resolves the
-    // Location against the current URL with Boost.URL; only http(s) targets are followed.
-    struct redirect_decision {
-        bool enabled;
-        std::string const& current;
-        std::string target;
-
-        bool operator()(http::response_head const& h) {
-            if (!enabled) return false;
-            int const s = h.status;
-            if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) return false;
-            auto loc = h.headers.find("location");
-            if (!loc || loc->empty()) return false;
-            auto base = boost::urls::parse_uri(boost::urls::string_view(current.data(), current.size()));
-            auto ref = boost::urls::parse_uri_reference(boost::urls::string_view(loc->data(), loc->size()));
-            if (!base || !ref) return false;
-            boost::urls::url dest;
-            if (!boost::urls::resolve(*base, *ref, dest)) return false;
-            dest.remove_fragment();
-            target.assign(dest.buffer().data(), dest.buffer().size());
-            return http::origin_of(target).has_value(); // http or https with a host, nothing else
-        }
-    };
-
-    // Configure the handle for one hop and perform it.
-    result<void> run_one(std::string const& url, http::method method, http::request const& req, bool send_body,
-                         bool send_credentials, detail::exchange& x) {
-        CURL* h = handle_;
-        curl_easy_reset(h);
+    // Configure the handle for one hop (detail/easy_setup.hpp, shared with multi_transport) and
+    // perform it.
+    result<void> run_one(detail::hop const& hp, http::request const& req, detail::exchange& x) {
         char errbuf[CURL_ERROR_SIZE];
-        errbuf[0] = '\0';
-
         detail::slist fields;
-        if (auto r = build_fields(req, method, send_body, send_credentials, fields); !r) return r;
-
-        bool ok = true;
-        auto set = [&ok](CURLcode c) { ok = ok && c == CURLE_OK; };
-        set(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf));
-        set(curl_easy_setopt(h, CURLOPT_URL, url.c_str()));
-#if LIBCURL_VERSION_NUM >= 0x075500 // 7.85.0
-        set(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https"));
-#else
-        set(curl_easy_setopt(h, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
-#endif
-        set(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));
-        set(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L)); // redirects are ours, see the file comment
-        set(curl_easy_setopt(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L));
-        set(curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &detail::exchange::on_header));
-        set(curl_easy_setopt(h, CURLOPT_HEADERDATA, &x));
-        set(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &detail::exchange::on_write));
-        set(curl_easy_setopt(h, CURLOPT_WRITEDATA, &x));
-        set(curl_easy_setopt(h, CURLOPT_HTTPHEADER, fields.get()));
-
-        curl_off_t const body_size = send_body ? static_cast<curl_off_t>(req.body.size()) : 0;
-        bool const has_body = send_body && body_size > 0;
-        auto const use_reader = [&] {
-            set(curl_easy_setopt(h, CURLOPT_READFUNCTION, &detail::exchange::on_read));
-            set(curl_easy_setopt(h, CURLOPT_READDATA, &x));
-            set(curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &detail::exchange::on_seek));
-            set(curl_easy_setopt(h, CURLOPT_SEEKDATA, &x));
-        };
-        switch (method) {
-        case http::method::get:
-            if (has_body) { // unusual, but send what we were given
-                use_reader();
-                set(curl_easy_setopt(h, CURLOPT_POST, 1L));
-                set(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, body_size));
-                set(curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "GET"));
-            } else {
-                set(curl_easy_setopt(h, CURLOPT_HTTPGET, 1L));
-            }
-            break;
-        case http::method::head:
-            set(curl_easy_setopt(h, CURLOPT_NOBODY, 1L));
-            break;
-        case http::method::post:
-            // Always through the reader, even when empty: with CURLOPT_POST and no data source
-            // libcurl would read stdin.
-            use_reader();
-            set(curl_easy_setopt(h, CURLOPT_POST, 1L));
-            set(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, body_size));
-            break;
-        case http::method::put:
-            use_reader();
-            set(curl_easy_setopt(h, CURLOPT_UPLOAD, 1L));
-            set(curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, body_size));
-            break;
-        case http::method::delete_:
-            if (has_body) {
-                use_reader();
-                set(curl_easy_setopt(h, CURLOPT_POST, 1L));
-                set(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, body_size));
-            }
-            set(curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE"));
-            break;
-        }
-
-        auto const& o = options_;
-        set(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count())));
-        set(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(o.total_timeout.count())));
-        if (o.stall_timeout.count() > 0) {
-            // libcurl measures stalls in whole seconds; round up so a stall is never cut short.
-            long const secs = static_cast<long>((o.stall_timeout.count() + 999) / 1000);
-            set(curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, secs));
-            set(curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(o.stall_min_bytes_per_second)));
-        }
-        set(curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L));
-        set(curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L));
-        if (!o.ca_bundle.empty()) set(curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_bundle.c_str()));
-        if (o.proxy) set(curl_easy_setopt(h, CURLOPT_PROXY, o.proxy->c_str()));
-        if (o.accept_compressed) set(curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""));
-        if (!o.user_agent.empty()) set(curl_easy_setopt(h, CURLOPT_USERAGENT, o.user_agent.c_str()));
-        if (!ok) return error(errc::transport_failed, "libcurl refused an option (is it built without a needed feature?)");
-
-        CURLcode const rc = curl_easy_perform(h);
-        // libcurl keeps pointers to these until the next reset; clear them while they are valid.
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
-
-        if (rc == CURLE_OK) {
-            if (!x.deliver_head_if_pending()) {
-                error e(errc::aborted_by_sink, "the response handler aborted the transfer");
-                e.http_status = x.status();
-                return e;
-            }
-            return {};
-        }
-        return make_error(rc, errbuf, x);
-    }
-
-    // Request header fields as curl_slist lines.
-    static result<void> build_fields(http::request const& req, http::method method, bool send_body, bool send_credentials,
-                                     detail::slist& out) {
-        bool has_expect = false, has_content_type = false;
-        std::size_t index = 0;
-        for (auto const& f : req.headers) {
-            ++index;
-            if (f.name.empty())
-                return error(errc::invalid_argument, "request header field " + std::to_string(index) + " has an empty name");
-            for (char c : f.name)
-                if (!detail::is_tchar(c))
-                    return error(errc::invalid_argument, "request header field " + std::to_string(index) +
-                                                             " has a name that is not an HTTP token");
-            for (char c : f.value)
-                if (c == '\r' || c == '\n' || c == '\0')
-                    // Name the field, never its value: it may be the API key.
-                    return error(errc::invalid_argument, "request header field '" + f.name + "' has CR, LF or NUL in its value");
-            if (http::iequals(f.name, "content-length") || http::iequals(f.name, "transfer-encoding")) continue;
-            if (!send_credentials && detail::is_credential_header(f.name)) continue;
-            if (!send_body && http::iequals(f.name, "content-type")) continue;
-            has_expect = has_expect || http::iequals(f.name, "expect");
-            has_content_type = has_content_type || http::iequals(f.name, "content-type");
-            // "Name;" is libcurl's spelling of a field with an empty value ("Name:" would remove it).
-            if (!out.append(f.value.empty() ? f.name + ";" : f.name + ": " + f.value))
-                return error(errc::transport_failed, "out of memory building request headers");
-        }
-        bool alloc_ok = true;
-        if (!has_expect) alloc_ok = out.append("Expect:"); // no 100-continue round trip
-        // libcurl adds "Content-Type: application/x-www-form-urlencoded" to bodies sent with
-        // CURLOPT_POST; the caller did not ask for it.
-        bool const posts = method == http::method::post || (send_body && !req.body.empty());
-        if (alloc_ok && posts && !has_content_type) alloc_ok = out.append("Content-Type:");
-        if (!alloc_ok) return error(errc::transport_failed, "out of memory building request headers");
-        return {};
-    }
-
-    static error make_error(CURLcode rc, char const* errbuf, detail::exchange& x) {
-        if (auto const& re = x.read_error()) {
-            // The upload's own file failed (input layer), not the network.
-            error e = *re;
-            e.native_code = static_cast<int>(rc);
-            return e;
-        }
-        errc code = detail::map_code(rc, x.aborted());
-        std::string msg = errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
-        if (x.bad_status_line()) {
-            code = errc::protocol_error;
-            msg = "unreadable HTTP status line";
-        }
-        if (code == errc::aborted_by_sink) msg = "the response handler aborted the transfer";
-        error e(code, "curl: " + msg);
-        e.native_code = static_cast<int>(rc);
-        if (x.head_seen()) e.http_status = x.status();
-        e.bytes_delivered = static_cast<std::size_t>(x.bytes_delivered());
-        return e;
-    }
-
-    // Scrub credential values from any text libcurl produced (it should never contain them; this
-    // makes "never" independent of libcurl's message wording).
-    static error redact(error e, http::request const& req) {
-        for (auto const& f : req.headers)
-            if (detail::is_credential_header(f.name) && f.value.size() >= 4) e.redact(f.value);
-        return e;
+        if (auto r = detail::configure(handle_, hp, req, options_, detail::exchange_callbacks(x), errbuf, fields); !r) return r;
+        CURLcode const rc = curl_easy_perform(handle_);
+        detail::clear_pointers(handle_);
+        return detail::finish_hop(rc, errbuf, x);
     }
 
     http::transport_options options_;

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+//
+// Setting up a curl easy handle for one hop of a request, and turning the outcome into a
+// pulse::error: the part of the libcurl adapter that does not depend on who drives the handle.
+// The blocking easy_transport (curl_easy_perform) and the non-blocking multi_transport (a curl
+// multi handle driven from the caller's loop) both use it, so the two cannot drift apart in which
+// options they set, which header fields they refuse, how they follow redirects or how they map
+// CURLcodes.
+//
+// Internal: names and signatures here may change without notice.
+#ifndef PULSE_CURL_DETAIL_EASY_SETUP_HPP
+#define PULSE_CURL_DETAIL_EASY_SETUP_HPP
+
+#include <pulse/config.hpp>
+#include <pulse/curl/detail/easy_transfer.hpp>
+#include <pulse/error.hpp>
+#include <pulse/http/headers.hpp>
+#include <pulse/http/origin.hpp>
+#include <pulse/http/request.hpp>
+#include <pulse/http/response.hpp>
+#include <pulse/http/transport.hpp>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include <curl/curl.h>
+
+#include <cstddef>
+#include <string>
+#include <utility>
+
+PULSE_NAMESPACE_BEGIN
+namespace curl::detail {
+
+/// What is sent on one hop of a redirect chain. Starts as the caller's request; a followed
+/// redirect rewrites it (follow()).
+struct hop {
+    std::string url;
+    http::method method = http::method::get;
+    bool send_body = true;
+    bool send_credentials = true;
+};
+
+/// Called with the completed head of each response: is it a redirect we follow? Resolves the
+/// Location against the current URL with Boost.URL; only http(s) targets are followed.
+struct redirect_decision {
+    bool enabled = false;
+    std::string const* current = nullptr;
+    std::string target;
+
+    bool operator()(http::response_head const& h) {
+        if (!enabled || !current) return false;
+        int const s = h.status;
+        if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) return false;
+        auto loc = h.headers.find("location");
+        if (!loc || loc->empty()) return false;
+        auto base = boost::urls::parse_uri(boost::urls::string_view(current->data(), current->size()));
+        auto ref = boost::urls::parse_uri_reference(boost::urls::string_view(loc->data(), loc->size()));
+        if (!base || !ref) return false;
+        boost::urls::url dest;
+        if (!boost::urls::resolve(*base, *ref, dest)) return false;
+        dest.remove_fragment();
+        target.assign(dest.buffer().data(), dest.buffer().size());
+        return http::origin_of(target).has_value(); // http or https with a host, nothing else
+    }
+};
+
+/// Move `h` on to the redirect target `target` after an answer with `status`. 303 always, and
+/// 301/302 after a POST (what browsers and libcurl do), turn into a GET without a body; 307/308
+/// repeat the request as it was. Credentials are dropped once a hop leaves the original origin.
+inline void follow(hop& h, int status, std::string target) {
+    if (status == 303 || ((status == 301 || status == 302) && h.method == http::method::post)) {
+        if (h.method != http::method::head) h.method = http::method::get;
+        h.send_body = false;
+    }
+    if (h.send_credentials && !http::same_origin(h.url, target)) h.send_credentials = false;
+    h.url = std::move(target);
+}
+
+/// The error for a redirect chain longer than `max_redirects`.
+inline error too_many_redirects(int max_redirects, int status) {
+    error e(errc::too_many_redirects, "more than " + std::to_string(max_redirects) + " redirects");
+    e.http_status = status;
+    return e;
+}
+
+/// The C callbacks and their user data. exchange_callbacks() gives exchange's own; a driver that
+/// needs to intercept them (multi_transport: a transfer can be abandoned while libcurl still holds
+/// it) passes trampolines.
+struct callbacks {
+    curl_write_callback header = nullptr;
+    curl_write_callback write = nullptr;
+    curl_read_callback read = nullptr;
+    curl_seek_callback seek = nullptr;
+    void* userdata = nullptr;
+};
+
+inline callbacks exchange_callbacks(exchange& x) noexcept {
+    return callbacks{&exchange::on_header, &exchange::on_write, &exchange::on_read, &exchange::on_seek, &x};
+}
+
+/// Request header fields as curl_slist lines. Refuses (errc::invalid_argument) a field name that is
+/// not an RFC 9110 token and a value with CR, LF or NUL; drops Content-Length and
+/// Transfer-Encoding (the body_source's size is authoritative), credentials when the hop left the
+/// origin, Content-Type when the hop sends no body.
+inline result<void> build_fields(http::request const& req, hop const& hp, slist& out) {
+    bool has_expect = false, has_content_type = false;
+    std::size_t index = 0;
+    for (auto const& f : req.headers) {
+        ++index;
+        if (f.name.empty())
+            return error(errc::invalid_argument, "request header field " + std::to_string(index) + " has an empty name");
+        for (char c : f.name)
+            if (!is_tchar(c))
+                return error(errc::invalid_argument,
+                             "request header field " + std::to_string(index) + " has a name that is not an HTTP token");
+        for (char c : f.value)
+            if (c == '\r' || c == '\n' || c == '\0')
+                // Name the field, never its value: it may be the API key.
+                return error(errc::invalid_argument, "request header field '" + f.name + "' has CR, LF or NUL in its value");
+        if (http::iequals(f.name, "content-length") || http::iequals(f.name, "transfer-encoding")) continue;
+        if (!hp.send_credentials && is_credential_header(f.name)) continue;
+        if (!hp.send_body && http::iequals(f.name, "content-type")) continue;
+        has_expect = has_expect || http::iequals(f.name, "expect");
+        has_content_type = has_content_type || http::iequals(f.name, "content-type");
+        // "Name;" is libcurl's spelling of a field with an empty value ("Name:" would remove it).
+        if (!out.append(f.value.empty() ? f.name + ";" : f.name + ": " + f.value))
+            return error(errc::transport_failed, "out of memory building request headers");
+    }
+    bool alloc_ok = true;
+    if (!has_expect) alloc_ok = out.append("Expect:"); // no 100-continue round trip
+    // libcurl adds "Content-Type: application/x-www-form-urlencoded" to bodies sent with
+    // CURLOPT_POST; the caller did not ask for it.
+    bool const posts = hp.method == http::method::post || (hp.send_body && !req.body.empty());
+    if (alloc_ok && posts && !has_content_type) alloc_ok = out.append("Content-Type:");
+    if (!alloc_ok) return error(errc::transport_failed, "out of memory building request headers");
+    return {};
+}
+
+/// Reset `h` and set every option for one hop: URL, method and body, header fields, the callbacks,
+/// and every transport_options field. `errbuf` (CURL_ERROR_SIZE bytes) and `fields` must stay
+/// alive (and `fields` unchanged) until the transfer ends; call clear_pointers() after it.
+inline result<void> configure(CURL* h, hop const& hp, http::request const& req, http::transport_options const& o,
+                              callbacks const& cb, char* errbuf, slist& fields) {
+    curl_easy_reset(h);
+    errbuf[0] = '\0';
+    if (auto r = build_fields(req, hp, fields); !r) return r;
+
+    bool ok = true;
+    auto set = [&ok](CURLcode c) { ok = ok && c == CURLE_OK; };
+    set(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf));
+    set(curl_easy_setopt(h, CURLOPT_URL, hp.url.c_str()));
+#if LIBCURL_VERSION_NUM >= 0x075500 // 7.85.0
+    set(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https"));
+#else
+    set(curl_easy_setopt(h, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
+#endif
+    set(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));
+    set(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L)); // redirects are the adapter's, see transport.hpp
+    set(curl_easy_setopt(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L));
+    set(curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, cb.header));
+    set(curl_easy_setopt(h, CURLOPT_HEADERDATA, cb.userdata));
+    set(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, cb.write));
+    set(curl_easy_setopt(h, CURLOPT_WRITEDATA, cb.userdata));
+    set(curl_easy_setopt(h, CURLOPT_HTTPHEADER, fields.get()));
+
+    curl_off_t const body_size = hp.send_body ? static_cast<curl_off_t>(req.body.size()) : 0;
+    bool const has_body = hp.send_body && body_size > 0;
+    auto const use_reader = [&] {
+        set(curl_easy_setopt(h, CURLOPT_READFUNCTION, cb.read));
+        set(curl_easy_setopt(h, CURLOPT_READDATA, cb.userdata));
+        set(curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, cb.seek));
+        set(curl_easy_setopt(h, CURLOPT_SEEKDATA, cb.userdata));
+    };
+    switch (hp.method) {
+    case http::method::get:
+        if (has_body) { // unusual, but send what we were given
+            use_reader();
+            set(curl_easy_setopt(h, CURLOPT_POST, 1L));
+            set(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, body_size));
+            set(curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "GET"));
+        } else {
+            set(curl_easy_setopt(h, CURLOPT_HTTPGET, 1L));
+        }
+        break;
+    case http::method::head: set(curl_easy_setopt(h, CURLOPT_NOBODY, 1L)); break;
+    case http::method::post:
+        // Always through the reader, even when empty: with CURLOPT_POST and no data source
+        // libcurl would read stdin.
+        use_reader();
+        set(curl_easy_setopt(h, CURLOPT_POST, 1L));
+        set(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, body_size));
+        break;
+    case http::method::put:
+        use_reader();
+        set(curl_easy_setopt(h, CURLOPT_UPLOAD, 1L));
+        set(curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, body_size));
+        break;
+    case http::method::delete_:
+        if (has_body) {
+            use_reader();
+            set(curl_easy_setopt(h, CURLOPT_POST, 1L));
+            set(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, body_size));
+        }
+        set(curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE"));
+        break;
+    }
+
+    set(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count())));
+    set(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(o.total_timeout.count())));
+    if (o.stall_timeout.count() > 0) {
+        // libcurl measures stalls in whole seconds; round up so a stall is never cut short.
+        long const secs = static_cast<long>((o.stall_timeout.count() + 999) / 1000);
+        set(curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, secs));
+        set(curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(o.stall_min_bytes_per_second)));
+    }
+    set(curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L));
+    set(curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L));
+    if (!o.ca_bundle.empty()) set(curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_bundle.c_str()));
+    if (o.proxy) set(curl_easy_setopt(h, CURLOPT_PROXY, o.proxy->c_str()));
+    if (o.accept_compressed) set(curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""));
+    if (!o.user_agent.empty()) set(curl_easy_setopt(h, CURLOPT_USERAGENT, o.user_agent.c_str()));
+    if (!ok) return error(errc::transport_failed, "libcurl refused an option (is it built without a needed feature?)");
+    return {};
+}
+
+/// libcurl keeps pointers to the error buffer and the header list until the next reset; drop
+/// them while they are still valid.
+inline void clear_pointers(CURL* h) noexcept {
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
+}
+
+/// The outcome of a finished hop: success once the head (also of an empty body) reached the
+/// handler, else the error for `rc`.
+inline error make_error(CURLcode rc, char const* errbuf, exchange& x) {
+    if (auto const& re = x.read_error()) {
+        // The upload's own file failed (input layer), not the network.
+        error e = *re;
+        e.native_code = static_cast<int>(rc);
+        return e;
+    }
+    errc code = map_code(rc, x.aborted());
+    std::string msg = errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+    if (x.bad_status_line()) {
+        code = errc::protocol_error;
+        msg = "unreadable HTTP status line";
+    }
+    if (code == errc::aborted_by_sink) msg = "the response handler aborted the transfer";
+    error e(code, "curl: " + msg);
+    e.native_code = static_cast<int>(rc);
+    if (x.head_seen()) e.http_status = x.status();
+    e.bytes_delivered = static_cast<std::size_t>(x.bytes_delivered());
+    return e;
+}
+
+/// What a hop that libcurl finished with `rc` means for the handler: success (after delivering a
+/// head that had no body), or the error.
+inline result<void> finish_hop(CURLcode rc, char const* errbuf, exchange& x) {
+    if (rc == CURLE_OK) {
+        if (!x.deliver_head_if_pending()) {
+            error e(errc::aborted_by_sink, "the response handler aborted the transfer");
+            e.http_status = x.status();
+            return e;
+        }
+        return {};
+    }
+    return make_error(rc, errbuf, x);
+}
+
+/// Scrub credential values from any text libcurl produced (it should never contain them; this
+/// makes "never" independent of libcurl's message wording).
+inline error redact(error e, http::request const& req) {
+    for (auto const& f : req.headers)
+        if (is_credential_header(f.name) && f.value.size() >= 4) e.redact(f.value);
+    return e;
+}
+
+} // namespace curl::detail
+PULSE_NAMESPACE_END
+
+#endif
