@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: MIT
+//
+// pulse::async_driver: runs any number of flow machines over one asynchronous transport, from the
+// caller's loop, on the caller's thread. It is the non-blocking sibling of pulse::run (run.hpp):
+// where run() sleeps until a machine's wake time and performs each request to completion, the
+// driver keeps every machine parked -- in a timer heap while it waits, with its transport while
+// a transfer runs -- and only touches the machines that have something to do.
+//
+//     my_engine_transport t;                            // start/cancel/abandon, driven by the engine
+//     pulse::async_driver<my_engine_transport> d(t);
+//     auto job = d.add(*pulse::flow::make_extract_flow(cfg, doc, {}, seed));
+//     // every frame:
+//     engine_http.update();                             // the transport delivers its callbacks
+//     d.tick();                                         // due timers, completed transfers, new sends
+//     if (job.finished()) use(job.take());
+//
+// For libcurl there is pulse::curl::multi_driver (<pulse/curl/multi_driver.hpp>), which bundles
+// this driver with a curl multi handle.
+//
+// What a tick does, and what it costs:
+// - Machines whose timer is due (poll backoff, retry waits) move from the heap to the ready queue:
+//   O(log n) per due timer. Machines that wait cost nothing per tick.
+// - A transfer that completes (the transport calls on_complete) puts its machine in the ready queue
+//   right away; it is stepped at the next tick.
+// - Ready machines are stepped in FIFO order: next(now) is called until the machine parks again
+//   (send -> transport.start; wait -> heap; in_flight -> nothing; done/failed -> finished).
+// - Budgets (driver_options) bound one tick: at most max_starts_per_tick new transfers (a burst of
+//   1,000 new jobs is spread over frames instead of opening 1,000 connections at once), at most
+//   max_steps_per_tick steps, at most step_budget of time. Work left over stays queued, in order,
+//   for the next tick; tick_report::more says so.
+//
+// Completion delivery: add() returns a flow_handle, a move-only owner of the machine. Poll
+// finished() (a flag) and take() the result; there are no completion callbacks into your code
+// (progress callbacks, flow::progress_observer, still run inside the machine's steps).
+//
+// Cancel and destroy, at any moment:
+// - handle.cancel() asks the machine to stop (machine.cancel()); the driver wakes it at the next
+//   tick. A waiting machine stops at once; with a transfer in flight the driver tells the
+//   transport to cancel it (transport.cancel) and the machine ends with errc::canceled once the
+//   transport reports the end (or sends its best-effort DELETE first, see flow::config::
+//   remote_cancel). The result is still taken from the handle.
+// - Destroying the handle (or reset()) ends the flow now: its transfer is abandoned
+//   (transport.abandon: no callback reaches it afterwards), it leaves every queue, and the machine
+//   is freed. If that happens inside one of the flow's own callbacks (a progress observer, or a
+//   sink called by the transport) the memory is kept until the end of the current or next tick,
+//   so nothing returns into freed memory.
+// - Destroying the driver abandons every transfer still running; handles stay valid (a finished
+//   flow's result can still be taken; an unfinished one reports "the driver was destroyed").
+//
+// The transport: any http::async_transport that also offers abandon(handler) -- "forget this
+// transfer; never call its handler again, never touch its request again; no effect if it already
+// ended" (concept pulse::abandoning_transport). cancel(handler) may deliver on_complete inside the
+// call or later; both work. on_complete may also be delivered inside start() (a transport that
+// fails fast); start() returning an error means no callback will come.
+//
+// Threads: none. The driver, its handles and the transport are used from one thread (the one that
+// calls tick()); callbacks from the transport must arrive on that thread too (from its own
+// update/perform call). Nothing here blocks, sleeps or reads a file; the clock is read once per
+// tick (and once per step when step_budget is set).
+#ifndef PULSE_ASYNC_DRIVER_HPP
+#define PULSE_ASYNC_DRIVER_HPP
+
+#include <pulse/config.hpp>
+#include <pulse/error.hpp>
+#include <pulse/flow/action.hpp>
+#include <pulse/http/request.hpp>
+#include <pulse/http/response.hpp>
+#include <pulse/http/transport.hpp>
+#include <pulse/run.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+PULSE_NAMESPACE_BEGIN
+
+/// An async transport the driver can use: start/cancel (http::async_transport) plus abandon(h),
+/// which forgets a transfer without calling its handler again (a no-op for unknown handlers).
+template <class T>
+concept abandoning_transport = http::async_transport<T> && requires(T& t, http::response_handler& h) {
+    { t.abandon(h) } -> std::same_as<void>;
+};
+
+/// What the driver needs from a machine: flow::job_flow<T> and anything with the same protocol.
+template <class M>
+concept flow_machine = requires(M& m, flow::time_point t, std::chrono::system_clock::time_point w) {
+    typename M::value_type;
+    { m.next(t) } -> std::same_as<flow::action>;
+    m.cancel();
+    m.set_wall_clock(w);
+    { m.take_result() } -> std::same_as<result<typename M::value_type>>;
+};
+
+/// Limits on the work of one tick. Zero means "no limit" for each.
+struct driver_options {
+    /// New transfers started per tick. The default spreads a burst of added flows over frames.
+    std::size_t max_starts_per_tick = 32;
+    /// Machine steps per tick (a step is the next() calls of one ready machine).
+    std::size_t max_steps_per_tick = 0;
+    /// Time spent stepping machines per tick; checked after each step (one step always runs).
+    std::chrono::microseconds step_budget{0};
+};
+
+/// What one tick did.
+struct tick_report {
+    std::size_t steps = 0;    ///< machines stepped
+    std::size_t started = 0;  ///< transfers started
+    std::size_t finished = 0; ///< flows that reached done/failed
+    bool more = false;        ///< a budget stopped the tick with ready work left: tick again soon
+};
+
+namespace detail {
+
+class driver_base;
+
+// One flow as the driver sees it. It is also the response_handler the transport gets for the
+// flow's transfers (a relay to the machine's own handler): the relay tells the driver when a
+// transfer ends, and guards against callbacks after the flow was destroyed.
+class flow_node : public http::response_handler {
+public:
+    enum class state : unsigned char { ready, waiting, in_flight, finished, detached };
+
+    flow_node() = default;
+    flow_node(flow_node const&) = delete;
+    flow_node& operator=(flow_node const&) = delete;
+    virtual ~flow_node() = default;
+
+    virtual flow::action step_next(flow::time_point now) = 0;
+    virtual void cancel_machine() = 0;
+    virtual void set_wall(std::chrono::system_clock::time_point w) = 0;
+
+    http::sink_action on_head(http::response_head const& head) override {
+        if (!inner_ || doomed_) return http::sink_action::abort;
+        ++depth_;
+        auto const r = inner_->on_head(head);
+        --depth_;
+        return doomed_ ? http::sink_action::abort : r;
+    }
+    http::sink_action on_body(std::string_view chunk) override {
+        if (!inner_ || doomed_) return http::sink_action::abort;
+        ++depth_;
+        auto const r = inner_->on_body(chunk);
+        --depth_;
+        return doomed_ ? http::sink_action::abort : r;
+    }
+    inline void on_complete(result<void> outcome) override;
+
+    // -- driver bookkeeping (the driver's own; not for users)
+    driver_base* driver_ = nullptr;
+    std::uint32_t slot_ = 0;
+    std::uint64_t timer_seq_ = 0;
+    state state_ = state::ready;
+    bool queued_ = false;          // in the ready queue
+    bool transfer_open_ = false;   // the transport holds this relay
+    bool cancel_requested_ = false;
+    bool doomed_ = false;          // the handle was destroyed; memory kept until it is safe
+    int depth_ = 0;                // callbacks of this node on the stack
+    http::response_handler* inner_ = nullptr; // the machine's handler for the transfer in flight
+    // A send the start budget held back: started first thing next tick.
+    http::request const* pending_request_ = nullptr;
+    http::response_handler* pending_handler_ = nullptr;
+};
+
+template <class M>
+class machine_node final : public flow_node {
+public:
+    explicit machine_node(M m) : machine(std::move(m)) {}
+    flow::action step_next(flow::time_point now) override { return machine.next(now); }
+    void cancel_machine() override { machine.cancel(); }
+    void set_wall(std::chrono::system_clock::time_point w) override { machine.set_wall_clock(w); }
+    M machine;
+};
+
+// The scheduling core, independent of the transport and clock types (handles reach it through
+// this base). Virtuals: the three transport operations.
+class driver_base {
+public:
+    driver_base() = default;
+    driver_base(driver_base const&) = delete;
+    driver_base& operator=(driver_base const&) = delete;
+
+    /// The handle asks for a cancel: the machine is told, and stepped at the next tick.
+    void request_cancel(flow_node& n) {
+        n.cancel_requested_ = true;
+        n.cancel_machine();
+        wake(n);
+    }
+
+    /// The handle is going away: take the node out of every structure; free it now or, when that
+    /// is not safe yet, at the end of the current or next tick.
+    void release(std::unique_ptr<flow_node> n) noexcept {
+        detach(*n);
+        if (busy_ > 0 || n->depth_ > 0) {
+            n->doomed_ = true;
+            graveyard_.push_back(std::move(n));
+        }
+    }
+
+    /// A transfer of `n` ended (called by the relay after the machine got on_complete).
+    void transfer_done(flow_node& n) {
+        if (n.state_ == flow_node::state::in_flight) make_ready(n);
+    }
+
+    /// Flows added and not yet finished or destroyed.
+    std::size_t size() const noexcept { return live_; }
+
+protected:
+    ~driver_base() = default;
+
+    virtual result<void> transport_start(http::request const& req, flow_node& n) = 0;
+    virtual void transport_cancel(flow_node& n) = 0;
+    virtual void transport_abandon(flow_node& n) noexcept = 0;
+
+    struct timer {
+        flow::time_point at;
+        std::uint32_t slot;
+        std::uint32_t gen;
+        std::uint64_t seq;
+        // std::push_heap builds a max-heap; invert for the earliest first.
+        friend bool operator<(timer const& a, timer const& b) noexcept { return a.at > b.at; }
+    };
+    struct slot_entry {
+        flow_node* node = nullptr;
+        std::uint32_t gen = 0;
+    };
+    struct ref {
+        std::uint32_t slot;
+        std::uint32_t gen;
+    };
+
+    void attach(flow_node& n) {
+        std::uint32_t s;
+        if (!free_slots_.empty()) {
+            s = free_slots_.back();
+            free_slots_.pop_back();
+        } else {
+            s = static_cast<std::uint32_t>(slots_.size());
+            slots_.push_back({});
+        }
+        slots_[s].node = &n;
+        n.driver_ = this;
+        n.slot_ = s;
+        n.state_ = flow_node::state::ready;
+        ++live_;
+        make_ready(n);
+    }
+
+    flow_node* lookup(ref r) const noexcept {
+        if (r.slot >= slots_.size()) return nullptr;
+        auto const& e = slots_[r.slot];
+        return e.gen == r.gen ? e.node : nullptr;
+    }
+
+    void make_ready(flow_node& n) {
+        if (n.queued_ || n.state_ == flow_node::state::finished || n.state_ == flow_node::state::detached) return;
+        if (n.state_ == flow_node::state::waiting) ++n.timer_seq_; // its heap entry is now stale
+        if (n.state_ != flow_node::state::in_flight || !n.transfer_open_) n.state_ = flow_node::state::ready;
+        n.queued_ = true;
+        ready_.push_back(ref{n.slot_, slots_[n.slot_].gen});
+    }
+
+    void wake(flow_node& n) { make_ready(n); }
+
+    void schedule(flow_node& n, flow::time_point at) {
+        n.state_ = flow_node::state::waiting;
+        ++n.timer_seq_;
+        timers_.push_back(timer{at, n.slot_, slots_[n.slot_].gen, n.timer_seq_});
+        std::push_heap(timers_.begin(), timers_.end());
+    }
+
+    // Out of the driver for good: the slot is recycled (stale queue and heap entries are skipped
+    // by the generation check), a running transfer is abandoned.
+    void detach(flow_node& n) noexcept {
+        if (n.driver_ != this) return;
+        if (n.transfer_open_) {
+            n.transfer_open_ = false;
+            n.inner_ = nullptr;
+            transport_abandon(n);
+        }
+        n.pending_request_ = nullptr;
+        n.pending_handler_ = nullptr;
+        if (n.state_ != flow_node::state::finished) {
+            free_slot(n);
+            n.state_ = flow_node::state::detached;
+        }
+        n.driver_ = nullptr;
+        n.queued_ = false;
+    }
+
+    void free_slot(flow_node& n) noexcept {
+        auto& e = slots_[n.slot_];
+        if (e.node != &n) return;
+        e.node = nullptr;
+        ++e.gen;
+        free_slots_.push_back(n.slot_);
+        --live_;
+    }
+
+    // Detach everything (the driver is going away).
+    void detach_all() noexcept {
+        for (auto& e : slots_)
+            if (e.node) detach(*e.node);
+        ready_.clear();
+        timers_.clear();
+        graveyard_.clear();
+    }
+
+    // Step one ready machine until it parks. Returns false when the start budget held a send back.
+    void step(flow_node& n, flow::time_point now, std::chrono::system_clock::time_point wall, tick_report& rep,
+              std::size_t max_starts) {
+        using flow::action_kind;
+        if (n.pending_request_) {
+            // A send held back by an earlier tick's start budget.
+            if (n.cancel_requested_) {
+                // Never started: end it as a cancelled transfer without touching the network.
+                auto* h = std::exchange(n.pending_handler_, nullptr);
+                n.pending_request_ = nullptr;
+                h->on_complete(error(errc::canceled, "canceled before the request was sent"));
+            } else {
+                if (max_starts != 0 && rep.started >= max_starts) return hold(n);
+                auto const* req = std::exchange(n.pending_request_, nullptr);
+                auto* h = std::exchange(n.pending_handler_, nullptr);
+                if (!start(n, *req, *h, rep)) return;
+            }
+        }
+        for (;;) {
+            n.set_wall(wall);
+            flow::action const a = n.step_next(now);
+            switch (a.kind) {
+            case action_kind::send:
+                if (max_starts != 0 && rep.started >= max_starts) {
+                    n.pending_request_ = a.request;
+                    n.pending_handler_ = a.handler;
+                    return hold(n);
+                }
+                if (!start(n, *a.request, *a.handler, rep)) continue; // failed to start: the machine decides
+                return;
+            case action_kind::wait: schedule(n, a.wake_at); return;
+            case action_kind::in_flight: n.state_ = flow_node::state::in_flight; return;
+            case action_kind::abort_transfer:
+                n.state_ = flow_node::state::in_flight;
+                if (n.transfer_open_) transport_cancel(n); // on_complete now or later wakes it again
+                return;
+            case action_kind::done:
+            case action_kind::failed:
+                free_slot(n);
+                n.state_ = flow_node::state::finished;
+                ++rep.finished;
+                return;
+            }
+        }
+    }
+
+    // Start a transfer for `n`. false: it could not start; the machine got on_complete(error).
+    bool start(flow_node& n, http::request const& req, http::response_handler& h, tick_report& rep) {
+        n.inner_ = &h;
+        n.transfer_open_ = true;
+        n.state_ = flow_node::state::in_flight;
+        ++rep.started;
+        auto r = transport_start(req, n);
+        if (r) return true;
+        n.transfer_open_ = false;
+        n.inner_ = nullptr;
+        h.on_complete(std::move(r).error());
+        return false;
+    }
+
+    // Held back by the start budget: first in line next tick.
+    void hold(flow_node& n) {
+        n.state_ = flow_node::state::ready;
+        n.queued_ = true;
+        held_.push_back(ref{n.slot_, slots_[n.slot_].gen});
+    }
+
+    std::vector<slot_entry> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    std::deque<ref> ready_;
+    std::vector<ref> held_;
+    // A heap (std::push_heap), earliest first; entries may be stale. Mutable: next_wake() prunes
+    // stale tops, which changes no observable state.
+    mutable std::vector<timer> timers_;
+    std::vector<std::unique_ptr<flow_node>> graveyard_;
+    std::size_t live_ = 0;
+    int busy_ = 0;
+};
+
+inline void flow_node::on_complete(result<void> outcome) {
+    transfer_open_ = false;
+    auto* in = std::exchange(inner_, nullptr);
+    if (!in || doomed_) return;
+    ++depth_;
+    in->on_complete(std::move(outcome));
+    --depth_;
+    if (driver_ && !doomed_) driver_->transfer_done(*this);
+}
+
+struct adopt_t {};
+
+} // namespace detail
+
+/// Owner of one flow run by a driver. Move-only. Destroying it (or reset()) ends the flow at once
+/// (see the file comment). Use from the driver's thread.
+template <class Machine>
+class flow_handle {
+public:
+    using machine_type = Machine;
+    using value_type = typename Machine::value_type;
+
+    flow_handle() noexcept = default;
+    flow_handle(flow_handle&&) noexcept = default;
+    flow_handle& operator=(flow_handle&& o) noexcept {
+        if (this != &o) {
+            reset();
+            node_ = std::move(o.node_);
+        }
+        return *this;
+    }
+    flow_handle(flow_handle const&) = delete;
+    flow_handle& operator=(flow_handle const&) = delete;
+    ~flow_handle() { reset(); }
+
+    /// Holds a flow (not default-constructed, moved from, or reset).
+    bool valid() const noexcept { return node_ != nullptr; }
+    explicit operator bool() const noexcept { return valid(); }
+
+    /// The machine answered done or failed: take() has the outcome.
+    bool finished() const noexcept { return node_ && node_->state_ == detail::flow_node::state::finished; }
+
+    /// The outcome (moved out; call once, after finished()). Before that: an error saying the
+    /// operation is still running (or that the driver was destroyed first).
+    result<value_type> take() {
+        if (!node_) return error(errc::invalid_argument, "empty flow handle");
+        if (!finished() && node_->state_ == detail::flow_node::state::detached)
+            return error(errc::canceled, "the driver was destroyed before the flow finished");
+        return node_->machine.take_result();
+    }
+
+    /// Ask the flow to stop; observed at the next tick (see the file comment). No effect once
+    /// finished.
+    void cancel() {
+        if (!node_ || finished()) return;
+        if (node_->driver_) node_->driver_->request_cancel(*node_);
+        else node_->cancel_machine();
+    }
+
+    /// End the flow now and free it (also mid-transfer). The handle becomes empty.
+    void reset() noexcept {
+        if (!node_) return;
+        if (auto* d = node_->driver_) d->release(std::unique_ptr<detail::flow_node>(node_.release()));
+        else node_.reset();
+    }
+
+    /// The machine, for observation: job_id(), status(), poll_count(), bytes_delivered()...
+    /// Precondition: valid(). Do not drive it (next/handle_*) yourself.
+    Machine const& machine() const noexcept { return node_->machine; }
+
+    /// Used by the drivers (add()); not for users.
+    flow_handle(detail::adopt_t, std::unique_ptr<detail::machine_node<Machine>> n) noexcept : node_(std::move(n)) {}
+
+private:
+    std::unique_ptr<detail::machine_node<Machine>> node_;
+};
+
+/// Runs flows over `Transport` (held by reference; it must outlive the driver). See the file
+/// comment for the tick, budgets, cancellation and threads.
+template <class Transport, class Clock = real_clock>
+    requires abandoning_transport<Transport> && driver_clock<Clock>
+class async_driver : private detail::driver_base {
+public:
+    explicit async_driver(Transport& transport, driver_options options = {}, Clock clock = {})
+        : transport_(transport), options_(options), clock_(std::move(clock)) {}
+
+    /// Abandons every running transfer; handles stay usable (see flow_handle::take).
+    ~async_driver() { detach_all(); }
+
+    async_driver(async_driver const&) = delete;
+    async_driver& operator=(async_driver const&) = delete;
+
+    /// Take over `machine` (not started yet: its first next() happens at the next tick).
+    template <flow_machine M>
+    flow_handle<M> add(M machine) {
+        auto n = std::make_unique<detail::machine_node<M>>(std::move(machine));
+        attach(*n);
+        return flow_handle<M>(detail::adopt_t{}, std::move(n));
+    }
+
+    /// Step what is due: machines whose timer passed, machines whose transfer ended, new flows,
+    /// cancelled flows; start their requests. Returns at once (within the budgets).
+    tick_report tick() {
+        tick_report rep;
+        ++busy_;
+        auto const now = clock_.now();
+        auto const wall = clock_.wall();
+        // Due timers join the queue behind what is already ready.
+        while (!timers_.empty() && timers_.front().at <= now) {
+            std::pop_heap(timers_.begin(), timers_.end());
+            timer const t = timers_.back();
+            timers_.pop_back();
+            flow_node* n = lookup(ref{t.slot, t.gen});
+            if (n && n->state_ == flow_node::state::waiting && n->timer_seq_ == t.seq) make_ready(*n);
+        }
+        // Sends held back last tick go first, in their order.
+        if (!held_.empty()) {
+            ready_.insert(ready_.begin(), held_.begin(), held_.end());
+            held_.clear();
+        }
+        std::size_t const max_starts = options_.max_starts_per_tick;
+        while (!ready_.empty()) {
+            if (options_.max_steps_per_tick != 0 && rep.steps >= options_.max_steps_per_tick) break;
+            if (options_.step_budget.count() > 0 && rep.steps > 0 && clock_.now() - now >= options_.step_budget) break;
+            ref const r = ready_.front();
+            ready_.pop_front();
+            flow_node* n = lookup(r);
+            if (!n || !n->queued_) continue;
+            n->queued_ = false;
+            ++rep.steps;
+            step(*n, now, wall, rep, max_starts);
+        }
+        rep.more = !ready_.empty() || !held_.empty();
+        if (--busy_ == 0) graveyard_.clear();
+        return rep;
+    }
+
+    /// When tick() has work next: a time at or before now when machines are ready, the earliest
+    /// machine timer otherwise, nullopt when every flow waits for its transport (or none exist).
+    std::optional<flow::time_point> next_wake() const {
+        if (!ready_.empty() || !held_.empty()) return flow::time_point{};
+        // Skip stale heap tops (flows destroyed, finished or woken early).
+        while (!timers_.empty()) {
+            timer const& t = timers_.front();
+            flow_node* n = lookup(ref{t.slot, t.gen});
+            if (n && n->state_ == flow_node::state::waiting && n->timer_seq_ == t.seq) return t.at;
+            std::pop_heap(timers_.begin(), timers_.end());
+            timers_.pop_back();
+        }
+        return std::nullopt;
+    }
+
+    using detail::driver_base::size;
+
+    Transport& transport() noexcept { return transport_; }
+    driver_options const& options() const noexcept { return options_; }
+    void set_options(driver_options o) noexcept { options_ = o; }
+
+private:
+    using flow_node = detail::flow_node;
+
+    result<void> transport_start(http::request const& req, flow_node& n) override { return transport_.start(req, n); }
+    void transport_cancel(flow_node& n) override { transport_.cancel(n); }
+    void transport_abandon(flow_node& n) noexcept override { transport_.abandon(n); }
+
+    Transport& transport_;
+    driver_options options_;
+    Clock clock_;
+};
+
+PULSE_NAMESPACE_END
+
+#endif
