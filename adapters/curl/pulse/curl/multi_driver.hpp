@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+//
+// pulse::curl::multi_driver: one libcurl multi handle drives any number of flows (extractions,
+// polls, downloads, form calls) from the caller's loop, on the caller's thread, without blocking.
+//
+//     #include <pulse/curl/multi_driver.hpp>         // target pulse::curl (links libcurl)
+//
+//     pulse::curl::multi_driver driver;               // transport_options, multi_options, driver_options
+//     std::vector<pulse::flow_handle<pulse::flow::extract_flow>> jobs;
+//     for (auto const& doc : docs)
+//         jobs.push_back(driver.add(*pulse::flow::make_extract_flow(cfg, doc, {}, seed++)));
+//
+//     // every frame (a game loop), or after driver.wait(...) (a tool):
+//     driver.tick();                                  // does what is ready, returns at once
+//     for (auto& j : jobs)
+//         if (j.finished()) handle(j.take());         // result<extract_result>
+//
+// It is pulse::async_driver (<pulse/async_driver.hpp>: timers, ready queue, handles, budgets,
+// cancellation) over pulse::curl::multi_transport (<pulse/curl/multi_transport.hpp>: the multi
+// handle, its sockets and timers, the shared easy-handle setup). Read those two headers for the
+// details; in short:
+//
+// tick():
+//   1. multi_transport::perform(): one zero-timeout poll() of the sockets libcurl watches,
+//      curl_multi_socket_action() for the ready ones and for libcurl's timer when due, body bytes
+//      pushed into the machines, finished transfers completed (their machines become ready).
+//      Bounded by multi_options::io_budget (default 1 ms): a transfer whose chunk arrives later is
+//      paused and resumed first next tick.
+//   2. async_driver::tick(): machines whose timer is due, whose transfer ended, new or cancelled
+//      ones are stepped; requests they want are started. Machines waiting for their next poll are
+//      in a min-heap and cost nothing. Bounded by driver_options (default: at most 32 new transfers
+//      per tick, so 1,000 jobs added at once are spread over frames).
+//   3. multi_transport::kick(): libcurl connects and sends the requests started in step 2 now,
+//      not a frame later.
+//
+// next_timer(): the earliest of the machines' next wake time and libcurl's timeout (a time at or
+// before now means "tick now"). For callers with an event loop, for_each_socket() lists the
+// sockets to watch (read/write interest); tick when one is ready or next_timer() passes. wait()
+// does exactly that with poll() for programs without a loop of their own (tools, tests).
+//
+// Results: add() returns a pulse::flow_handle (move-only): finished(), take(), cancel(), machine()
+// for progress (job_id(), status(), poll_count(), bytes_delivered()). Destroying a handle ends its
+// flow at once, also mid-transfer: the transfer is removed from the multi handle and its easy
+// handle recycled; no callback reaches the freed flow. cancel() is graceful (errc::canceled after
+// the transfer in flight is aborted, or a best-effort DELETE with flow::config::remote_cancel).
+//
+// Where it can still block: only inside libcurl, and only in the cases multi_transport.hpp lists
+// (a resolver without async DNS; the first TLS CA load; reading an upload file). On this adapter's
+// reference platform (Debian 12, libcurl 7.88.1 with the threaded resolver) removing a transfer
+// during a DNS lookup does not wait for the lookup: CURLOPT_QUICK_EXIT is set on every transfer.
+// pulse::curl::resolver() reports what the running libcurl does. Threads: libcurl's threaded
+// resolver runs each lookup of an uncached host name on a thread of libcurl's; this library starts
+// none.
+//
+// Not thread-safe; use from one thread. Not copyable or movable.
+#ifndef PULSE_CURL_MULTI_DRIVER_HPP
+#define PULSE_CURL_MULTI_DRIVER_HPP
+
+#include <pulse/async_driver.hpp>
+#include <pulse/config.hpp>
+#include <pulse/curl/multi_transport.hpp>
+#include <pulse/flow/action.hpp>
+#include <pulse/http/transport.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <utility>
+
+PULSE_NAMESPACE_BEGIN
+namespace curl {
+
+static_assert(abandoning_transport<multi_transport>);
+
+class multi_driver {
+public:
+    /// What one tick did.
+    struct report {
+        tick_report flows;           ///< machine steps, transfers started, flows finished
+        std::size_t completions = 0; ///< transfers that ended (handlers' on_complete)
+        /// Work was left for the next tick by a budget: tick again soon (next_timer() says now).
+        bool more = false;
+    };
+
+    explicit multi_driver(http::transport_options options = {}, multi_options mopts = {}, driver_options dopts = {})
+        : transport_(std::move(options), mopts), flows_(transport_, dopts) {}
+
+    multi_driver(multi_driver const&) = delete;
+    multi_driver& operator=(multi_driver const&) = delete;
+
+    /// Whether libcurl gave us a multi handle (if not, every transfer fails with transport_failed).
+    bool valid() const noexcept { return transport_.valid(); }
+
+    /// Take over `machine` (a flow::job_flow<T> from the flow/ factories, or any flow_machine).
+    /// It starts at the next tick.
+    template <flow_machine M>
+    flow_handle<M> add(M machine) {
+        return flows_.add(std::move(machine));
+    }
+
+    /// Do the work that is ready and return (see the file comment).
+    report tick() {
+        report r;
+        r.completions = transport_.perform();
+        r.flows = flows_.tick();
+        r.completions += transport_.kick();
+        r.more = r.flows.more;
+        return r;
+    }
+
+    /// When tick() next has work: the earliest machine timer or libcurl timeout; a time at or
+    /// before now when work is ready; nullopt when only socket activity can bring any.
+    std::optional<flow::time_point> next_timer() const {
+        auto a = flows_.next_wake();
+        auto b = transport_.next_timeout();
+        if (a && b) return (std::min)(*a, *b);
+        return a ? a : b;
+    }
+
+    /// Calls f(socket_interest{fd, read, write}) for every socket libcurl wants watched.
+    template <class F>
+    void for_each_socket(F&& f) const {
+        transport_.for_each_socket(std::forward<F>(f));
+    }
+
+    /// Block until a socket is ready, next_timer() passes, or `until`. For programs without their
+    /// own loop; an engine never calls this.
+    void wait(flow::time_point until) {
+        if (auto t = flows_.next_wake()) until = (std::min)(until, *t);
+        transport_.wait(until);
+    }
+
+    /// Flows added and neither finished nor destroyed.
+    std::size_t size() const noexcept { return flows_.size(); }
+
+    multi_transport& transport() noexcept { return transport_; }
+    async_driver<multi_transport>& flows() noexcept { return flows_; }
+
+private:
+    multi_transport transport_; // declared first: destroyed after the flows abandoned their transfers
+    async_driver<multi_transport> flows_;
+};
+
+} // namespace curl
+PULSE_NAMESPACE_END
+
+#endif
