@@ -1219,3 +1219,47 @@ TEST_CASE("job_flow: retry observer") {
     CHECK(events[0].delay == 1000ms);
     CHECK(status_seen == 503);
 }
+
+TEST_CASE("job_flow: download -- every retryable and fatal status") {
+    struct tc {
+        int status;
+        bool retried;
+        errc code;
+    };
+    for (auto c : {tc{408, true, errc::http_status}, tc{429, true, errc::rate_limited}, tc{500, true, errc::server_error},
+                   tc{502, true, errc::server_error}, tc{503, true, errc::server_error}, tc{504, true, errc::server_error},
+                   tc{400, false, errc::bad_request}, tc{401, false, errc::unauthorized}, tc{403, false, errc::forbidden},
+                   tc{404, false, errc::not_found}, tc{410, false, errc::gone}, tc{302, false, errc::http_status}}) {
+        CAPTURE(c.status);
+        // once: retried then fine, or fatal at once
+        {
+            scripted_transport t;
+            t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
+                .then(method::get, "/large_results/j", json(c.status, R"({"error":{"message":"x"}})"));
+            if (c.retried) t.then(method::get, "/large_results/j", json(200, large_body));
+            auto m = attach("j");
+            time_point now = t0();
+            auto r = drive(m, t, now);
+            CHECK(t.finished());
+            if (c.retried) {
+                CHECK_MESSAGE(r.has_value(), err_text(r));
+            } else {
+                REQUIRE(!r.has_value());
+                CHECK(r.error().code == c.code);
+                CHECK(r.error().http_status == c.status);
+            }
+        }
+        // every time: the retry budget (4 attempts) runs out
+        if (c.retried) {
+            scripted_transport t;
+            t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"));
+            for (int i = 0; i < 4; ++i) t.then(method::get, "/large_results/j", json(c.status, "{}"));
+            auto m = attach("j");
+            time_point now = t0();
+            auto r = drive(m, t, now);
+            REQUIRE(!r.has_value());
+            CHECK(r.error().code == c.code);
+            CHECK(t.finished());
+        }
+    }
+}

@@ -155,8 +155,11 @@ struct job_plan {
     bool single_use = false;
 };
 
+// final: the machine hands itself out as the response_handler of its transfers; the handler's
+// destructor is protected and non-virtual on purpose (handlers are never deleted through it), so
+// nothing may derive from the machine and be destroyed through a base.
 template <class T>
-class job_flow : private http::response_handler {
+class job_flow final : private http::response_handler {
 public:
     using value_type = T;
     static constexpr bool is_raw = std::is_same_v<T, raw_download>;

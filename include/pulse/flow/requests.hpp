@@ -131,8 +131,9 @@ inline void add_fields(http::multipart_form& form, boost::json::object const& fi
 struct urbg {
     jitter_source* src;
     using result_type = std::uint64_t;
-    static constexpr result_type min() noexcept { return 0; }
-    static constexpr result_type max() noexcept { return ~result_type{0}; }
+    // Parenthesized names: a min/max macro (windows.h) must not rewrite these declarations.
+    static constexpr result_type(min)() noexcept { return 0; }
+    static constexpr result_type(max)() noexcept { return ~result_type{0}; }
     result_type operator()() noexcept { return src->next_u64(); }
 };
 
