@@ -36,7 +36,11 @@
 #include <pulse/http/transport.hpp>
 #include <pulse/http/url.hpp>
 
-// --- layer 3: sans-I/O flows (pulse/flow/...) go here
-// --- layer 4: pulse/client.hpp goes here
+// --- layer 3: sans-I/O flows
+#include <pulse/flow.hpp>
+
+// --- layer 4: the blocking driver and client
+#include <pulse/run.hpp>
+#include <pulse/client.hpp>
 
 #endif
