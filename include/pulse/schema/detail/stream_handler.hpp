@@ -110,6 +110,9 @@ struct frame {
     void* slot_target = nullptr;     ///< what it fills
     container_ops const* cops = nullptr;
     void* target = nullptr;    ///< the container (struct, vector, polygon, capture destination)
+    /// Described structs: matches the member expected next (the one after the last in table order)
+    /// and selects it. Tried before the full lookup, so a key in the usual order costs one compare.
+    bool (*expect)(frame&, std::string_view key) = nullptr;
     std::uint64_t seen = 0;    ///< described structs: members present
     std::uint32_t count = 0;   ///< arrays: elements begun; captures: open containers
     std::int32_t member = -1;  ///< described structs: current member index, -1 for an unknown key
@@ -208,6 +211,8 @@ public:
             k = key_;
         }
         frame& f = *top_;
+        if (f.expect && f.expect(f, k)) [[likely]]
+            return true;
         return done(f.cops->key(*this, f, k), ec);
     }
     bool on_string_part(json::string_view s, std::size_t n, json::error_code& ec) {
@@ -253,6 +258,7 @@ public:
         f.slot_target = slot_target;
         f.cops = cops;
         f.target = target;
+        f.expect = nullptr;
         f.seen = 0;
         f.count = 0;
         f.member = -1;
@@ -503,22 +509,20 @@ struct policy_for<E> : typed_policy<policy_for<E>> {
 
 struct polygon_elements : typed_policy<polygon_elements> {
     static constexpr std::string_view expected = "number";
-    static bool mismatch(handler& h, frame& f, void*, std::string_view got) {
-        ++f.count; // the path names the offending element
+    static bool mismatch(handler& h, frame& f, void* t, std::string_view got) {
+        // The path names the offending element: the one after those already stored.
+        f.count = static_cast<std::uint32_t>(static_cast<polygon*>(t)->size() + 1);
         return h.type_error(expected, got);
     }
-    static bool double_(handler&, frame& f, void* t, double d) {
-        ++f.count;
+    static bool double_(handler&, frame&, void* t, double d) {
         static_cast<polygon*>(t)->push_back(d);
         return true;
     }
-    static bool int64(handler&, frame& f, void* t, std::int64_t i) {
-        ++f.count;
+    static bool int64(handler&, frame&, void* t, std::int64_t i) {
         static_cast<polygon*>(t)->push_back_integer(static_cast<double>(i));
         return true;
     }
-    static bool uint64(handler&, frame& f, void* t, std::uint64_t u) {
-        ++f.count;
+    static bool uint64(handler&, frame&, void* t, std::uint64_t u) {
         static_cast<polygon*>(t)->push_back_integer(static_cast<double>(u));
         return true;
     }
@@ -538,6 +542,13 @@ inline void array_segment(handler const&, frame const& f, std::string& path) {
     handler::append_index(path, f.count == 0 ? 0 : f.count - 1);
 }
 
+/// A polygon frame counts nothing while all goes well; its index in a path is the element after the
+/// stored ones (a mismatch sets count).
+inline void polygon_segment(handler const&, frame const& f, std::string& path) {
+    handler::append_index(path, f.count != 0 ? f.count - 1 : static_cast<polygon const*>(f.target)->size());
+}
+inline constexpr container_ops polygon_cops{&no_key, &array_end, &polygon_segment, &no_null};
+
 /// Polygons of bounding boxes hold 8 coordinates; reserving them up front makes one allocation of
 /// the exact size instead of four growing ones.
 inline constexpr std::size_t polygon_reserve = 8;
@@ -549,7 +560,7 @@ struct policy_for<polygon> : typed_policy<policy_for<polygon>> {
         auto* p = static_cast<polygon*>(t);
         p->clear();
         p->reserve(polygon_reserve);
-        h.push(&make_ops<polygon_elements>::table, p, &array_cops, p);
+        h.push(&make_ops<polygon_elements>::table, p, &polygon_cops, p);
         return true;
     }
 };
@@ -572,6 +583,7 @@ template <class X>
 void grow_vector(handler& h, frame& f, std::vector<X>& v) {
     std::size_t const size = v.size(), cap = v.capacity();
     std::size_t want = cap < 4 ? 4 : cap * 2;
+    f.alias = false; // the capacity below comes from doubling, unless the estimate says more
     if (size >= estimate_after) {
         std::uint64_t const pos = h.position(), start = f.seen, total = h.expected_total();
         if (pos > start && total > pos) {
@@ -581,7 +593,7 @@ void grow_vector(handler& h, frame& f, std::vector<X>& v) {
             if (est > limit) est = limit;
             if (est > static_cast<double>(want)) {
                 want = static_cast<std::size_t>(est);
-                f.alias = true; // estimated: trim at the end if far off
+                f.alias = true; // estimated: trimmed at the end if far off (doubling is left as is)
             }
         }
     }
@@ -923,6 +935,7 @@ struct described_object {
         using M = std::remove_cvref_t<decltype(t.*(m.ptr))>;
         f.slot = &ops_of<M>;
         f.slot_target = &(t.*(m.ptr));
+        f.expect = expect_of<I + 1>();
         f.member = static_cast<std::int32_t>(I);
         f.alias = alias;
         f.seen |= std::uint64_t{1} << I;
@@ -947,16 +960,25 @@ struct described_object {
         }
         return false;
     }
+    /// frame::expect for member I (documents list members in a stable order, mostly the table's).
+    template <std::size_t I>
+    static bool expect_member(frame& f, std::string_view key) {
+        return try_member<I>(f, *static_cast<T*>(f.target), key);
+    }
+    template <std::size_t I>
+    static constexpr auto expect_of() -> bool (*)(frame&, std::string_view) {
+        if constexpr (I < n)
+            return &expect_member<I>;
+        else
+            return nullptr;
+    }
+
     template <std::size_t... I>
     static bool match(frame& f, T& t, std::string_view key, std::index_sequence<I...>) {
-        // Documents list members in a stable order, mostly the table's: try the next one first.
-        using fn = bool (*)(frame&, T&, std::string_view);
-        static constexpr fn by_index[] = {&try_member<I>...};
-        auto const guess = static_cast<std::size_t>(f.member + 1);
-        if (guess < n && by_index[guess](f, t, key)) return true;
         return (try_member<I>(f, t, key) || ...);
     }
 
+    /// A key frame::expect did not match: look it up in the whole table.
     static bool key(handler& h, frame& f, std::string_view k) {
         T& t = *static_cast<T*>(f.target);
         if (match(f, t, k, std::make_index_sequence<n>{})) return true;
@@ -964,6 +986,7 @@ struct described_object {
         h.unknown_key().assign(k.data(), k.size());
         f.slot = &extra_member::table;
         f.slot_target = &t.extra;
+        f.expect = nullptr;
         f.member = -1;
         f.alias = false;
         return true;
@@ -996,7 +1019,7 @@ template <described T>
 struct policy_for<T> : typed_policy<policy_for<T>> {
     static constexpr std::string_view expected = "object";
     static bool object_begin(handler& h, frame&, void* t) {
-        h.push(nullptr, nullptr, &described_object<T>::table, t);
+        h.push(nullptr, nullptr, &described_object<T>::table, t).expect = described_object<T>::template expect_of<0>();
         return true;
     }
 };
