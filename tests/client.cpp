@@ -104,19 +104,46 @@ TEST_CASE("client: extract_url, tee into a sink, raw to a file") {
     }
 }
 
-TEST_CASE("client: files after failures -- removed when empty, kept when partial") {
+TEST_CASE("client: files after failures -- an existing file is never clobbered; partial bytes kept beside it") {
     scripted_transport t;
     time_point now = t0();
     test_client c(cfg(), t, 7, sim_clock{&now});
     auto const out = temp("large.json");
-    SUBCASE("410: no file left behind") {
+    auto const partial = temp("large.json.partial");
+    std::filesystem::remove(out);
+    std::filesystem::remove(partial);
+    auto leftovers = [&] {
+        int n = 0;
+        for (auto const& e : std::filesystem::directory_iterator(out.parent_path()))
+            if (e.path().filename().string().rfind(out.filename().string() + ".pulse-", 0) == 0) ++n;
+        return n;
+    };
+    SUBCASE("success: the file appears only at the end, no temporary left") {
+        t.then(method::get, "/large_results/job-1", json(200, result_json));
+        auto r = c.download_large_result("job-1", out);
+        REQUIRE_MESSAGE(r.has_value(), err_text(r));
+        CHECK(slurp(out) == result_json);
+        CHECK(leftovers() == 0);
+    }
+    SUBCASE("410 after a first download: the first file stays as it was") {
+        std::ofstream(out, std::ios::binary) << result_json;
         t.then(method::get, "/large_results/job-1", json(410, R"({"error":{"code":"GONE"}})"));
         auto r = c.download_large_result("job-1", out);
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::gone);
-        CHECK_FALSE(std::filesystem::exists(out));
+        CHECK(slurp(out) == result_json);
+        CHECK_FALSE(std::filesystem::exists(partial));
+        CHECK(leftovers() == 0);
     }
-    SUBCASE("partial delivery: the bytes that arrived are kept") {
+    SUBCASE("410 with no earlier file: nothing left behind") {
+        t.then(method::get, "/large_results/job-1", json(410, R"({"error":{"code":"GONE"}})"));
+        auto r = c.download_large_result("job-1", out);
+        REQUIRE(!r.has_value());
+        CHECK_FALSE(std::filesystem::exists(out));
+        CHECK(leftovers() == 0);
+    }
+    SUBCASE("partial delivery: the bytes that arrived are kept in <path>.partial") {
+        std::ofstream(out, std::ios::binary) << "older";
         reply broken = json_chunked(200, result_json, 10);
         broken.chunks.resize(2);
         broken.fail = errc::connection_reset;
@@ -125,15 +152,20 @@ TEST_CASE("client: files after failures -- removed when empty, kept when partial
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::partial_delivery);
         CHECK(r.error().bytes_delivered == 20);
-        CHECK(slurp(out) == result_json.substr(0, 20));
-        std::filesystem::remove(out);
+        CHECK(r.error().message.find(partial.string()) != std::string::npos);
+        CHECK(slurp(partial) == result_json.substr(0, 20));
+        CHECK(slurp(out) == "older");
+        CHECK(leftovers() == 0);
     }
     SUBCASE("an unwritable path is a file_error before any request") {
         auto r = c.download_large_result("job-1", "/nonexistent-dir/x.json");
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::file_error);
+        CHECK(r.error().path == "/nonexistent-dir/x.json");
         CHECK(t.log.empty());
     }
+    std::filesystem::remove(out);
+    std::filesystem::remove(partial);
 }
 
 TEST_CASE("client: download_large_result by id or by URL, typed large_result") {
