@@ -7278,10 +7278,13 @@ PULSE_NAMESPACE_END
 // thread-safe either). Use one client per thread for parallel work. Any call can be cancelled from
 // another thread through call_options::stop (a std::stop_token).
 //
-// Results to files: the *_to_file calls write the body to `path` as it arrives. On success the file
-// holds the complete body. On failure the file is removed if nothing was written, and kept (with
-// the bytes that arrived) otherwise -- a partial single-use large result is not thrown away;
-// error::bytes_delivered says how much it holds.
+// Results to files (the *_to_file, download_* calls taking a path): the body is written as it
+// arrives to a temporary file beside `path` ("<path>.pulse-<random>"), which is renamed to `path`
+// only when the call succeeds. So an existing file at `path` is never truncated or removed by a
+// call that fails -- a second download of a single-use result that answers 410 leaves the first
+// download's file alone. When a call fails after bytes arrived, they are kept in "<path>.partial"
+// (a partial single-use large result is not thrown away; the error's message names the file and
+// error::bytes_delivered says how much it holds); when nothing arrived, no file is left behind.
 #ifndef PULSE_CLIENT_HPP
 #define PULSE_CLIENT_HPP
 
@@ -7537,30 +7540,58 @@ private:
         return (static_cast<std::uint64_t>(rd()) << 32) ^ static_cast<std::uint64_t>(rd());
     }
 
-    // Run a sink-only machine into a file sink at `path`; turn the sink's own failure (a full disk)
-    // into the error, and remove the file when the call failed before writing anything.
+    // Run a sink-only machine into a temporary file beside `path`; move it into place on success,
+    // to "<path>.partial" on a failure after bytes arrived, remove it otherwise (see the file
+    // comment). A sink's own failure (a full disk) is reported as itself.
     template <class Make>
     result<flow::raw_download> to_file(std::filesystem::path const& path, call_options const& call, Make&& make) {
-        auto sink = http::file_sink::create(path);
-        if (!sink) return sink.error();
+        std::filesystem::path tmp = path;
+        tmp += ".pulse-" + hex(next_seed());
+        auto sink = http::file_sink::create(tmp);
+        if (!sink) {
+            error e = sink.error();
+            e.path = path.string();
+            return e;
+        }
         auto m = std::forward<Make>(make)(*sink);
         if (!m) {
             (void)sink->finish();
-            remove_quietly(path);
+            remove_quietly(tmp);
             return m.error();
         }
         auto r = run(*m, call);
         // The machine calls on_complete (which flushes and closes) when the sink saw a response;
         // otherwise finish it here.
         result<void> const written = sink->completion() ? *sink->completion() : sink->finish();
-        if (!r) {
-            error e = r.error();
-            if (e.code == errc::aborted_by_sink && sink->failure()) e = *sink->failure();
-            if (sink->bytes_written() == 0) remove_quietly(path);
+        std::error_code ec;
+        if (r && written) {
+            std::filesystem::rename(tmp, path, ec);
+            if (!ec) return r;
+            error e(errc::file_error, "cannot move the finished download into place (" + ec.message() +
+                                          "); the complete body is in " + tmp.string(),
+                    path.string());
+            e.bytes_delivered = static_cast<std::size_t>(sink->bytes_written());
             return e;
         }
-        if (!written) return written.error();
-        return r;
+        error e = r ? written.error() : r.error();
+        if (!r && e.code == errc::aborted_by_sink && sink->failure()) e = *sink->failure();
+        if (sink->bytes_written() == 0) {
+            remove_quietly(tmp);
+            return e;
+        }
+        std::filesystem::path partial = path;
+        partial += ".partial";
+        std::filesystem::rename(tmp, partial, ec);
+        e.message += "; the " + std::to_string(sink->bytes_written()) + " bytes received are kept in " +
+                     (ec ? tmp : partial).string();
+        return e;
+    }
+
+    static std::string hex(std::uint64_t v) {
+        static constexpr char digits[] = "0123456789abcdef";
+        std::string out(16, '0');
+        for (std::size_t i = 16; i-- > 0; v >>= 4) out[i] = digits[v & 0xF];
+        return out;
     }
 
     static void remove_quietly(std::filesystem::path const& p) noexcept {
