@@ -2120,6 +2120,9 @@ PULSE_NAMESPACE_END
 // typed as JSON are built as JSON subtrees, as they must be.)
 //
 // Differences from the DOM path, by design:
+// - A JSON syntax error names the byte where the parser stopped; when the bytes are cut inside the
+//   bad token, Boost's parser may blame another byte of it, or word it differently (a lone "\ude00"
+//   escape split across writes). The code (errc::json_syntax) is the same.
 // - The first problem in document order stops decoding and is reported from write() at once. The
 //   DOM path parses everything first, so for a body that has both a type error and, later, a JSON
 //   syntax error, the DOM reports the syntax error and this decoder the type error.
