@@ -42,5 +42,6 @@
 // --- layer 4: the blocking driver and client
 #include <pulse/run.hpp>
 #include <pulse/client.hpp>
+#include <pulse/async_driver.hpp>
 
 #endif
