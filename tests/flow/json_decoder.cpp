@@ -65,9 +65,14 @@ TEST_CASE("json_decoder: errors") {
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::too_deep);
     }
-    SUBCASE("shape, with the path") {
+    SUBCASE("shape, with the path: reported by the chunk that shows it, and at finish") {
         typed_decoder<pulse::extract_result> d;
-        REQUIRE(d.feed(R"({"warnings":["ok",3]})").has_value());
+        REQUIRE(d.feed(R"({"warnings":["ok",)").has_value());
+        auto f = d.feed(R"(3]})");
+        REQUIRE(!f.has_value());
+        CHECK(f.error().code == errc::type_mismatch);
+        CHECK(f.error().path == "warnings[1]");
+        CHECK(d.failed());
         auto r = d.finish();
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::type_mismatch);
