@@ -193,6 +193,13 @@ public:
     void request_cancel(flow_node& n) {
         n.cancel_requested_ = true;
         n.cancel_machine();
+        if (n.pending_request_ && n.queued_) {
+            // Its send waits in the held queue, perhaps behind many others: step it through the
+            // ready queue instead (it ends without touching the network); the held entry is then
+            // skipped as stale.
+            ready_.push_back(ref{n.slot_, slots_[n.slot_].gen});
+            return;
+        }
         wake(n);
     }
 
@@ -316,6 +323,9 @@ protected:
     }
 
     // Step one ready machine until it parks. Returns false when the start budget held a send back.
+    // max_starts: the limit for this tick (SIZE_MAX: none; 0: no start at all).
+    static bool start_allowed(tick_report const& rep, std::size_t max_starts) noexcept { return rep.started < max_starts; }
+
     void step(flow_node& n, flow::time_point now, std::chrono::system_clock::time_point wall, tick_report& rep,
               std::size_t max_starts) {
         using flow::action_kind;
@@ -327,7 +337,7 @@ protected:
                 n.pending_request_ = nullptr;
                 h->on_complete(error(errc::canceled, "canceled before the request was sent"));
             } else {
-                if (max_starts != 0 && rep.started >= max_starts) return hold(n);
+                if (!start_allowed(rep, max_starts)) return hold(n);
                 auto const* req = std::exchange(n.pending_request_, nullptr);
                 auto* h = std::exchange(n.pending_handler_, nullptr);
                 if (!start(n, *req, *h, rep)) return;
@@ -338,7 +348,7 @@ protected:
             flow::action const a = n.step_next(now);
             switch (a.kind) {
             case action_kind::send:
-                if (max_starts != 0 && rep.started >= max_starts) {
+                if (!start_allowed(rep, max_starts)) {
                     n.pending_request_ = a.request;
                     n.pending_handler_ = a.handler;
                     return hold(n);
@@ -375,7 +385,8 @@ protected:
         return false;
     }
 
-    // Held back by the start budget: first in line next tick.
+    // Held back by the start budget: in line, in order, for the next tick's starts. Held nodes are
+    // not stepped again until a start is allowed for them (no work per tick while they wait).
     void hold(flow_node& n) {
         n.state_ = flow_node::state::ready;
         n.queued_ = true;
@@ -385,7 +396,7 @@ protected:
     std::vector<slot_entry> slots_;
     std::vector<std::uint32_t> free_slots_;
     std::deque<ref> ready_;
-    std::vector<ref> held_;
+    std::deque<ref> held_;
     // A heap (std::push_heap), earliest first; entries may be stale. Mutable: next_wake() prunes
     // stale tops, which changes no observable state.
     mutable std::vector<timer> timers_;
@@ -497,38 +508,17 @@ public:
     /// Step what is due: machines whose timer passed, machines whose transfer ended, new flows,
     /// cancelled flows; start their requests. Returns at once (within the budgets).
     tick_report tick() {
-        tick_report rep;
-        ++busy_;
-        auto const now = clock_.now();
-        auto const wall = clock_.wall();
-        // Due timers join the queue behind what is already ready.
-        while (!timers_.empty() && timers_.front().at <= now) {
-            std::pop_heap(timers_.begin(), timers_.end());
-            timer const t = timers_.back();
-            timers_.pop_back();
-            flow_node* n = lookup(ref{t.slot, t.gen});
-            if (n && n->state_ == flow_node::state::waiting && n->timer_seq_ == t.seq) make_ready(*n);
-        }
-        // Sends held back last tick go first, in their order.
-        if (!held_.empty()) {
-            ready_.insert(ready_.begin(), held_.begin(), held_.end());
-            held_.clear();
-        }
-        std::size_t const max_starts = options_.max_starts_per_tick;
-        while (!ready_.empty()) {
-            if (options_.max_steps_per_tick != 0 && rep.steps >= options_.max_steps_per_tick) break;
-            if (options_.step_budget.count() > 0 && rep.steps > 0 && clock_.now() - now >= options_.step_budget) break;
-            ref const r = ready_.front();
-            ready_.pop_front();
-            flow_node* n = lookup(r);
-            if (!n || !n->queued_) continue;
-            n->queued_ = false;
-            ++rep.steps;
-            step(*n, now, wall, rep, max_starts);
-        }
-        rep.more = !ready_.empty() || !held_.empty();
-        if (--busy_ == 0) graveyard_.clear();
-        return rep;
+        std::size_t const m = options_.max_starts_per_tick;
+        return run_tick(std::nullopt, m == 0 ? unlimited : m);
+    }
+
+    /// tick() with this tick's own limits: stop stepping machines at `deadline` (checked after
+    /// each step; at least one step runs) instead of after driver_options::step_budget, and start
+    /// at most `max_starts` transfers (0: none -- sends wait, in order, for a later tick;
+    /// SIZE_MAX: no limit). For drivers that apply back-pressure from their transport
+    /// (pulse::curl::multi_driver starts nothing while its transport is behind).
+    tick_report tick_with(std::optional<flow::time_point> deadline, std::size_t max_starts) {
+        return run_tick(deadline, max_starts);
     }
 
     /// When tick() has work next: a time at or before now when machines are ready, the earliest
@@ -554,6 +544,50 @@ public:
 
 private:
     using flow_node = detail::flow_node;
+
+    static constexpr std::size_t unlimited = ~std::size_t{0};
+
+    tick_report run_tick(std::optional<flow::time_point> deadline, std::size_t max_starts) {
+        tick_report rep;
+        ++busy_;
+        auto const now = clock_.now();
+        auto const wall = clock_.wall();
+        if (!deadline && options_.step_budget.count() > 0) deadline = now + options_.step_budget;
+        // Due timers join the queue behind what is already ready.
+        while (!timers_.empty() && timers_.front().at <= now) {
+            std::pop_heap(timers_.begin(), timers_.end());
+            timer const t = timers_.back();
+            timers_.pop_back();
+            flow_node* n = lookup(ref{t.slot, t.gen});
+            if (n && n->state_ == flow_node::state::waiting && n->timer_seq_ == t.seq) make_ready(*n);
+        }
+        // Sends held back by earlier ticks go first, in their order, as far as starts are allowed.
+        while (!held_.empty() && start_allowed(rep, max_starts)) {
+            if (options_.max_steps_per_tick != 0 && rep.steps >= options_.max_steps_per_tick) break;
+            if (deadline && rep.steps > 0 && clock_.now() >= *deadline) break;
+            ref const r = held_.front();
+            held_.pop_front();
+            flow_node* n = lookup(r);
+            if (!n || !n->queued_) continue;
+            n->queued_ = false;
+            ++rep.steps;
+            step(*n, now, wall, rep, max_starts);
+        }
+        while (!ready_.empty()) {
+            if (options_.max_steps_per_tick != 0 && rep.steps >= options_.max_steps_per_tick) break;
+            if (deadline && rep.steps > 0 && clock_.now() >= *deadline) break;
+            ref const r = ready_.front();
+            ready_.pop_front();
+            flow_node* n = lookup(r);
+            if (!n || !n->queued_) continue;
+            n->queued_ = false;
+            ++rep.steps;
+            step(*n, now, wall, rep, max_starts);
+        }
+        rep.more = !ready_.empty() || !held_.empty();
+        if (--busy_ == 0) graveyard_.clear();
+        return rep;
+    }
 
     result<void> transport_start(http::request const& req, flow_node& n) override { return transport_.start(req, n); }
     void transport_cancel(flow_node& n) override { transport_.cancel(n); }

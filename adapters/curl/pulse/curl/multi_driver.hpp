@@ -24,14 +24,22 @@
 //   1. multi_transport::perform(): one zero-timeout poll() of the sockets libcurl watches,
 //      curl_multi_socket_action() for the ready ones and for libcurl's timer when due, body bytes
 //      pushed into the machines, finished transfers completed (their machines become ready).
-//      Bounded by multi_options::io_budget (default 1 ms): a transfer whose chunk arrives later is
-//      paused and resumed first next tick.
+//      Bounded by multi_options::io_budget (default 400 us): a transfer whose chunk arrives later
+//      is paused and resumed first next tick.
 //   2. async_driver::tick(): machines whose timer is due, whose transfer ended, new or cancelled
 //      ones are stepped; requests they want are started. Machines waiting for their next poll are
-//      in a min-heap and cost nothing. Bounded by driver_options (default: at most 32 new transfers
-//      per tick, so 1,000 jobs added at once are spread over frames).
+//      in a min-heap and cost nothing. Bounded by driver_options (default: 200 us of steps and at
+//      most 8 new transfers per tick, so 1,000 jobs added at once are spread over frames), and
+//      by back-pressure: while step 1 ran out of budget with sockets still ready
+//      (multi_transport::behind()), only one new transfer starts per tick.
 //   3. multi_transport::kick(): libcurl connects and sends the requests started in step 2 now,
-//      not a frame later.
+//      not a frame later (about 30 us per request on the reference machine, so the start limit
+//      bounds this step).
+//
+// The defaults aim at a tick under 1 ms of CPU on a small machine (bench/README.md has the
+// measurements): the price is throughput -- about 8 new requests per tick, ~500 per second at
+// 60 Hz; work beyond that waits for the next frame (tick_report::more). Raise the three budgets
+// when the frame can afford more, or when the driver runs on a thread of its own.
 //
 // next_timer(): the earliest of the machines' next wake time and libcurl's timeout (a time at or
 // before now means "tick now"). For callers with an event loop, for_each_socket() lists the
@@ -65,6 +73,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <utility>
 
@@ -83,7 +92,18 @@ public:
         bool more = false;
     };
 
-    explicit multi_driver(http::transport_options options = {}, multi_options mopts = {}, driver_options dopts = {})
+    /// The budgets this driver starts with (a frame's share for the network, see the file
+    /// comment): at most 8 new transfers and 200 us of machine steps per tick, on top of
+    /// multi_options::io_budget for the I/O.
+    static driver_options default_driver_options() noexcept {
+        driver_options o;
+        o.max_starts_per_tick = 8;
+        o.step_budget = std::chrono::microseconds(200);
+        return o;
+    }
+
+    explicit multi_driver(http::transport_options options = {}, multi_options mopts = {},
+                          driver_options dopts = default_driver_options())
         : transport_(std::move(options), mopts), flows_(transport_, dopts) {}
 
     multi_driver(multi_driver const&) = delete;
@@ -103,7 +123,16 @@ public:
     report tick() {
         report r;
         r.completions = transport_.perform();
-        r.flows = flows_.tick();
+        // Back-pressure: while the I/O is behind (its budget ran out with sockets still ready),
+        // start one transfer per tick instead of max_starts_per_tick. More would only make the
+        // backlog grow -- and a backlog makes new requests open new connections (the idle ones
+        // are the busy ones), each a handshake more to do in the next tick's budget.
+        auto const& o = flows_.options();
+        std::size_t starts = o.max_starts_per_tick == 0 ? SIZE_MAX : o.max_starts_per_tick;
+        if (transport_.behind()) starts = 1;
+        std::optional<flow::time_point> deadline;
+        if (o.step_budget.count() > 0) deadline = flow::clock::now() + o.step_budget;
+        r.flows = flows_.tick_with(deadline, starts);
         r.completions += transport_.kick();
         r.more = r.flows.more;
         return r;

@@ -87,6 +87,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -127,19 +128,35 @@ inline resolver_report resolver() {
 struct multi_options {
     /// Time one perform() may spend on I/O and handler calls before it returns (see the file
     /// comment). Zero: no limit.
-    std::chrono::microseconds io_budget{1000};
-    /// CURLMOPT_MAX_TOTAL_CONNECTIONS: transfers beyond it wait in libcurl's queue.
+    std::chrono::microseconds io_budget{400};
+    /// CURLMOPT_MAX_TOTAL_CONNECTIONS: transfers beyond it wait in libcurl's queue for a
+    /// connection. 0 = no cap. Measured (bench/README.md): with libcurl 7.88 a cap that a burst
+    /// reaches makes transfers queue inside libcurl, where each one costs several times more CPU
+    /// to start, so a frame-budgeted driver falls behind and stays behind. Cap only if the server
+    /// requires it.
     long max_total_connections = 0;
-    /// CURLMOPT_MAX_HOST_CONNECTIONS.
+    /// CURLMOPT_MAX_HOST_CONNECTIONS (same caveat).
     long max_host_connections = 0;
-    /// CURLMOPT_MAXCONNECTS: idle connections kept for reuse (libcurl's default grows with the
-    /// number of transfers).
-    long max_idle_connections = 0;
+    /// CURLMOPT_MAXCONNECTS: connections kept open for reuse. libcurl's own default is four times
+    /// the number of transfers in the multi handle *at that moment*, so the cache shrinks whenever
+    /// transfers finish: connections are closed only to be opened again a moment later (a TCP --
+    /// or TLS -- handshake per request), which slows the next tick, which makes the next burst
+    /// bigger. A large fixed size keeps every connection a burst needed (idle plain-HTTP
+    /// connections cost a socket each; with TLS, tens of KB: lower this if that matters more).
+    /// 0 leaves libcurl's rule.
+    long max_idle_connections = 1024;
     /// Easy handles kept for reuse after their transfer ended.
     std::size_t handle_pool = 64;
     /// Set CURLOPT_QUICK_EXIT on every transfer so removing one during a threaded DNS lookup does
     /// not join the lookup thread (libcurl >= 7.87.0; ignored before).
     bool detach_resolver_on_remove = true;
+};
+
+/// Counters for tuning the budgets (all since the transport was made).
+struct io_stats {
+    std::uint64_t pauses = 0;       ///< chunks held back by the io budget (transfers paused)
+    std::uint64_t socket_stops = 0; ///< perform() calls that left ready sockets for the next call
+    std::uint64_t completions = 0;  ///< on_complete calls
 };
 
 /// A socket libcurl wants watched, for callers with their own event loop.
@@ -275,31 +292,31 @@ public:
         if (!multi_) return 0;
         auto const start_time = clock::now();
         budget_end_ = mopts_.io_budget.count() > 0 ? start_time + mopts_.io_budget : (clock::time_point::max)();
-        budget_spent_ = false;
+        behind_ = false;
         std::size_t delivered = deliver_completions();
 
-        // Transfers paused by the last call's budget go first.
-        if (!paused_.empty()) {
-            std::vector<transfer*> resume;
-            resume.swap(paused_);
-            for (transfer* t : resume) {
-                if (!t->paused) continue;
-                t->paused = false;
-                http::response_handler* const h = t->handler;
-                std::uint64_t const serial = t->serial;
-                CURLcode rc = CURLE_OK;
-                curl_call([&] { rc = curl_easy_pause(t->easy, CURLPAUSE_CONT); });
-                // libcurl hands the kept chunk over inside curl_easy_pause. When the handler
-                // refuses it (abort), curl_easy_pause returns the error *without* scheduling the
-                // transfer again (lib/easy.c, 7.88): nothing would ever finish it. Finish it here.
-                if (rc != CURLE_OK) {
-                    auto it = transfers_.find(h);
-                    // (The handler may have abandoned it, or even started a new one, meanwhile.)
-                    if (it != transfers_.end() && it->second->serial == serial && !it->second->dead())
-                        delivered += finish(*it->second, rc);
-                }
-                delivered += drain();
+        // Transfers paused by the last call's budget go first, oldest first, within the budget
+        // (the first one always). paused_ is kept exact by whoever ends a transfer, so a transfer
+        // that a handler ended during this loop is simply no longer in it.
+        for (std::size_t k = 0, n = paused_.size(); k < n && !paused_.empty(); ++k) {
+            if (k > 0 && over_budget()) break;
+            transfer* t = paused_.front();
+            paused_.pop_front();
+            t->paused = false;
+            http::response_handler* const h = t->handler;
+            std::uint64_t const serial = t->serial;
+            CURLcode rc = CURLE_OK;
+            curl_call([&] { rc = curl_easy_pause(t->easy, CURLPAUSE_CONT); });
+            // libcurl hands the kept chunk over inside curl_easy_pause. When the handler refuses it
+            // (abort), curl_easy_pause returns the error *without* scheduling the transfer again
+            // (lib/easy.c, 7.88): nothing would ever finish it. Finish it here. (The handler may
+            // have abandoned it, or even started a new one, meanwhile: look it up again.)
+            if (rc != CURLE_OK) {
+                auto it = transfers_.find(h);
+                if (it != transfers_.end() && it->second->serial == serial && !it->second->dead())
+                    delivered += finish(*it->second, rc);
             }
+            delivered += drain();
         }
 
         // Sockets with something to do.
@@ -323,7 +340,11 @@ public:
                     int running = 0;
                     curl_call([&] { curl_multi_socket_action(multi_, ready_[k].fd, ready_[k].ev, &running); });
                     delivered += drain();
-                    if (over_budget()) break; // the rest stay readable: taken next call
+                    if (k + 1 < ready_.size() && over_budget()) {
+                        ++stats_.socket_stops;
+                        behind_ = true;
+                        break; // the rest stay readable: taken next call
+                    }
                 }
             }
         }
@@ -338,7 +359,9 @@ public:
     /// the requests now (used by multi_driver right after stepping its flows).
     std::size_t kick() {
         if (!multi_ || !timer_due()) return 0;
-        if (budget_end_ < clock::now()) budget_end_ = clock::now() + mopts_.io_budget;
+        // A budget of its own: it mostly sends, and a chunk that arrives meanwhile should not be
+        // paused just because perform() spent its time.
+        budget_end_ = mopts_.io_budget.count() > 0 ? clock::now() + mopts_.io_budget : (clock::time_point::max)();
         return run_timeouts();
     }
 
@@ -369,6 +392,12 @@ public:
         poll_.assign(fds_.begin(), fds_.end());
         (void)sys_poll(poll_.data(), poll_.size(), static_cast<int>((std::min)(ms, 3'600'000LL)));
     }
+
+    io_stats const& stats() const noexcept { return stats_; }
+
+    /// The last perform() ran out of budget with ready sockets left unread: the I/O is behind.
+    /// Starting more transfers now only adds to it (multi_driver then starts one per tick).
+    bool behind() const noexcept { return behind_; }
 
     /// Transfers started and not yet completed (or cancelled and not yet delivered).
     std::size_t active() const noexcept { return transfers_.size() + completions_.size(); }
@@ -463,8 +492,7 @@ private:
         if (!e) return;
         detail::clear_pointers(e);
         if (pool_.size() < mopts_.handle_pool) {
-            curl_easy_reset(e);
-            pool_.push_back(e);
+            pool_.push_back(e); // detail::configure() resets it before its next use
         } else {
             curl_easy_cleanup(e);
         }
@@ -533,6 +561,7 @@ private:
         while (!completions_.empty()) {
             completion c = std::move(completions_.front());
             completions_.erase(completions_.begin());
+            ++stats_.completions;
             c.handler->on_complete(std::move(c.outcome));
             ++n;
         }
@@ -548,12 +577,7 @@ private:
 
     bool timer_due() const noexcept { return timer_ && *timer_ <= clock::now(); }
 
-    bool over_budget() noexcept {
-        if (budget_spent_) return true;
-        if (clock::now() < budget_end_) return false;
-        budget_spent_ = true;
-        return true;
-    }
+    bool over_budget() const noexcept { return clock::now() >= budget_end_; }
 
     // Finished transfers: follow a redirect, or complete them.
     std::size_t drain() {
@@ -596,6 +620,7 @@ private:
         remove_from_multi(*own);
         release_easy(*own);
         own.reset();
+        ++stats_.completions;
         h->on_complete(std::move(outcome));
         return 1;
     }
@@ -651,6 +676,7 @@ private:
             // Out of time for this call: libcurl keeps this chunk and hands it over on resume.
             t.paused = true;
             t.owner->paused_.push_back(&t);
+            ++t.owner->stats_.pauses;
             return CURL_WRITEFUNC_PAUSE;
         }
         return detail::exchange::on_write(d, s, n, &*t.x);
@@ -675,7 +701,7 @@ private:
     std::vector<std::unique_ptr<transfer>> zombies_;
     std::vector<transfer*> to_add_;
     std::vector<http::response_handler*> deferred_cancels_;
-    std::vector<transfer*> paused_;
+    std::deque<transfer*> paused_;
     std::vector<completion> completions_;
     std::vector<CURL*> pool_;
     std::vector<pollfd_t> fds_;
@@ -685,7 +711,8 @@ private:
     std::uint64_t serial_ = 0;
     std::optional<clock::time_point> timer_;
     clock::time_point budget_end_{};
-    bool budget_spent_ = false;
+    io_stats stats_;
+    bool behind_ = false;
     bool in_curl_ = false;
 };
 
