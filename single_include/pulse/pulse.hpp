@@ -5651,11 +5651,12 @@ PULSE_NAMESPACE_END
 // The seam between a response body arriving in chunks and a typed value: feed(chunk) as bytes
 // arrive, finish() at the end of the body -> result<T>. The machines use only this interface.
 //
-// Implemented for now with Boost.JSON's stream_parser (incremental: no full-body std::string is
-// ever assembled; the DOM lives in a monotonic arena and is dropped as soon as pulse::decode<T>
-// has copied what it needs), then pulse::decode<T>. A later issue replaces the inside with a direct
-// SAX-to-typed decoder (basic_parser + per-type handlers) without touching any machine, which is
-// why the interface is this narrow: no DOM type appears in typed_decoder's signatures.
+// typed_decoder is pulse::stream_decoder<T> (schema/stream_decoder.hpp): the bytes go straight into
+// T from Boost's basic_parser, no DOM for the members T names, so a large result costs about its
+// typed size in memory and decodes faster than a DOM alone would take (bench/README.md). A type
+// error is reported by the feed() that reaches it, so a machine without a tee can stop the transfer
+// there. json_body (the DOM) remains for answers whose shape is decided after parsing (poll,
+// submission).
 //
 // Limits: the body size cap is checked before each chunk is parsed (errc::body_too_large), the
 // depth cap is the parser's max_depth (errc::too_deep). Errors are sticky: after one, feed() keeps
@@ -5666,6 +5667,7 @@ PULSE_NAMESPACE_END
 // #include <pulse/config.hpp> (already included above)
 // #include <pulse/error.hpp> (already included above)
 // #include <pulse/schema/codec.hpp> (already included above)
+// #include <pulse/schema/stream_decoder.hpp> (already included above)
 
 #include <boost/json/error.hpp>
 #include <boost/json/monotonic_resource.hpp>
@@ -5764,30 +5766,42 @@ private:
     std::optional<error> error_;
 };
 
-/// Incremental body -> T (a schema type with a member table).
+/// Incremental body -> T (a schema type with a member table), straight into T.
 template <class T>
 class typed_decoder {
 public:
-    explicit typed_decoder(decode_limits lim = {}) : body_(lim) {}
+    explicit typed_decoder(decode_limits lim = {}) : dec_(limits_of(lim)) {}
 
-    void reset(decode_limits lim) { body_.reset(lim); }
-    void reset() { body_.reset(); }
+    void reset(decode_limits lim) { dec_.reset(limits_of(lim)); }
+    void reset() { dec_.reset(); }
 
-    /// Take the next chunk. Errors as json_body::feed; sticky.
-    result<void> feed(std::string_view chunk) { return body_.feed(chunk); }
+    /// The body's announced size (Content-Length), when known: the large arrays are then sized once.
+    void expect_size(std::uint64_t total_bytes) { dec_.expect_size(total_bytes); }
 
-    /// End of body: the decoded value, or a decode-layer error naming the JSON path.
+    /// Take the next chunk. Errors: body_too_large, json_syntax (with the byte offset), too_deep,
+    /// and decode errors naming the JSON path (type_mismatch, ...), as soon as the bytes show them.
+    /// Sticky.
+    result<void> feed(std::string_view chunk) { return dec_.write(chunk); }
+
+    /// End of body: the decoded value, or why there is none.
     result<T> finish() {
-        auto v = body_.finish();
-        if (!v) return v.error();
-        return pulse::decode<T>(*v);
+        if (!dec_.failed() && dec_.bytes_consumed() == 0)
+            return error(errc::json_syntax, "empty body where JSON was expected");
+        return dec_.finish();
     }
 
-    std::uint64_t size() const noexcept { return body_.size(); }
-    bool failed() const noexcept { return body_.failed(); }
+    std::uint64_t size() const noexcept { return dec_.bytes_consumed(); }
+    bool failed() const noexcept { return dec_.failed(); }
 
 private:
-    json_body body_;
+    static stream_limits limits_of(decode_limits lim) {
+        stream_limits s;
+        s.max_body_bytes = lim.max_bytes;
+        s.max_depth = lim.max_depth;
+        return s;
+    }
+
+    stream_decoder<T> dec_;
 };
 
 } // namespace flow::detail
