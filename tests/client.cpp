@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include "temp_path.hpp"
 
 using namespace pulse_test;
 using pulse::errc;
@@ -32,7 +33,7 @@ pulse::flow::config cfg() {
 }
 
 std::filesystem::path temp(std::string const& name) {
-    return std::filesystem::temp_directory_path() / ("pulse-client-test-" + name);
+    return pulse_test::temp_path("client-" + name);
 }
 
 std::string slurp(std::filesystem::path const& p) {

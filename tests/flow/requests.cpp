@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include "../temp_path.hpp"
 
 using pulse::errc;
 using pulse::flow::document_source;
@@ -21,7 +22,7 @@ pulse::flow::config cfg() {
 }
 
 std::filesystem::path temp_file(std::string const& name, std::string const& content) {
-    auto p = std::filesystem::temp_directory_path() / ("pulse-flow-test-" + name);
+    auto p = pulse_test::temp_path("pulse-flow-test-" + name);
     std::ofstream(p, std::ios::binary) << content;
     return p;
 }

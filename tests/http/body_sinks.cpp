@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include "../temp_path.hpp"
 
 using namespace pulse::http;
 using pulse::errc;
@@ -100,7 +101,7 @@ TEST_CASE("string_sink: transport errors pass through with the bytes received") 
 }
 
 TEST_CASE("file_sink: writes chunks to a created file and closes it on finish") {
-    auto const path = std::filesystem::temp_directory_path() / "pulse_file_sink_test.bin";
+    auto const path = pulse_test::temp_path("file_sink.bin");
     std::string expected;
     {
         auto s = file_sink::create(path);
@@ -120,7 +121,7 @@ TEST_CASE("file_sink: writes chunks to a created file and closes it on finish") 
 }
 
 TEST_CASE("file_sink: a caller's FILE* is flushed, not closed") {
-    auto const path = std::filesystem::temp_directory_path() / "pulse_file_sink_borrowed.bin";
+    auto const path = pulse_test::temp_path("file_sink_borrowed.bin");
     std::FILE* f = std::fopen(path.string().c_str(), "wb");
     REQUIRE(f != nullptr);
     {

@@ -6,12 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include "../temp_path.hpp"
 
 using namespace pulse::http;
 
 namespace {
 std::filesystem::path write_temp(std::string const& name, std::string const& bytes) {
-    auto p = std::filesystem::temp_directory_path() / name;
+    auto p = pulse_test::temp_path(name);
     std::ofstream(p, std::ios::binary) << bytes;
     return p;
 }

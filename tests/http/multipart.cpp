@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 #include <vector>
+#include "../temp_path.hpp"
 
 using namespace pulse::http;
 
@@ -145,7 +146,7 @@ std::vector<parsed_part> parse_built(multipart_body const& mb) {
 }
 
 std::filesystem::path write_temp(std::string const& name, std::string const& bytes) {
-    auto p = std::filesystem::temp_directory_path() / name;
+    auto p = pulse_test::temp_path(name);
     std::ofstream(p, std::ios::binary) << bytes;
     return p;
 }

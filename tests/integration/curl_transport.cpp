@@ -14,6 +14,7 @@
 #include <random>
 #include <optional>
 #include <string>
+#include "../temp_path.hpp"
 
 namespace http = pulse::http;
 using pulse::errc;
@@ -254,7 +255,7 @@ TEST_CASE("curl: our multipart body and libcurl's own form posting read the same
     curl_fixture f;
     std::string file_bytes;
     for (int i = 0; i < 200000; ++i) file_bytes.push_back(static_cast<char>((i * 131) ^ (i >> 7)));
-    auto const path = std::filesystem::temp_directory_path() / "pulse_curl_mime_compare.bin";
+    auto const path = pulse_test::temp_path("curl_mime_compare.bin");
     std::ofstream(path, std::ios::binary).write(file_bytes.data(), static_cast<std::streamsize>(file_bytes.size()));
     std::string const filename = "report \"final\"\r\nv2.pdf";
     std::string const extensions = R"({"altOutputs":{"returnHtml":true}})";

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include "../temp_path.hpp"
 
 using namespace pulse_test;
 namespace json = boost::json;
@@ -143,7 +144,7 @@ TEST_CASE("extract_result: wrong types give errors with the JSON path") {
 }
 
 TEST_CASE("extract_result: a large synthetic result decodes and round-trips") {
-    auto path = (std::filesystem::temp_directory_path() / "pulse_test_result_20mb.json").string();
+    auto path = pulse_test::temp_path("result_20mb.json").string();
     if (!std::filesystem::exists(path)) {
         std::string cmd = "python3 " + shared_path("bench/gen_result.py") + " 20 " + path + " 2>/dev/null";
         REQUIRE(std::system(cmd.c_str()) == 0);

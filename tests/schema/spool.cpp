@@ -11,13 +11,14 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include "../temp_path.hpp"
 
 using namespace pulse_test;
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_file(std::string const& name) { return fs::temp_directory_path() / ("pulse_test_spool_" + name); }
+fs::path temp_file(std::string const& name) { return pulse_test::temp_path("spool_" + name); }
 
 /// Feed `body` in chunks of `n` bytes; return what write() said last.
 template <class Tee>

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "../temp_path.hpp"
 
 using namespace pulse_test;
 namespace json = boost::json;
@@ -77,7 +78,7 @@ std::string generated(double mb, int seed) {
     name.append(std::to_string(static_cast<int>(mb * 1000))).append("k_").append(std::to_string(seed)).append(".json");
     auto path = (std::filesystem::temp_directory_path() / name).string();
     if (!std::filesystem::exists(path)) {
-        std::string const tmp = path + ".tmp";
+        std::string const tmp = pulse_test::temp_path(name + ".tmp").string(); // renamed into place: concurrent runs never see half a file
         std::string cmd = "python3 ";
         cmd.append(shared_path("bench/gen_result.py")).append(" ").append(std::to_string(mb)).append(" ").append(tmp);
         cmd.append(" ").append(std::to_string(seed)).append(" 2>/dev/null");
@@ -505,7 +506,7 @@ TEST_CASE("stream_decoder: a size hint only changes speed, never the result") {
 
 TEST_CASE("decode_file: the same result from a file, and file errors") {
     std::string doc = generated(0.5, 5);
-    auto path = std::filesystem::temp_directory_path() / "pulse_test_decode_file.json";
+    auto path = pulse_test::temp_path("decode_file.json");
     {
         std::ofstream out(path, std::ios::binary);
         out << doc;

@@ -1,0 +1,23 @@
+#pragma once
+// One place that names the tests' scratch files.
+//
+// Meson runs the test executables in parallel (the normal and the -fno-exceptions unit builds at
+// the same time), and CI may run two checkouts on one machine: a fixed name in the temp directory
+// lets one process rewrite a file while another reads it. Every file therefore lives in a folder
+// named after the process (the file's own name is kept: some tests check the upload's filename).
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <unistd.h>
+
+namespace pulse_test {
+
+inline std::filesystem::path temp_path(std::string_view name) {
+    auto dir = std::filesystem::temp_directory_path() / ("pulse-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    return dir / name;
+}
+
+} // namespace pulse_test
