@@ -7992,8 +7992,17 @@ protected:
                 return;
             case action_kind::done:
             case action_kind::failed:
+                // Out of the driver for good: nothing here touches it again (its queue and heap
+                // entries are stale by the slot's generation), and the handle must not reach back
+                // into a driver that may be gone by the time the handle is destroyed.
+                if (n.transfer_open_) { // a machine never finishes mid-transfer; be safe anyway
+                    n.transfer_open_ = false;
+                    n.inner_ = nullptr;
+                    transport_abandon(n);
+                }
                 free_slot(n);
                 n.state_ = flow_node::state::finished;
+                n.driver_ = nullptr;
                 ++rep.finished;
                 return;
             }
