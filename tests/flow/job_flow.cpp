@@ -498,6 +498,39 @@ TEST_CASE("job_flow: a Retry-After past the deadline ends the operation at once"
     CHECK(now == t0());
 }
 
+// Found by tests/fuzz/fuzz_job_flow: a Retry-After of up to milliseconds::max() (what
+// parse_retry_after accepts) was added to the nanosecond steady clock and overflowed (undefined
+// behaviour; in practice a wake time far in the past, so the request was retried at once).
+TEST_CASE("job_flow: a huge Retry-After does not overflow the clock") {
+    auto c = test_config();
+    c.policies.deadline = 60s;
+    for (auto const& r : {json(429, "{}").header("retry-after-ms", "9223372036854775806"),
+                          json(503, "{}").header("Retry-After", "9223372036854775")}) {
+        scripted_transport t;
+        t.then(method::get, "/job/j", r).then(method::get, "/job/j", completed_inline());
+        auto m = attach("j", c);
+        time_point now = t0();
+        trace tr;
+        auto res = drive(m, t, now, &tr);
+        REQUIRE(!res.has_value());
+        CHECK(res.error().code == errc::deadline_exceeded); // not retried at once
+        CHECK(tr.waits.empty());
+        CHECK(now == t0());
+    }
+    // Without a deadline the machine waits as long as the clock can count, never into the past.
+    c.policies.deadline = 0s;
+    scripted_transport t;
+    t.then(method::get, "/job/j", poll("pending").header("retry-after-ms", "9223372036854775806"))
+        .then(method::get, "/job/j", completed_inline());
+    auto m = attach("j", c);
+    time_point now = t0();
+    trace tr;
+    auto res = drive(m, t, now, &tr);
+    CHECK_MESSAGE(res.has_value(), err_text(res));
+    REQUIRE(tr.waits.size() == 1);
+    CHECK(tr.waits[0] > std::chrono::hours{24 * 365 * 100});
+}
+
 // ---- deadline -------------------------------------------------------------------------------------------
 
 TEST_CASE("job_flow: deadline exceeded while the job stays pending") {

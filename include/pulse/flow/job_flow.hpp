@@ -500,7 +500,7 @@ private:
             if (auto ra = server_delay(x_.head)) delay = (std::max)(delay, *ra);
         }
         if (!counts_as_attempt && attempt_ > 0) --attempt_;
-        if (has_deadline_ && now + delay > deadline_) {
+        if (has_deadline_ && later(now, delay) > deadline_) {
             error d = e;
             d.code = errc::deadline_exceeded;
             d.message = "deadline reached: the next attempt (in " + std::to_string(delay.count()) +
@@ -508,7 +508,20 @@ private:
             return finish_error(std::move(d));
         }
         if (obs_.on_retry) obs_.on_retry(retry_event{phase_, attempt_, delay, &e});
-        schedule(now + delay);
+        schedule(later(now, delay));
+    }
+
+    // now + d, saturating at the end of the clock. A server's Retry-After may ask for up to
+    // milliseconds::max() (parse_retry_after's contract), far more than a nanosecond time_point
+    // can add without overflowing.
+    static time_point later(time_point now, std::chrono::milliseconds d) noexcept {
+        using dur = time_point::duration;
+        if (d.count() <= 0) return now;
+        constexpr auto max_ms = std::chrono::duration_cast<std::chrono::milliseconds>((dur::max)());
+        if (d >= max_ms) return (time_point::max)();
+        auto const step = std::chrono::duration_cast<dur>(d);
+        if (now.time_since_epoch() > (dur::max)() - step) return (time_point::max)();
+        return now + step;
     }
 
     // Retry-After / retry-after-ms. A date is measured against the response's own Date header
@@ -610,7 +623,7 @@ private:
         }
         auto delay = cfg_.policies.poll.interval.delay(interval_index_++, rng_);
         if (auto ra = server_delay(x_.head)) delay = (std::max)(delay, *ra);
-        schedule(cap(now + delay));
+        schedule(cap(later(now, delay)));
     }
 
     error job_error(errc code, job_status_response const& s, std::string_view fallback) const {
