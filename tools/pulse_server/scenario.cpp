@@ -40,6 +40,7 @@ constexpr kind_info kinds[] = {
     {"chunked", fault_kind::chunked, "", ""},
     {"close", fault_kind::close, "", ""},
     {"delay", fault_kind::delay, "ms", "ms"},
+    {"header_flood", fault_kind::header_flood, "count bytes", "count"},
 };
 constexpr std::string_view status_params = "ra ra_date ra_ms body";
 
@@ -130,6 +131,7 @@ std::string set_param(fault& f, std::string_view allowed, const std::string& nam
     if (name == "bytes") return number(f.bytes, true);
     if (name == "chunk") return number(f.chunk, true);
     if (name == "depth") return number(f.depth, false);
+    if (name == "count") return number(f.count, false);
     if (name == "ms") return number(f.ms, false);
     return "fault '" + f.token + "': unhandled parameter '" + name + "'";
 }
@@ -334,6 +336,7 @@ void collect_faults(const scenario& sc, phase p, std::uint64_t n, fault_plan& pl
             case fault_kind::chunked: plan.chunked = true; break;
             case fault_kind::close: plan.close = true; break;
             case fault_kind::slow: used = !plan.slow; if (used) plan.slow = f; break;
+            case fault_kind::header_flood: used = !plan.header_flood; if (used) plan.header_flood = f; break;
             case fault_kind::delay: plan.delay_ms = std::max<std::uint64_t>(plan.delay_ms, f.ms.value_or(1000)); break;
             default: break;
             }

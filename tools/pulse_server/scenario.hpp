@@ -28,7 +28,7 @@ enum class fault_kind : std::uint8_t {
     // Broken deliveries: the right answer, broken on the wire.
     reset, reset_mid_body, stall_mid_body, short_body, long_body,
     // Delivery modifiers: combine freely with everything above.
-    slow, gzip, chunked, close, delay,
+    slow, gzip, chunked, close, delay, header_flood,
 };
 
 enum class fault_class : std::uint8_t { refusal, garble, breakage, modifier };
@@ -46,6 +46,7 @@ struct fault {
     std::optional<std::uint64_t> ms;               // stall, drip interval or delay
     std::optional<std::uint64_t> chunk;            // slow: bytes per drip
     std::optional<std::uint64_t> depth;            // depth_bomb
+    std::optional<std::uint64_t> count;            // header_flood: header fields
     std::string url;                               // redirect target; empty = same path, other origin
 };
 
@@ -87,6 +88,7 @@ struct fault_plan {
     std::optional<fault> refusal, garble, breakage;
     bool gzip = false, chunked = false, close = false;
     std::optional<fault> slow;
+    std::optional<fault> header_flood;
     std::uint64_t delay_ms = 0;
     std::vector<std::string> applied;  // tokens, for the x-pulse-fault response header
 };

@@ -502,6 +502,8 @@ def submit_fault_counts_per_scenario_text(srv, binary):
     check(r.status == 200 and "job_id" in r.json(), "retry accepted %d" % r.status)
     jobs = srv.request("GET", "/__jobs", key=None).json()
     check(sum(1 for j in jobs if j["scenario"] == sc) == 1, "a refused submission creates no job")
+    counts = srv.request("GET", "/__submissions", key=None).json()
+    check(counts.get(sc) == 2, "/__submissions counts both: %r" % counts.get(sc))
 
 
 @test
@@ -552,6 +554,9 @@ def delivery_faults(srv, binary):
     check(time.time() - t0 >= 0.19 and r.status == 200, "delay")
     r = srv.poll(jid, scenario="fault=chunked")
     check(r.header("transfer-encoding") == "chunked" and r.json()["job_id"] == jid, "chunked")
+    r = srv.poll(jid, scenario="fault=header_flood=50:bytes=20")
+    check(r.header("x-flood-49") == "f" * 20 and r.header("x-flood-50") is None and r.json()["job_id"] == jid,
+          "header_flood")
     data, end = raw_exchange(srv.port, raw_get(srv.port, "/job/" + jid, "fault=stall_mid_body:bytes=10"),
                              read_timeout=0.5)
     check(end == "timeout" and data.endswith(b"\r\n\r\n" + data.split(b"\r\n\r\n", 1)[1]) and

@@ -264,7 +264,7 @@ std::shared_ptr<const result_blob> generated_blob(std::uint64_t size) {
 // Routing
 
 enum class endpoint {
-    health, shutdown, requests, jobs, job_info, stats, control_unknown,  // /__*: no auth, no faults
+    health, shutdown, requests, jobs, job_info, stats, submissions, control_unknown,  // /__*: no auth, no faults
     extract, extract_async, form, poll, cancel, download, pdf, image, unknown,
 };
 
@@ -297,6 +297,7 @@ server::route server::classify(http::verb m, const std::vector<std::string>& seg
         else if (n == 1 && is(0, "__jobs")) { r.ep = endpoint::jobs; only(http::verb::get, "GET"); }
         else if (n == 2 && is(0, "__jobs")) { r.ep = endpoint::job_info; r.id = seg[1]; only(http::verb::get, "GET"); }
         else if (n == 1 && is(0, "__stats")) { r.ep = endpoint::stats; only(http::verb::get, "GET"); }
+        else if (n == 1 && is(0, "__submissions")) { r.ep = endpoint::submissions; only(http::verb::get, "GET"); }
         return r;
     }
     if (n == 1 && is(0, "extract")) {
@@ -566,9 +567,13 @@ void server::apply_faults(response_plan& plan, const fault_plan& fp, const route
             break;
         case fault_kind::depth_bomb: {
             const std::uint64_t depth = g.depth.value_or(100000);
+            // Downloads: inside an object, as an unknown member, so a typed decoder (which refuses
+            // an array where the result object belongs at once) meets the depth past the root.
             std::vector<source_ptr> parts;
+            if (result_shape) parts.push_back(string_source("{\"markdown\":\"\",\"bomb\":"));
             parts.push_back(repeat_source("[", depth));
             parts.push_back(repeat_source("]", depth));
+            if (result_shape) parts.push_back(string_source("}"));
             plan.body = concat_source(std::move(parts));
             set_header(plan, "Content-Type", "application/json");
             break;
@@ -599,6 +604,12 @@ void server::apply_faults(response_plan& plan, const fault_plan& fp, const route
         if (b.kind == fault_kind::long_body) plan.how.excess = b.bytes.value_or(64);
         else plan.how.cut = b.bytes;
         plan.how.stall_ms = b.ms.value_or(3'600'000);
+    }
+    if (fp.header_flood) {
+        // A hostile head: `count` extra fields of `bytes` each (the client must cap what it keeps).
+        const std::uint64_t count = fp.header_flood->count.value_or(10000);
+        const std::string value(static_cast<std::size_t>(fp.header_flood->bytes.value_or(100)), 'f');
+        for (std::uint64_t i = 0; i < count; ++i) plan.headers.emplace_back("X-Flood-" + std::to_string(i), value);
     }
     if (fp.slow) {
         plan.how.slow_chunk = std::max<std::uint64_t>(1, fp.slow->chunk.value_or(64));
@@ -943,6 +954,14 @@ response_plan server::control(request_t& req, const route& r) {
     case endpoint::stats: {
         std::lock_guard lk(mu_);
         json::object o{{"connections", connections_.load()}, {"requests", requests_total_}, {"jobs", jobs_.size()}};
+        return json_response(200, json::serialize(o));
+    }
+    case endpoint::submissions: {
+        // Authenticated submissions per scenario text (what submit_fault=...@N counts): tests check
+        // that a submission was not sent again, even when no job was created.
+        std::lock_guard lk(mu_);
+        json::object o;
+        for (const auto& [text, count] : submits_by_scenario_) o[text] = count;
         return json_response(200, json::serialize(o));
     }
     default: return error_response(404, "NOT_FOUND", "No such control endpoint");
