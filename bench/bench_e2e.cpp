@@ -19,6 +19,8 @@
 //   curl_nlohmann what users write today: libcurl easy into a std::string, then nlohmann::json::parse
 //   curl_cli      the curl command line, `-o /dev/null`: the transport's own limit; its time is
 //                 curl's %{time_total}, its memory the process's rusage from wait4
+//   curl_cli_file the same writing to a file in --spool-dir (removed after the run): the
+//                 comparison for spool_file
 //   boost_dom     boost::json::parse of the same bytes, already in memory, into a DOM with a
 //                 monotonic_resource (no network; the reference for the <= 1.0x target)
 //   spool_null    this library streaming the raw body into a caller's sink that discards it
@@ -130,12 +132,22 @@ long proc_status_kb(char const* field) {
     return 0;
 }
 
-// One line on stdout: "ok SECONDS RSS_KB DETAIL" or "fail MESSAGE". RSS_KB is the peak RSS of the
+// One line on stdout: "ok SECONDS RSS_KB CPU_SECONDS BASE_RSS_KB DETAIL" or "fail MESSAGE". RSS_KB is the peak RSS of the
 // work: VmHWM of this process's own address space (ru_maxrss would also count the parent's address
 // space at the spawn, see the file comment), or for curl_cli the curl process's ru_maxrss.
-int report_ok(double secs, std::string const& detail = {}, long rss_kb = proc_status_kb("VmHWM")) {
-    std::printf("ok %.6f %ld %s\n", secs, rss_kb, detail.c_str());
+// CPU time of the measured region: the process's user + system time (the children are single-
+// threaded while they measure), so that a region preempted by other load still shows its own cost.
+long g_base_kb = 0; // RSS just before the measured region (libraries loaded, the document for boost_dom)
+
+int report_ok(double secs, double cpu, std::string const& detail = {}, long rss_kb = proc_status_kb("VmHWM")) {
+    std::printf("ok %.6f %ld %.6f %ld %s\n", secs, rss_kb, cpu, g_base_kb, detail.c_str());
     return 0;
+}
+
+double process_cpu() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 int report_fail(std::string msg) {
@@ -171,9 +183,12 @@ int child_pulse_typed(child_args const& a) {
     std::uint64_t received = 0;
     pulse::call_options call;
     call.progress.on_download = [&](std::uint64_t n, std::optional<std::uint64_t>) { received = n; };
+    g_base_kb = proc_status_kb("VmRSS");
+    double const c0 = process_cpu();
     auto const t0 = clk::now();
     pulse::result<pulse::extract_result> r = client.large_result(a.target, call);
     auto const t1 = clk::now();
+    double const c1 = process_cpu();
     if (!r) return report_fail(r.error().to_string());
     if (auto e = check_count("bytes", received, a.expect_bytes); !e.empty()) return report_fail(e);
     if (a.expect_pages >= 0 && r->page_count.value_or(-1) != a.expect_pages)
@@ -181,7 +196,7 @@ int child_pulse_typed(child_args const& a) {
     std::size_t words = 0;
     if (r->extensions && r->extensions->alt_outputs && r->extensions->alt_outputs->wlbb && r->extensions->alt_outputs->wlbb->words)
         words = r->extensions->alt_outputs->wlbb->words->size();
-    int const rc = report_ok(seconds(t1 - t0), "words=" + std::to_string(words));
+    int const rc = report_ok(seconds(t1 - t0), c1 - c0, "words=" + std::to_string(words));
     std::fflush(stdout);
     std::_Exit(rc); // the result's destruction is not part of any measurement
 }
@@ -200,31 +215,37 @@ public:
 int child_spool_null(child_args const& a) {
     pulse::client<pulse::curl::easy_transport> client(client_config(a.target), pulse::curl::easy_transport(no_proxy_options()), 1);
     null_sink sink;
+    g_base_kb = proc_status_kb("VmRSS");
+    double const c0 = process_cpu();
     auto const t0 = clk::now();
     auto m = pulse::flow::make_large_result_download_from_url<pulse::flow::raw_download>(
         client.config(), a.target, pulse::flow::delivery{&sink, false}, client.next_seed());
     if (!m) return report_fail(m.error().to_string());
     auto r = client.run(*m);
     auto const t1 = clk::now();
+    double const c1 = process_cpu();
     if (!r) return report_fail(r.error().to_string());
     if (auto e = check_count("bytes", r->bytes, a.expect_bytes); !e.empty()) return report_fail(e);
     if (auto e = check_count("sink bytes", sink.bytes, a.expect_bytes); !e.empty()) return report_fail(e);
-    return report_ok(seconds(t1 - t0));
+    return report_ok(seconds(t1 - t0), c1 - c0);
 }
 
 int child_spool_file(child_args const& a) {
     pulse::client<pulse::curl::easy_transport> client(client_config(a.target), pulse::curl::easy_transport(no_proxy_options()), 1);
     std::filesystem::path const path = std::filesystem::path(a.spool_dir) / ("spool-" + std::to_string(::getpid()) + ".json");
+    g_base_kb = proc_status_kb("VmRSS");
+    double const c0 = process_cpu();
     auto const t0 = clk::now();
     auto r = client.download_large_result(a.target, path);
     auto const t1 = clk::now();
+    double const c1 = process_cpu();
     std::error_code ec;
     auto const size = std::filesystem::file_size(path, ec);
     std::filesystem::remove(path, ec);
     if (!r) return report_fail(r.error().to_string());
     if (auto e = check_count("bytes", r->bytes, a.expect_bytes); !e.empty()) return report_fail(e);
     if (auto e = check_count("file size", size, a.expect_bytes); !e.empty()) return report_fail(e);
-    return report_ok(seconds(t1 - t0));
+    return report_ok(seconds(t1 - t0), c1 - c0);
 }
 
 int child_curl_nlohmann(child_args const& a) {
@@ -233,6 +254,8 @@ int child_curl_nlohmann(child_args const& a) {
     CURL* h = curl_easy_init();
     if (!h) return report_fail("curl_easy_init failed");
     std::string body;
+    g_base_kb = proc_status_kb("VmRSS");
+    double const c0 = process_cpu();
     auto const t0 = clk::now();
     // What a user writes: a write callback appending to a std::string.
     curl_easy_setopt(h, CURLOPT_URL, a.target.c_str());
@@ -253,11 +276,12 @@ int child_curl_nlohmann(child_args const& a) {
     if (status != 200) return report_fail("HTTP " + std::to_string(status));
     nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
     auto const t2 = clk::now();
+    double const c1 = process_cpu();
     if (j.is_discarded()) return report_fail("nlohmann: parse error");
     if (auto e = check_count("bytes", body.size(), a.expect_bytes); !e.empty()) return report_fail(e);
     if (a.expect_pages >= 0 && (!j.contains("page_count") || j["page_count"].get<long long>() != a.expect_pages))
         return report_fail("page_count differs");
-    int const r = report_ok(seconds(t2 - t0), "download=" + fmt("%.6f", seconds(t1 - t0)) + " parse=" + fmt("%.6f", seconds(t2 - t1)));
+    int const r = report_ok(seconds(t2 - t0), c1 - c0, "download=" + fmt("%.6f", seconds(t1 - t0)) + " parse=" + fmt("%.6f", seconds(t2 - t1)));
     std::fflush(stdout);
     std::_Exit(r);
 #else
@@ -271,11 +295,14 @@ int child_boost_dom(child_args const& a) {
     if (!in) return report_fail("cannot open " + a.target);
     std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (auto e = check_count("file bytes", body.size(), a.expect_bytes); !e.empty()) return report_fail(e);
+    g_base_kb = proc_status_kb("VmRSS");
+    double const c0 = process_cpu();
     auto const t0 = clk::now();
     boost::json::monotonic_resource mr;
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(body, ec, &mr);
     auto const t1 = clk::now();
+    double const c1 = process_cpu();
     if (ec) return report_fail("boost::json::parse: " + ec.message());
     auto const* o = v.if_object();
     if (!o) return report_fail("not an object");
@@ -283,15 +310,18 @@ int child_boost_dom(child_args const& a) {
         auto const* p = o->if_contains("page_count");
         if (!p || !p->is_int64() || p->as_int64() != a.expect_pages) return report_fail("page_count differs");
     }
-    int const r = report_ok(seconds(t1 - t0));
+    int const r = report_ok(seconds(t1 - t0), c1 - c0);
     std::fflush(stdout);
     std::_Exit(r);
 }
 
 // The curl command line, started from this (small, freshly started) process with fork + exec so
 // that its ru_maxrss (from wait4) is its own; its time is curl's own %{time_total}.
-int child_curl_cli(child_args const& a) {
+int child_curl_cli(child_args const& a, bool to_file) {
     long const floor_kb = proc_status_kb("VmRSS");
+    g_base_kb = floor_kb; // curl's own start is unknown; its fork copy starts from this process's RSS
+    std::string const out_path =
+        to_file ? (std::filesystem::path(a.spool_dir) / ("curl-" + std::to_string(::getpid()) + ".json")).string() : "/dev/null";
     int fds[2];
     if (::pipe(fds) != 0) return report_fail("pipe failed");
     std::string const key = std::string("x-api-key: ") + api_key;
@@ -301,7 +331,7 @@ int child_curl_cli(child_args const& a) {
         ::dup2(fds[1], STDOUT_FILENO);
         ::close(fds[0]);
         ::close(fds[1]);
-        char const* argv[] = {"curl", "-s", "-S", "--noproxy", "*", "-H", key.c_str(), "-o", "/dev/null",
+        char const* argv[] = {"curl", "-s", "-S", "--noproxy", "*", "-H", key.c_str(), "-o", out_path.c_str(),
                               "-w", "%{http_code} %{size_download} %{time_total}", a.target.c_str(), nullptr};
         ::execvp("curl", const_cast<char* const*>(argv));
         std::_Exit(127);
@@ -319,6 +349,10 @@ int child_curl_cli(child_args const& a) {
     rusage ru{};
     while (::wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
     }
+    if (to_file) {
+        std::error_code ec;
+        std::filesystem::remove(out_path, ec);
+    }
     if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) return report_fail("cannot run curl");
     int code = 0;
     unsigned long long size = 0;
@@ -327,11 +361,13 @@ int child_curl_cli(child_args const& a) {
     if (WEXITSTATUS(status) != 0) return report_fail("curl exit status " + std::to_string(WEXITSTATUS(status)));
     if (code != 200) return report_fail("HTTP " + std::to_string(code));
     if (auto e = check_count("bytes", size, a.expect_bytes); !e.empty()) return report_fail(e);
-    return report_ok(total, "rss_floor_kb=" + std::to_string(floor_kb), ru.ru_maxrss);
+    auto tv = [](timeval t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return report_ok(total, tv(ru.ru_utime) + tv(ru.ru_stime), "rss_floor_kb=" + std::to_string(floor_kb), ru.ru_maxrss);
 }
 
 int run_child(child_args const& a) {
-    if (a.mode == "curl_cli") return child_curl_cli(a);
+    if (a.mode == "curl_cli") return child_curl_cli(a, false);
+    if (a.mode == "curl_cli_file") return child_curl_cli(a, true);
     if (a.mode == "pulse_typed") return child_pulse_typed(a);
     if (a.mode == "spool_null") return child_spool_null(a);
     if (a.mode == "spool_file") return child_spool_file(a);
@@ -352,6 +388,7 @@ constexpr mode_info all_modes[] = {
     {"pulse_typed", "pulse: client.large_result() -> typed extract_result (curl adapter)", true},
     {"curl_nlohmann", "libcurl easy -> std::string, then nlohmann::json::parse", true},
     {"curl_cli", "curl command line -o /dev/null (the transport's limit)", true},
+    {"curl_cli_file", "curl command line -o FILE (in --spool-dir; the comparison for spool_file)", true},
     {"boost_dom", "boost::json::parse, monotonic DOM, bytes already in memory (no network)", false},
     {"spool_null", "pulse: raw download into a caller's sink that discards", true},
     {"spool_file", "pulse: client.download_large_result() to a file on disk", true},
@@ -368,6 +405,8 @@ struct run_result {
     double secs = 0;        // the measured region
     double proc_wall = 0;   // spawn to exit
     double cpu = 0;         // user + system of the child process
+    long base_kb = 0;       // RSS just before the measured region
+    double region_cpu = 0;  // user + system inside the measured region (curl_cli: curl's whole process)
     long maxrss_kb = 0;
     std::string detail;
 };
@@ -437,6 +476,8 @@ run_result run_mode(std::string const& mode, std::string const& target, std::uin
         r.secs = std::strtod(out.c_str() + 3, &end);
         long const rss = std::strtol(end, &end, 10);
         if (rss > 0) r.maxrss_kb = rss;
+        r.region_cpu = std::strtod(end, &end);
+        r.base_kb = std::strtol(end, &end, 10);
         r.detail = end ? std::string(end) : std::string();
         while (!r.detail.empty() && r.detail.front() == ' ') r.detail.erase(0, 1);
     } else {
@@ -596,7 +637,7 @@ int run_doc(options const& o, doc_spec const& d) {
                 pages = -1; // boost_dom checks page_count only when the pointer told us one
             }
             run_result r = run_mode(mode, target, bytes, pages, o.spool_dir);
-            std::printf("  round %d  %-13s %s %8.3f s  %8.1f MB/s  peak RSS %7.1f MB  %s\n", round + 1, mode.c_str(),
+            std::printf("  round %d  %-13s %s %8.3f s  %8.1f MB/s  peak RSS %7.1f MiB  %s\n", round + 1, mode.c_str(),
                         r.ok ? "ok  " : "FAIL", r.secs, r.ok && r.secs > 0 ? mb(bytes) / r.secs : 0.0,
                         static_cast<double>(r.maxrss_kb) / 1024.0, r.detail.c_str());
             std::fflush(stdout);
@@ -617,31 +658,42 @@ int run_doc(options const& o, doc_spec const& d) {
     };
     double const dom = med("boost_dom"), nl = med("curl_nlohmann"), cli = med("curl_cli");
     std::printf("\n%s, %.1f MB, %d run(s) per mode, load average now %s\n", label.c_str(), mb(bytes), o.runs, loadavg().c_str());
-    std::printf("| mode | ok | wall s (median) | min | max | MB/s (median) | time vs boost_dom | speed-up vs curl+nlohmann | "
-                "MB/s vs curl CLI | peak RSS MB (median) | peak RSS / doc | CPU s (process) |\n");
-    std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    double const dom_cpu = [&] {
+        std::vector<double> v;
+        for (auto const& r : results["boost_dom"])
+            if (r.ok) v.push_back(r.region_cpu);
+        return median(v);
+    }();
+    std::printf("| mode | ok | wall s (median) | min | max | MB/s | CPU s in region (median) | MB/s by CPU | time vs boost_dom (wall) | "
+                "(CPU) | speed-up vs curl+nlohmann (wall) | throughput vs curl CLI (wall) | peak RSS MiB (median) | peak RSS / doc | "
+                "RSS at start MiB | peak above start / doc |\n");
+    std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (auto const& m : o.modes) {
         auto const& rs = results[m];
-        std::vector<double> secs, rss, cpu;
+        std::vector<double> secs, rss, cpu, base;
         int ok = 0;
         for (auto const& r : rs) {
             if (!r.ok) continue;
             ++ok;
+            base.push_back(static_cast<double>(r.base_kb) / 1024.0);
             secs.push_back(r.secs);
             rss.push_back(static_cast<double>(r.maxrss_kb) / 1024.0);
-            cpu.push_back(r.cpu);
+            cpu.push_back(r.region_cpu);
         }
         if (ok == 0) {
-            std::printf("| %s | 0/%zu | - | - | - | - | - | - | - | - | - | - |\n", m.c_str(), rs.size());
+            std::printf("| %s | 0/%zu | - | - | - | - | - | - | - | - | - | - | - | - | - | - |\n", m.c_str(), rs.size());
             continue;
         }
-        double const s = median(secs);
+        double const s = median(secs), c = median(cpu);
         double const rss_mb = median(rss);
         auto ratio = [](double a, double b, char const* f) { return a > 0 && b > 0 ? fmt(f, a / b) : std::string("-"); };
-        std::printf("| %s | %d/%zu | %.3f | %.3f | %.3f | %.0f | %s | %s | %s | %.1f | %.2f | %.2f |\n", m.c_str(), ok, rs.size(), s,
-                    *std::min_element(secs.begin(), secs.end()), *std::max_element(secs.begin(), secs.end()), mb(bytes) / s,
-                    ratio(s, dom, "%.2fx").c_str(), ratio(nl, s, "%.1fx").c_str(), ratio(cli, s, "%.2fx").c_str(), rss_mb,
-                    rss_mb * 1024 * 1024 / static_cast<double>(bytes), median(cpu));
+        double const b = median(base);
+        std::printf("| %s | %d/%zu | %.3f | %.3f | %.3f | %.0f | %.3f | %s | %s | %s | %s | %s | %.1f | %.2f | %.1f | %.2f |\n", m.c_str(), ok,
+                    rs.size(), s, *std::min_element(secs.begin(), secs.end()), *std::max_element(secs.begin(), secs.end()),
+                    mb(bytes) / s, c, c > 0 ? fmt("%.0f", mb(bytes) / c).c_str() : "-", ratio(s, dom, "%.2fx").c_str(),
+                    m.rfind("curl_cli", 0) == 0 ? "-" : ratio(c, dom_cpu, "%.2fx").c_str(), ratio(nl, s, "%.1fx").c_str(),
+                    ratio(cli, s, "%.2fx").c_str(), rss_mb, rss_mb * 1048576.0 / static_cast<double>(bytes), b,
+                    (rss_mb - b) * 1048576.0 / static_cast<double>(bytes));
     }
     std::printf("peak RSS: each child's own address space (VmHWM), libraries included; the parent's (%.1f MB) is not in them\n",
                 static_cast<double>(self_peak_rss_kb()) / 1024.0);
