@@ -3,6 +3,7 @@
 // which exercise every phase.
 #include "scripted.hpp"
 
+#include <pulse/flow/download_flow.hpp>
 #include <pulse/flow/extract_flow.hpp>
 #include <pulse/flow/job_flow.hpp>
 
@@ -992,6 +993,34 @@ TEST_CASE("job_flow: a failure after bytes reached the caller's sink is partial_
     CHECK(sink.completes == 1);
     CHECK(sink.outcome == errc::partial_delivery);
     CHECK(t.finished()); // no third request
+}
+
+// Found by tests/fuzz/fuzz_job_flow: a transport that reported a second head (a 429) after body
+// bytes had reached the caller's sink made the machine retry the single-use download, so the sink
+// would have received the start of the body twice.
+TEST_CASE("job_flow: a second response head in one transfer is a protocol error, not a new answer") {
+    memory_sink sink;
+    auto made = pulse::flow::make_large_result_download_from_url(test_config(), "https://api.runpulse.com/large_results/j",
+                                                                 delivery{&sink, true}, 42);
+    REQUIRE(made.has_value());
+    auto& m = *made;
+    time_point const now = t0();
+    REQUIRE(m.next(now).kind == pulse::flow::action_kind::send);
+    pulse::http::response_head ok;
+    ok.status = 200;
+    CHECK(m.handle_head(ok) == pulse::http::sink_action::proceed);
+    CHECK(m.handle_body(large_body.substr(0, 10)) == pulse::http::sink_action::proceed);
+    pulse::http::response_head again;
+    again.status = 429;
+    again.headers.add("Retry-After", "1");
+    CHECK(m.handle_head(again) == pulse::http::sink_action::abort);
+    m.handle_complete(pulse::error(errc::aborted_by_sink, "aborted by the handler"));
+    auto const a = m.next(now);
+    REQUIRE(a.kind == pulse::flow::action_kind::failed);
+    CHECK(a.error->code == errc::protocol_error);
+    CHECK(a.error->bytes_delivered == 10);
+    CHECK(sink.heads == 1);
+    CHECK(sink.completes == 1);
 }
 
 TEST_CASE("job_flow: tee -- the typed result and the raw bytes") {

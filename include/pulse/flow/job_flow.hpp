@@ -185,6 +185,9 @@ public:
     http::sink_action handle_head(http::response_head const& head) {
         if (io_ != io::in_flight) return http::sink_action::abort;
         if (cancel_observable()) return self_abort(abort_reason::cancel);
+        // One head per transfer (response.hpp). A second one is a transport fault, not a new answer:
+        // taken as one, a 429 after body bytes reached the sink made a single-use download retry.
+        if (x_.have_head) return fail_in_transfer(error(errc::protocol_error, "a second response head in one transfer"));
         x_.head = head;
         x_.have_head = true;
         x_.content_length = head.content_length();
