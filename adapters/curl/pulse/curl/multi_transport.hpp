@@ -605,7 +605,7 @@ private:
             if (auto r = add_to_multi(t); !r) return complete(t, std::move(r).error());
             return 0;
         }
-        result<void> outcome = detail::finish_hop(rc, t.errbuf, *t.x);
+        result<void> outcome = detail::finish_hop(rc, t.errbuf, *t.x, t.hp.url);
         if (!outcome) outcome = detail::redact(std::move(outcome).error(), *t.req);
         return complete(t, std::move(outcome));
     }

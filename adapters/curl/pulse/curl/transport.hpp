@@ -47,6 +47,11 @@
 //   refused (errc::invalid_argument) instead of being sent: it would inject header lines.
 // - Content-Length and Transfer-Encoding given in the request are ignored: the body_source's size
 //   is authoritative, and a second, different length would corrupt the exchange.
+// - A POST always opens a new connection (CURLOPT_FRESH_CONNECT): libcurl silently resends a
+//   request whose reused connection died before any answer, and a resent POST /extract is a
+//   second, billed job. Other methods reuse connections; the POST's connection is kept for them.
+// - CURLE_UNSUPPORTED_PROTOCOL for an http(s) URL means the peer's bytes were not HTTP/1.x
+//   (libcurl's "Received HTTP/0.9"): errc::protocol_error, a transport failure, not the caller's.
 //
 // Threads: an easy_transport is not thread-safe; it performs one transfer at a time, on the thread
 // that calls perform(). Use one per thread (they are cheap) or a multi-handle transport. The
@@ -152,7 +157,7 @@ private:
         if (auto r = detail::configure(handle_, hp, req, options_, detail::exchange_callbacks(x), errbuf, fields); !r) return r;
         CURLcode const rc = curl_easy_perform(handle_);
         detail::clear_pointers(handle_);
-        return detail::finish_hop(rc, errbuf, x);
+        return detail::finish_hop(rc, errbuf, x, hp.url);
     }
 
     http::transport_options options_;

@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 
 PULSE_NAMESPACE_BEGIN
@@ -190,6 +191,11 @@ inline result<void> configure(CURL* h, hop const& hp, http::request const& req, 
         use_reader();
         set(curl_easy_setopt(h, CURLOPT_POST, 1L));
         set(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, body_size));
+        // A new connection for every POST. On a reused connection that dies before any answer,
+        // libcurl silently sends the request again on a fresh one -- for a POST /extract that is a
+        // second job, billed twice, which the flow's retry policy exists to prevent. On a fresh
+        // connection libcurl never resends; the connection is kept afterwards for the polls.
+        set(curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L));
         break;
     case http::method::put:
         use_reader();
@@ -233,7 +239,7 @@ inline void clear_pointers(CURL* h) noexcept {
 
 /// The outcome of a finished hop: success once the head (also of an empty body) reached the
 /// handler, else the error for `rc`.
-inline error make_error(CURLcode rc, char const* errbuf, exchange& x) {
+inline error make_error(CURLcode rc, char const* errbuf, exchange& x, std::string_view url) {
     if (auto const& re = x.read_error()) {
         // The upload's own file failed (input layer), not the network.
         error e = *re;
@@ -241,6 +247,12 @@ inline error make_error(CURLcode rc, char const* errbuf, exchange& x) {
         return e;
     }
     errc code = map_code(rc, x.aborted());
+    // For an http(s) URL, CURLE_UNSUPPORTED_PROTOCOL is not the caller's scheme but the peer's
+    // bytes: "Received HTTP/0.9 when not allowed" -- e.g. stale bytes a server sent past a
+    // Content-Length, read as the answer to the next request on the kept connection. A transport
+    // failure (retried for GETs), not an input error.
+    auto const starts = [&](std::string_view p) { return url.size() >= p.size() && http::iequals(url.substr(0, p.size()), p); };
+    if (rc == CURLE_UNSUPPORTED_PROTOCOL && (starts("http://") || starts("https://"))) code = errc::protocol_error;
     std::string msg = errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
     if (x.bad_status_line()) {
         code = errc::protocol_error;
@@ -256,7 +268,7 @@ inline error make_error(CURLcode rc, char const* errbuf, exchange& x) {
 
 /// What a hop that libcurl finished with `rc` means for the handler: success (after delivering a
 /// head that had no body), or the error.
-inline result<void> finish_hop(CURLcode rc, char const* errbuf, exchange& x) {
+inline result<void> finish_hop(CURLcode rc, char const* errbuf, exchange& x, std::string_view url) {
     if (rc == CURLE_OK) {
         if (!x.deliver_head_if_pending()) {
             error e(errc::aborted_by_sink, "the response handler aborted the transfer");
@@ -265,7 +277,7 @@ inline result<void> finish_hop(CURLcode rc, char const* errbuf, exchange& x) {
         }
         return {};
     }
-    return make_error(rc, errbuf, x);
+    return make_error(rc, errbuf, x, url);
 }
 
 /// Scrub credential values from any text libcurl produced (it should never contain them; this
