@@ -39,6 +39,9 @@ struct limits {
     std::size_t max_error_body_bytes = 64u << 10;
     /// How much of an error body is kept in error::body.
     std::size_t error_excerpt_bytes = 2048;
+    /// Longest job id accepted from a server answer (real ids are 36-byte UUIDs); a longer one is
+    /// errc::string_too_long instead of being put into the next request's URL.
+    std::size_t max_id_bytes = 1024;
 };
 
 /// Configuration shared by every machine (and by pulse::client). A plain value.

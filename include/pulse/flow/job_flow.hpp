@@ -457,7 +457,7 @@ private:
     void on_http_error(time_point now) {
         int const status = x_.head.status;
         std::string_view note;
-        if (status == 410) note = "the large result was already downloaded or has expired";
+        if (status == 410 && single_use_) note = "the large result was already downloaded or has expired";
         else if (status >= 300 && status <= 399) note = "redirect not followed";
         error e = detail::http_error(status, error_body_, what_, cfg_.limits.error_excerpt_bytes, cfg_.api_key, note);
         if (phase_ == phase::download && earlier_failure_ && status == 410)
@@ -557,6 +557,7 @@ private:
         if (o->contains("job_id")) {
             auto ack = pulse::decode<async_submission>(*v);
             if (!ack) return finish_error(detail::with_context(ack.error(), what_ + " answer", cfg_.api_key));
+            if (auto bad = oversized_id(ack->job_id)) return finish_error(std::move(*bad));
             learn_job_id(std::move(ack->job_id), now); // the id first: observers may persist it
             if (ack->status) note_status(*ack->status);
             phase_ = phase::poll;
@@ -565,6 +566,16 @@ private:
         }
         if (is_large_result_pointer(*v)) return start_download(*v, "", now);
         deliver_inline(*v, "");
+    }
+
+    // A job id from the server goes into URLs and the caller's hands: one far longer than any
+    // real id (a hostile or broken server's megabyte string) is refused, not used.
+    std::optional<error> oversized_id(std::string const& id) const {
+        if (id.size() <= cfg_.limits.max_id_bytes) return std::nullopt;
+        error e(errc::string_too_long, what_ + " answer: a job id of " + std::to_string(id.size()) +
+                                           " bytes exceeds the cap of " + std::to_string(cfg_.limits.max_id_bytes),
+                "job_id");
+        return e;
     }
 
     void learn_job_id(std::string id, time_point now) {
@@ -598,6 +609,7 @@ private:
         auto r = pulse::decode<job_status_response>(*v);
         if (!r) return finish_error(detail::with_context(r.error(), what_ + " answer", cfg_.api_key));
         job_status_response& s = *r;
+        if (auto bad = oversized_id(s.job_id)) return finish_error(std::move(*bad));
         ++polls_;
         attempt_ = 0; // consecutive failures
         waits_ = 0;
