@@ -7,6 +7,7 @@
 // with an x-pulse-scenario header (a config extra header, so every request of the test carries
 // it; see tools/pulse_server/README.md). The poll and retry policies are shortened so the file
 // runs in a few seconds of real time; nothing asserts on timing.
+#include "client_support.hpp"
 #include "server_process.hpp"
 
 #include <pulse/client.hpp>
@@ -37,35 +38,11 @@ pulse_test::server_process& server() {
     return s;
 }
 
-pulse::flow::config fast_config(std::string const& scenario = {}) {
-    REQUIRE_MESSAGE(server().running(), server().error());
-    pulse::flow::config c;
-    c.api_key = server().api_key();
-    c.base_url = server().base_url();
-    if (!scenario.empty()) c.extra_headers.set("x-pulse-scenario", scenario);
-    c.policies.poll.first_poll_delay = 5ms;
-    c.policies.poll.interval = pulse::flow::backoff_policy{10ms, 1.5, 5ms, 50ms, 0.2};
-    for (auto* p : {&c.policies.submit, &c.policies.poll_request, &c.policies.download, &c.policies.single})
-        p->backoff = pulse::flow::backoff_policy{10ms, 2.0, 5ms, 100ms, 0.2};
-    c.policies.deadline = 60s;
-    return c;
-}
+pulse::flow::config fast_config(std::string const& scenario = {}) { return pulse_test::fast_config(server(), scenario); }
 
 curl_client make_client(pulse::flow::config c) { return curl_client(std::move(c), pulse::curl::easy_transport{}, 1234); }
 
-/// GET a control endpoint (/__jobs/..., /__requests) as JSON.
-boost::json::value control(std::string const& path) {
-    pulse::curl::easy_transport t;
-    pulse::http::request req;
-    req.url = server().base_url() + path;
-    pulse::http::string_sink sink(16 << 20);
-    auto r = sink.finish(t.perform(req, sink));
-    REQUIRE_MESSAGE(r.has_value(), r.error().to_string());
-    REQUIRE(sink.head().status == 200);
-    auto v = pulse::parse_json(sink.body());
-    REQUIRE(v.has_value());
-    return *v;
-}
+boost::json::value control(std::string const& path) { return pulse_test::control(server(), path); }
 
 std::filesystem::path temp(std::string const& name) {
     return std::filesystem::temp_directory_path() / ("pulse-client-flow-" + std::to_string(::getpid()) + "-" + name);
