@@ -596,22 +596,28 @@ int run_doc(options const& o, doc_spec const& d) {
     std::fflush(stdout);
 
     bool const want_dom = std::find(o.modes.begin(), o.modes.end(), "boost_dom") != o.modes.end();
-    if (dom_file.empty() && want_dom) {
-        // The in-memory baseline needs the bytes: spool one copy with the library (constant memory).
+    // One pointer up front: the page count the in-memory baseline is checked against (the server
+    // read it from the document), and for a generated result the bytes that baseline parses.
+    long long doc_pages = -1;
+    if (want_dom) {
         std::string why;
         auto p = srv.fresh_result(why);
         if (!p) {
             std::fprintf(stderr, "fresh result: %s\n", why.c_str());
             return 1;
         }
-        tmp_copy = std::filesystem::path(o.spool_dir) / ("doc-" + std::to_string(::getpid()) + ".json");
-        pulse::client<pulse::curl::easy_transport> c(client_config(p->url), pulse::curl::easy_transport(no_proxy_options()), 1);
-        auto r = c.download_large_result(p->url, tmp_copy);
-        if (!r || r->bytes != bytes) {
-            std::fprintf(stderr, "cannot fetch a copy for boost_dom: %s\n", r ? "wrong size" : r.error().to_string().c_str());
-            return 1;
+        doc_pages = p->page_count;
+        if (dom_file.empty()) {
+            // The in-memory baseline needs the bytes: spool one copy with the library (constant memory).
+            tmp_copy = std::filesystem::path(o.spool_dir) / ("doc-" + std::to_string(::getpid()) + ".json");
+            pulse::client<pulse::curl::easy_transport> c(client_config(p->url), pulse::curl::easy_transport(no_proxy_options()), 1);
+            auto r = c.download_large_result(p->url, tmp_copy);
+            if (!r || r->bytes != bytes) {
+                std::fprintf(stderr, "cannot fetch a copy for boost_dom: %s\n", r ? "wrong size" : r.error().to_string().c_str());
+                return 1;
+            }
+            dom_file = tmp_copy.string();
         }
-        dom_file = tmp_copy.string();
     }
 
     std::map<std::string, std::vector<run_result>> results;
@@ -633,8 +639,8 @@ int run_doc(options const& o, doc_spec const& d) {
                 }
                 target = p->url;
                 pages = p->page_count;
-            } else if (!d.file.empty()) {
-                pages = -1; // boost_dom checks page_count only when the pointer told us one
+            } else {
+                pages = doc_pages;
             }
             run_result r = run_mode(mode, target, bytes, pages, o.spool_dir);
             std::printf("  round %d  %-13s %s %8.3f s  %8.1f MB/s  peak RSS %7.1f MiB  %s\n", round + 1, mode.c_str(),
