@@ -258,6 +258,11 @@ inline error make_error(CURLcode rc, char const* errbuf, exchange& x, std::strin
         code = errc::protocol_error;
         msg = "unreadable HTTP status line";
     }
+    if (x.head_too_large()) {
+        code = errc::protocol_error;
+        msg = "response head over the cap of " + std::to_string(head_collector::max_head_fields) + " fields or " +
+              std::to_string(head_collector::max_head_bytes) + " bytes";
+    }
     if (code == errc::aborted_by_sink) msg = "the response handler aborted the transfer";
     error e(code, "curl: " + msg);
     e.native_code = static_cast<int>(rc);

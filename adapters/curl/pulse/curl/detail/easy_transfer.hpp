@@ -66,14 +66,29 @@ private:
 /// Builds the response head from the lines curl's header callback hands over. A new status line
 /// starts a new head: interim 1xx responses, proxy CONNECT answers and redirect responses are
 /// replaced by whatever follows them. Lines after the final head (chunked trailers) are ignored.
+///
+/// Caps, so a hostile server cannot make us hold an unbounded head (libcurl's own limits vary by
+/// version): max_head_fields fields and max_head_bytes bytes per head.
 class head_collector {
 public:
-    /// Feed one raw header line (with its CRLF). Returns false for a status line it cannot read.
+    static constexpr std::size_t max_head_fields = 1000;
+    static constexpr std::size_t max_head_bytes = 256 * 1024;
+
+    /// Feed one raw header line (with its CRLF). Returns false for a status line it cannot read,
+    /// or when the head grows past a cap (too_large() then says so).
     bool line(std::string_view raw) {
+        if (started_ && !complete_) {
+            head_bytes_ += raw.size();
+            if (head_bytes_ > max_head_bytes) {
+                too_large_ = true;
+                return false;
+            }
+        }
         std::string_view l = raw;
         while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.remove_suffix(1);
         if (l.substr(0, 5) == "HTTP/") {
             fields_.clear();
+            head_bytes_ = raw.size();
             status_ = 0;
             complete_ = false;
             built_ = false;
@@ -103,6 +118,10 @@ public:
         }
         auto const colon = l.find(':');
         if (colon == std::string_view::npos || colon == 0) return true; // not a field line; ignore
+        if (fields_.size() == max_head_fields) {
+            too_large_ = true;
+            return false;
+        }
         fields_.push_back({std::string(l.substr(0, colon)), std::string(trim(l.substr(colon + 1)))});
         return true;
     }
@@ -118,6 +137,8 @@ public:
     }
 
     bool started() const noexcept { return started_; }
+    /// A head grew past max_head_fields or max_head_bytes.
+    bool too_large() const noexcept { return too_large_; }
     /// The blank line after a final (non-1xx) status has been seen.
     bool complete() const noexcept { return complete_; }
     int status() const noexcept { return status_; }
@@ -134,6 +155,8 @@ private:
     bool started_ = false;
     bool complete_ = false;
     bool built_ = false;
+    bool too_large_ = false;
+    std::size_t head_bytes_ = 0;
     http::response_head head_;
 };
 
@@ -159,7 +182,7 @@ public:
         auto& x = *static_cast<exchange*>(self);
         std::size_t const len = size * n;
         if (!x.head_.line(std::string_view(data, len))) {
-            x.bad_status_line_ = true;
+            if (!x.head_.too_large()) x.bad_status_line_ = true;
             return 0;
         }
         if (x.head_.complete() && !x.redirect_decided_) {
@@ -211,6 +234,7 @@ public:
     bool redirecting() const noexcept { return redirecting_; }
     bool aborted() const noexcept { return aborted_; }
     bool bad_status_line() const noexcept { return bad_status_line_; }
+    bool head_too_large() const noexcept { return head_.too_large(); }
     bool head_seen() const noexcept { return head_.started(); }
     int status() const noexcept { return head_.status(); }
     http::response_head const& head() { return head_.head(); }
