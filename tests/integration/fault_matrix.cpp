@@ -460,6 +460,8 @@ TEST_CASE("fault matrix: job ids travel as one path segment") {
     }
 }
 
+// (Every adapter: transport_conformance.hpp, "a hostile response head is cut off". Here: the curl
+// adapter's exact field cap through the client, and libcurl's own per-field cap.)
 TEST_CASE("fault matrix: a hostile response head is capped") {
     REQUIRE_MESSAGE(server().running(), server().error());
     pulse::http::transport_options topt;
@@ -475,14 +477,6 @@ TEST_CASE("fault matrix: a hostile response head is capped") {
         REQUIRE_FALSE(r.has_value());
         CHECK(r.error().code == errc::protocol_error);
         CHECK(r.error().message.find("response head over the cap") != std::string::npos);
-        auto lots = head_of("100000:bytes=1");
-        REQUIRE_FALSE(lots.has_value());
-        CHECK(lots.error().code == errc::protocol_error);
-    }
-    SUBCASE("more bytes than the adapter keeps") {
-        auto r = head_of("400:bytes=1000"); // 400 KB in 400 fields
-        REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().code == errc::protocol_error);
     }
     SUBCASE("one field larger than libcurl takes (100 KiB)") {
         auto r = head_of("8:bytes=1M");

@@ -591,6 +591,20 @@ void run_transport_conformance(MakeTransport make_transport, conformance_setup c
         CHECK(out.error().layer() == pulse::error_layer::input);
     }
 
+    SUBCASE("a hostile response head is cut off at the adapter's cap: protocol_error") {
+        // 100,000 tiny fields (1.6 MB of head), and 400 fields of 1000 bytes (400 KB): both far
+        // past any adapter's head cap (curl adapter: 1000 fields / 256 KiB; Beast: 256 KiB).
+        for (char const* flood : {"fault=header_flood=100000:bytes=1", "fault=header_flood=400:bytes=1000"}) {
+            CAPTURE(flood);
+            recording_sink s;
+            auto out = transport.perform(c.get(c.url({"job", "x"}), flood), s);
+            REQUIRE_FALSE(out.has_value());
+            CHECK(out.error().code == errc::protocol_error);
+            CHECK(s.heads == 0);
+        }
+        CHECK(c.fetch(c.get(c.url({"job", "x"}))).head.status == 404); // and the transport is usable afterwards
+    }
+
     SUBCASE("a header value with CR or LF is refused, never sent") {
         auto r = c.get(c.url({"job", "x"}));
         r.headers.add("X-Injected", "a\r\nX-Evil: 1");
