@@ -210,7 +210,10 @@ private:
         case 6: {
             std::uint16_t const v = in.u16();
             if (v & 1) now_ = (std::max)(now_, wake_);
-            else now_ += std::chrono::milliseconds{(v >> 1) * 37};
+            else { // saturating: after a wait until the end of the clock, time stays there
+                auto const step = std::chrono::milliseconds{(v >> 1) * 37};
+                now_ = now_ > (flow::time_point::max)() - step ? (flow::time_point::max)() : now_ + step;
+            }
             break;
         }
         case 7: TRACE("cancel\n"); m_.cancel(); break;

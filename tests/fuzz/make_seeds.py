@@ -187,6 +187,8 @@ flow = {
     "submit-connect-failed": setup(0, 0x30) + fail(2) + WAKE + answer(200, ACK),
     "attach-huge-retry-after": setup(2, D60) + answer(200, PENDING, [("Retry-After", "9223372036854775")]) + WAKE,
     "attach-huge-retry-after-ms": setup(2, 0x00) + answer(429, "{}", [("retry-after-ms", "9223372036854775806")]) + WAKE,
+    "attach-wait-to-end-of-clock": setup(2, 0x00) + answer(200, PENDING, [("retry-after-ms", "9223372036854775806")])
+        + WAKE + b"\x06\x10\x00" + answer(200, INLINE),
     "attach-date-retry-after": setup(2, D60) + WALL + answer(503, "{}", [("Date", "Sun, 06 Nov 2033 08:49:37 GMT"),
         ("Retry-After", "Sun, 06 Nov 2033 08:49:57 GMT")]) + WAKE + answer(200, INLINE),
     "attach-404-grace": setup(2, D60) + answer(404, "{}") + WAKE + answer(404, "{}") + WAKE + answer(200, PENDING),
