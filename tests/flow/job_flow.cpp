@@ -470,6 +470,24 @@ TEST_CASE("job_flow: Retry-After HTTP-date without a Date header uses the driver
     CHECK(tr.waits[0] == 30000ms);
 }
 
+// Found by tests/fuzz/fuzz_job_flow: a Date header outside what system_clock can hold (years
+// before ~1678 or after ~2262; HTTP-dates go from 0000 to 9999) overflowed when it was taken as the
+// reference time for a Retry-After date.
+TEST_CASE("job_flow: a Date header the wall clock cannot hold is ignored, not overflowed") {
+    for (auto const* date : {"Fri, 01 Jan 2300 00:00:00 GMT", "Sun, 06 Nov 0051 08:49:37 GMT"}) {
+        CAPTURE(date);
+        scripted_transport t;
+        t.then(method::get, "/job/j", json(503, "{}").header("Date", date).header("Retry-After", "Fri, 01 Jan 2300 00:00:20 GMT"))
+            .then(method::get, "/job/j", completed_inline());
+        auto m = attach("j");
+        time_point now = t0();
+        trace tr;
+        auto r = drive(m, t, now, &tr); // no wall clock given: without a usable Date, dates are ignored
+        CHECK_MESSAGE(r.has_value(), err_text(r));
+        CHECK(tr.waits == std::vector<std::chrono::milliseconds>{1000ms}); // the backoff alone
+    }
+}
+
 TEST_CASE("job_flow: Retry-After on a pending answer lengthens the poll interval") {
     scripted_transport t;
     t.then(method::get, "/job/j", poll("pending").header("Retry-After", "5")).then(method::get, "/job/j", completed_inline());

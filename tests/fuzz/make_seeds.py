@@ -191,6 +191,8 @@ flow = {
         + WAKE + b"\x06\x10\x00" + answer(200, INLINE),
     "attach-date-retry-after": setup(2, D60) + WALL + answer(503, "{}", [("Date", "Sun, 06 Nov 2033 08:49:37 GMT"),
         ("Retry-After", "Sun, 06 Nov 2033 08:49:57 GMT")]) + WAKE + answer(200, INLINE),
+    "attach-date-out-of-range": setup(2, D60) + answer(503, "{}", [("Date", "Fri, 01 Jan 2300 00:00:00 GMT"),
+        ("Retry-After", "Fri, 01 Jan 2300 00:00:20 GMT")]) + WAKE + answer(200, INLINE),
     "attach-404-grace": setup(2, D60) + answer(404, "{}") + WAKE + answer(404, "{}") + WAKE + answer(200, PENDING),
     "attach-cancel-remote": setup(3, D60 | 0x08) + answer(200, PENDING) + CANCEL + WAKE + answer(200, '{"job_id":"job-1","status":"cancelled"}'),
     "attach-echo-key": setup(2, D60) + answer(401, '{"error":{"code":"AUTH_002","message":"bad key ' + KEY + '"}}'),

@@ -533,7 +533,14 @@ private:
     std::optional<std::chrono::milliseconds> server_delay(http::response_head const& head) const {
         std::optional<std::chrono::system_clock::time_point> ref;
         if (auto d = head.headers.find("date")) {
-            if (auto t = http::parse_http_date(*d, wall_.value_or(std::chrono::system_clock::time_point{}))) ref = *t;
+            if (auto t = http::parse_http_date(*d, wall_.value_or(std::chrono::system_clock::time_point{}))) {
+                // A date the wall clock cannot hold (system_clock counts nanoseconds: about 1678 to
+                // 2262) is no usable reference; converting it would overflow.
+                using sys = std::chrono::system_clock;
+                if (*t >= std::chrono::ceil<std::chrono::seconds>((sys::time_point::min)()) &&
+                    *t <= std::chrono::floor<std::chrono::seconds>((sys::time_point::max)()))
+                    ref = std::chrono::time_point_cast<sys::duration>(*t);
+            }
         }
         if (!ref) ref = wall_;
         if (ref) return http::retry_delay(head.headers, *ref);
