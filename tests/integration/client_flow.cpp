@@ -63,6 +63,8 @@ std::string slurp(std::filesystem::path const& p) {
 
 std::string const pdf_bytes = "%PDF-1.4\n% not really a PDF, but the server only counts and hashes uploads\n%%EOF\n";
 
+// Read through references, not structured bindings: clang 14 cannot capture a binding in the
+// lambdas doctest's INFO/CHECK macros create.
 /// Extract a small uploaded file with the config (or a fast config with `scenario`); remember the
 /// job id.
 struct run_result {
@@ -86,7 +88,9 @@ std::string text(pulse::result<pulse::extract_result> const& r) { return r ? std
 } // namespace
 
 TEST_CASE("client_flow: a whole extraction with an inline result") {
-    auto [r, job] = extract_with("tag=inline-1");
+    auto run_1 = extract_with("tag=inline-1");
+    auto& r = run_1.r;
+    auto& job = run_1.job_id;
     REQUIRE_MESSAGE(r.has_value(), text(r));
     CHECK(r->markdown.has_value());
     CHECK_FALSE(r->markdown->empty());
@@ -100,7 +104,9 @@ TEST_CASE("client_flow: a whole extraction with an inline result") {
 }
 
 TEST_CASE("client_flow: a whole extraction through the single-use large result; a second download gets 410") {
-    auto [r, job] = extract_with("result=large;tag=large-1");
+    auto run_2 = extract_with("result=large;tag=large-1");
+    auto& r = run_2.r;
+    auto& job = run_2.job_id;
     REQUIRE_MESSAGE(r.has_value(), text(r));
     CHECK_FALSE(r->markdown.value_or("").empty());
     CHECK(r->plan_info.has_value()); // copied from the pointer when the body has none
@@ -144,33 +150,40 @@ TEST_CASE("client_flow: a large result streamed to a file, byte for byte") {
 
 TEST_CASE("client_flow: faults mid-poll are survived") {
     SUBCASE("503 with Retry-After in milliseconds, then 500, then a reset") {
-        auto [r, job] = extract_with("poll_fault=503:ra_ms=20@1,500@2,reset@3;tag=poll-1");
+        auto run_3 = extract_with("poll_fault=503:ra_ms=20@1,500@2,reset@3;tag=poll-1");
+        auto& r = run_3.r;
+        auto& job = run_3.job_id;
         REQUIRE_MESSAGE(r.has_value(), text(r));
         // 503 and 500 are refusals (the job does not move); the reset is a broken answer to a poll
         // the server did count (pending); then processing, completed.
         CHECK(control("/__jobs/" + job).at("requests").at("poll").to_number<int>() == 5);
     }
     SUBCASE("429 then a truncated body") {
-        auto [r, job] = extract_with("poll_fault=429:ra_ms=10@1,short_body@2;tag=poll-2");
+        auto run_4 = extract_with("poll_fault=429:ra_ms=10@1,short_body@2;tag=poll-2");
+        auto& r = run_4.r;
         REQUIRE_MESSAGE(r.has_value(), text(r));
     }
     SUBCASE("the retry budget runs out") {
         auto c = fast_config("poll_fault=503@1+;tag=poll-3");
         c.policies.poll_request.max_attempts = 3;
-        auto [r, job] = extract_with_config(c);
+        auto run_5 = extract_with_config(c);
+        auto& r = run_5.r;
+        auto& job = run_5.job_id;
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::server_error);
         CHECK(r.error().api_code == "SERVICE_UNAVAILABLE");
         CHECK(control("/__jobs/" + job).at("requests").at("poll").to_number<int>() == 3);
     }
     SUBCASE("a wrong-shape poll answer is a decode error with its path") {
-        auto [r, job] = extract_with("poll_fault=wrong_shape@1;tag=poll-4");
+        auto run_6 = extract_with("poll_fault=wrong_shape@1;tag=poll-4");
+        auto& r = run_6.r;
         REQUIRE(!r.has_value());
         CHECK(r.error().layer() == pulse::error_layer::decode);
         CHECK(r.error().path == "job_id");
     }
     SUBCASE("malformed JSON") {
-        auto [r, job] = extract_with("poll_fault=malformed_json@2;tag=poll-5");
+        auto run_7 = extract_with("poll_fault=malformed_json@2;tag=poll-5");
+        auto& r = run_7.r;
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::json_syntax);
     }
@@ -178,7 +191,9 @@ TEST_CASE("client_flow: faults mid-poll are survived") {
 
 TEST_CASE("client_flow: faults mid-download") {
     SUBCASE("typed only: a reset mid-body is retried (no byte reached the caller)") {
-        auto [r, job] = extract_with("result=large;download_fault=reset_mid_body:bytes=200@1;tag=dl-1");
+        auto run_8 = extract_with("result=large;download_fault=reset_mid_body:bytes=200@1;tag=dl-1");
+        auto& r = run_8.r;
+        auto& job = run_8.job_id;
         REQUIRE_MESSAGE(r.has_value(), text(r));
         CHECK(control("/__jobs/" + job).at("requests").at("download").to_number<int>() == 2);
     }
@@ -217,13 +232,16 @@ TEST_CASE("client_flow: faults mid-download") {
 
 TEST_CASE("client_flow: the submission is not retried on 5xx, but is on 429") {
     SUBCASE("500") {
-        auto [r, job] = extract_with("submit_fault=500@1;tag=sub-1");
+        auto run_9 = extract_with("submit_fault=500@1;tag=sub-1");
+        auto& r = run_9.r;
+        auto& job = run_9.job_id;
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::server_error);
         CHECK(job.empty());
     }
     SUBCASE("429") {
-        auto [r, job] = extract_with("submit_fault=429:ra_ms=10@1;tag=sub-2");
+        auto run_10 = extract_with("submit_fault=429:ra_ms=10@1;tag=sub-2");
+        auto& r = run_10.r;
         REQUIRE_MESSAGE(r.has_value(), text(r));
     }
 }
@@ -239,7 +257,8 @@ TEST_CASE("client_flow: terminal job statuses") {
                    tc{"status=cancelled;tag=st-3", errc::job_canceled, "canceled"},
                    tc{"status=expired;tag=st-4", errc::job_expired, "expired"}}) {
         CAPTURE(c.scenario);
-        auto [r, job] = extract_with(c.scenario);
+        auto run_11 = extract_with(c.scenario);
+        auto& r = run_11.r;
         REQUIRE(!r.has_value());
         CHECK(r.error().code == c.code);
         CHECK(r.error().message.find(c.text) != std::string::npos);
@@ -247,7 +266,8 @@ TEST_CASE("client_flow: terminal job statuses") {
     SUBCASE("an unknown status is polled until the deadline") {
         auto c = fast_config("status=weird;tag=st-5");
         c.policies.deadline = 300ms;
-        auto [r, job] = extract_with_config(c);
+        auto run_12 = extract_with_config(c);
+        auto& r = run_12.r;
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::deadline_exceeded);
         CHECK(r.error().message.find("weird") != std::string::npos);
@@ -340,7 +360,9 @@ TEST_CASE("client_flow: forms and the PDF") {
 }
 
 TEST_CASE("client_flow: result images") {
-    auto [r, job] = extract_with("tag=img-1");
+    auto run_13 = extract_with("tag=img-1");
+    auto& r = run_13.r;
+    auto& job = run_13.job_id;
     REQUIRE_MESSAGE(r.has_value(), text(r));
     auto client = make_client(fast_config());
     pulse::http::string_sink png;
@@ -355,7 +377,9 @@ TEST_CASE("client_flow: result images") {
 
 TEST_CASE("client_flow: the key stays home") {
     SUBCASE("a large-result URL on another origin gets no key") {
-        auto [r, job] = extract_with("result=large;large_url_base=http://localhost:PORT;tag=key-1");
+        auto run_14 = extract_with("result=large;large_url_base=http://localhost:PORT;tag=key-1");
+        auto& r = run_14.r;
+        auto& job = run_14.job_id;
         REQUIRE_MESSAGE(r.has_value(), text(r));
         auto const log = control("/__requests");
         int downloads = 0;
@@ -369,7 +393,9 @@ TEST_CASE("client_flow: the key stays home") {
         CHECK(downloads == 1);
     }
     SUBCASE("the home origin gets it") {
-        auto [r, job] = extract_with("result=large;tag=key-2");
+        auto run_15 = extract_with("result=large;tag=key-2");
+        auto& r = run_15.r;
+        auto& job = run_15.job_id;
         REQUIRE_MESSAGE(r.has_value(), text(r));
         bool seen = false;
         auto const log = control("/__requests");
@@ -381,7 +407,8 @@ TEST_CASE("client_flow: the key stays home") {
         CHECK(seen);
     }
     SUBCASE("an error body echoing the key does not leak it") {
-        auto [r, job] = extract_with("poll_fault=echo_key@1;tag=key-3");
+        auto run_16 = extract_with("poll_fault=echo_key@1;tag=key-3");
+        auto& r = run_16.r;
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::unauthorized);
         CHECK(r.error().to_string().find(server().api_key()) == std::string::npos);
@@ -391,7 +418,8 @@ TEST_CASE("client_flow: the key stays home") {
     SUBCASE("a wrong key is unauthorized at once") {
         auto c = fast_config("tag=key-4");
         c.api_key = "wrong-key";
-        auto [r, job] = extract_with_config(c);
+        auto run_17 = extract_with_config(c);
+        auto& r = run_17.r;
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::unauthorized);
         CHECK(r.error().api_code == "AUTH_002");
