@@ -67,6 +67,10 @@ public:
             ::close(out_fd_);
             out_fd_ = -1;
         }
+        if (lifeline_fd_ >= 0) {
+            ::close(lifeline_fd_);
+            lifeline_fd_ = -1;
+        }
         if (pid_ <= 0) return -1;
         ::kill(pid_, SIGTERM);
         int status = 0;
@@ -77,18 +81,28 @@ public:
     }
 
 private:
-    void start(std::vector<std::string> const& args) {
+    void start(std::vector<std::string> args) {
+        // Both pipes close-on-exec, so no other spawned process keeps an end open. The server's
+        // stdin is a pipe whose write end only this process holds: if the test dies without
+        // calling stop() (a crash, a sanitizer abort), the server sees end of file and exits
+        // instead of living on (and keeping ctest waiting on the output pipe it inherited).
         int fds[2];
-        if (::pipe(fds) != 0) {
+        int lifeline[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) {
             error_ = std::string("pipe: ") + std::strerror(errno);
             return;
         }
+        if (::pipe2(lifeline, O_CLOEXEC) != 0) {
+            error_ = std::string("pipe: ") + std::strerror(errno);
+            ::close(fds[0]);
+            ::close(fds[1]);
+            return;
+        }
+        args.insert(args.begin() + 1, "--exit-on-stdin-eof");
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addclose(&actions, fds[0]);
         posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-        posix_spawn_file_actions_addclose(&actions, fds[1]);
-        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&actions, lifeline[0], STDIN_FILENO);
 
         std::vector<char*> argv;
         for (auto const& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -97,7 +111,9 @@ private:
         int const rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
         posix_spawn_file_actions_destroy(&actions);
         ::close(fds[1]);
+        ::close(lifeline[0]);
         out_fd_ = fds[0];
+        lifeline_fd_ = lifeline[1];
         if (rc != 0) {
             error_ = "posix_spawn " + args[0] + ": " + std::strerror(rc);
             return;
@@ -136,6 +152,7 @@ private:
     std::string scheme_ = "http";
     pid_t pid_ = -1;
     int out_fd_ = -1;
+    int lifeline_fd_ = -1;
     int port_ = 0;
     std::string error_;
 };

@@ -4,15 +4,18 @@
 #include "server.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <thread>
 #include <vector>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace {
 
@@ -44,12 +47,29 @@ int main(int argc, char** argv) {
     try {
         boost::asio::io_context ioc(static_cast<int>(opt.threads));
         const unsigned threads = opt.threads;
+        const bool opt_exit_on_eof = opt.exit_on_stdin_eof;
         pulse_server::server srv(ioc, std::move(opt));
 
         boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
         signals.async_wait([&srv](boost::system::error_code ec, int) {
             if (!ec) srv.stop();
         });
+
+        // A harness that crashes cannot send SIGTERM; the end of its pipe on our stdin says it.
+        boost::asio::posix::stream_descriptor harness(ioc);
+        char sink[64];
+        std::function<void(boost::system::error_code, std::size_t)> on_stdin;
+        if (opt_exit_on_eof) {
+            harness.assign(::dup(STDIN_FILENO));
+            on_stdin = [&](boost::system::error_code ec, std::size_t) {
+                if (ec) { // end of file or the pipe broke: either way the harness is gone
+                    srv.stop();
+                    return;
+                }
+                harness.async_read_some(boost::asio::buffer(sink), on_stdin);
+            };
+            harness.async_read_some(boost::asio::buffer(sink), on_stdin);
+        }
 
         srv.start();
         std::printf("listening on 127.0.0.1:%u\n", static_cast<unsigned>(srv.port()));

@@ -32,6 +32,8 @@ options:
                            needs --tls-key; URLs the server writes become https://
   --tls-key FILE           PEM private key of --tls-cert
   --quiet                  no per-request log on stderr
+  --exit-on-stdin-eof      stop when standard input reaches end of file (a test harness
+                           holds the pipe's other end: if it dies, the server goes too)
   --help                   this text
 
 Per-job and per-request behaviour: header x-pulse-scenario (see README.md).
@@ -73,6 +75,8 @@ parse_outcome parse_command_line(int argc, char** argv, options& out, std::strin
         if (name == "--help" || name == "-h") return parse_outcome::help;
         if (name == "--quiet" || name == "-q") {
             out.quiet = true;
+        } else if (name == "--exit-on-stdin-eof") {
+            out.exit_on_stdin_eof = true;
         } else if (name == "--port") {
             if (!need_value()) return parse_outcome::error;
             if (!parse_number(value, 65535, n)) { message = "--port: expected 0-65535"; return parse_outcome::error; }

@@ -13,6 +13,7 @@ struct options {
     std::uint64_t large_threshold = 5'000'000;       // results above this many bytes become a pointer
     unsigned poll_steps = 2;
     bool quiet = false;
+    bool exit_on_stdin_eof = false;
     std::string faults;                              // every --fault SPEC, joined with ';'
     std::string large_url_base;                      // empty: http://127.0.0.1:PORT
     unsigned threads = 1;
