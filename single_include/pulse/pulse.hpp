@@ -5423,6 +5423,9 @@ struct limits {
     std::size_t max_error_body_bytes = 64u << 10;
     /// How much of an error body is kept in error::body.
     std::size_t error_excerpt_bytes = 2048;
+    /// Longest job id accepted from a server answer (real ids are 36-byte UUIDs); a longer one is
+    /// errc::string_too_long instead of being put into the next request's URL.
+    std::size_t max_id_bytes = 1024;
 };
 
 /// Configuration shared by every machine (and by pulse::client). A plain value.
@@ -6218,6 +6221,9 @@ public:
     http::sink_action handle_head(http::response_head const& head) {
         if (io_ != io::in_flight) return http::sink_action::abort;
         if (cancel_observable()) return self_abort(abort_reason::cancel);
+        // One head per transfer (response.hpp). A second one is a transport fault, not a new answer:
+        // taken as one, a 429 after body bytes reached the sink made a single-use download retry.
+        if (x_.have_head) return fail_in_transfer(error(errc::protocol_error, "a second response head in one transfer"));
         x_.head = head;
         x_.have_head = true;
         x_.content_length = head.content_length();
@@ -6229,7 +6235,13 @@ public:
         }
         if (phase_ == phase::download) {
             x_.dest = route::result;
-            if (out_.decode) decoder_.reset(detail::decode_limits{cfg_.limits.max_result_bytes, cfg_.limits.max_json_depth});
+            if (out_.decode) {
+                decoder_.reset(detail::decode_limits{cfg_.limits.max_result_bytes, cfg_.limits.max_json_depth});
+                // The announced size lets the decoder size the big arrays once (bench/README.md).
+                // Not under a Content-Encoding: the length then counts the encoded bytes, and the
+                // transport hands over decoded ones.
+                if (x_.content_length && !has_content_encoding(head)) decoder_.expect_size(*x_.content_length);
+            }
             if (out_.sink) {
                 sink_started_ = true;
                 if (out_.sink->on_head(head) == http::sink_action::abort)
@@ -6354,6 +6366,13 @@ private:
     enum class route : unsigned char { none, answer, error_body, result };
     enum class abort_reason : unsigned char { none, cancel, error_body_full, local_error };
 
+    /// A Content-Encoding other than identity: Content-Length is then not the size of the bytes
+    /// handle_body() receives.
+    static bool has_content_encoding(http::response_head const& head) noexcept {
+        auto const v = head.headers.find("content-encoding");
+        return v && !v->empty() && !http::iequals(*v, "identity");
+    }
+
     struct transfer {
         http::response_head head;
         bool have_head = false;
@@ -6474,7 +6493,7 @@ private:
     void on_http_error(time_point now) {
         int const status = x_.head.status;
         std::string_view note;
-        if (status == 410) note = "the large result was already downloaded or has expired";
+        if (status == 410 && single_use_) note = "the large result was already downloaded or has expired";
         else if (status >= 300 && status <= 399) note = "redirect not followed";
         error e = detail::http_error(status, error_body_, what_, cfg_.limits.error_excerpt_bytes, cfg_.api_key, note);
         if (phase_ == phase::download && earlier_failure_ && status == 410)
@@ -6520,7 +6539,7 @@ private:
             if (auto ra = server_delay(x_.head)) delay = (std::max)(delay, *ra);
         }
         if (!counts_as_attempt && attempt_ > 0) --attempt_;
-        if (has_deadline_ && now + delay > deadline_) {
+        if (has_deadline_ && later(now, delay) > deadline_) {
             error d = e;
             d.code = errc::deadline_exceeded;
             d.message = "deadline reached: the next attempt (in " + std::to_string(delay.count()) +
@@ -6528,7 +6547,20 @@ private:
             return finish_error(std::move(d));
         }
         if (obs_.on_retry) obs_.on_retry(retry_event{phase_, attempt_, delay, &e});
-        schedule(now + delay);
+        schedule(later(now, delay));
+    }
+
+    // now + d, saturating at the end of the clock. A server's Retry-After may ask for up to
+    // milliseconds::max() (parse_retry_after's contract), far more than a nanosecond time_point
+    // can add without overflowing.
+    static time_point later(time_point now, std::chrono::milliseconds d) noexcept {
+        using dur = time_point::duration;
+        if (d.count() <= 0) return now;
+        constexpr auto max_ms = std::chrono::duration_cast<std::chrono::milliseconds>((dur::max)());
+        if (d >= max_ms) return (time_point::max)();
+        auto const step = std::chrono::duration_cast<dur>(d);
+        if (now.time_since_epoch() > (dur::max)() - step) return (time_point::max)();
+        return now + step;
     }
 
     // Retry-After / retry-after-ms. A date is measured against the response's own Date header
@@ -6537,7 +6569,14 @@ private:
     std::optional<std::chrono::milliseconds> server_delay(http::response_head const& head) const {
         std::optional<std::chrono::system_clock::time_point> ref;
         if (auto d = head.headers.find("date")) {
-            if (auto t = http::parse_http_date(*d, wall_.value_or(std::chrono::system_clock::time_point{}))) ref = *t;
+            if (auto t = http::parse_http_date(*d, wall_.value_or(std::chrono::system_clock::time_point{}))) {
+                // A date the wall clock cannot hold (system_clock counts nanoseconds: about 1678 to
+                // 2262) is no usable reference; converting it would overflow.
+                using sys = std::chrono::system_clock;
+                if (*t >= std::chrono::ceil<std::chrono::seconds>((sys::time_point::min)()) &&
+                    *t <= std::chrono::floor<std::chrono::seconds>((sys::time_point::max)()))
+                    ref = std::chrono::time_point_cast<sys::duration>(*t);
+            }
         }
         if (!ref) ref = wall_;
         if (ref) return http::retry_delay(head.headers, *ref);
@@ -6561,6 +6600,7 @@ private:
         if (o->contains("job_id")) {
             auto ack = pulse::decode<async_submission>(*v);
             if (!ack) return finish_error(detail::with_context(ack.error(), what_ + " answer", cfg_.api_key));
+            if (auto bad = oversized_id(ack->job_id)) return finish_error(std::move(*bad));
             learn_job_id(std::move(ack->job_id), now); // the id first: observers may persist it
             if (ack->status) note_status(*ack->status);
             phase_ = phase::poll;
@@ -6569,6 +6609,16 @@ private:
         }
         if (is_large_result_pointer(*v)) return start_download(*v, "", now);
         deliver_inline(*v, "");
+    }
+
+    // A job id from the server goes into URLs and the caller's hands: one far longer than any
+    // real id (a hostile or broken server's megabyte string) is refused, not used.
+    std::optional<error> oversized_id(std::string const& id) const {
+        if (id.size() <= cfg_.limits.max_id_bytes) return std::nullopt;
+        error e(errc::string_too_long, what_ + " answer: a job id of " + std::to_string(id.size()) +
+                                           " bytes exceeds the cap of " + std::to_string(cfg_.limits.max_id_bytes),
+                "job_id");
+        return e;
     }
 
     void learn_job_id(std::string id, time_point now) {
@@ -6602,6 +6652,7 @@ private:
         auto r = pulse::decode<job_status_response>(*v);
         if (!r) return finish_error(detail::with_context(r.error(), what_ + " answer", cfg_.api_key));
         job_status_response& s = *r;
+        if (auto bad = oversized_id(s.job_id)) return finish_error(std::move(*bad));
         ++polls_;
         attempt_ = 0; // consecutive failures
         waits_ = 0;
@@ -6630,7 +6681,7 @@ private:
         }
         auto delay = cfg_.policies.poll.interval.delay(interval_index_++, rng_);
         if (auto ra = server_delay(x_.head)) delay = (std::max)(delay, *ra);
-        schedule(cap(now + delay));
+        schedule(cap(later(now, delay)));
     }
 
     error job_error(errc code, job_status_response const& s, std::string_view fallback) const {
