@@ -17,6 +17,8 @@ CXX=clang++ cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE= -DPULSE_BUILD_FUZZ
 mapfile -t targets < <(grep -E '^[a-z_]+$' tests/fuzz/targets.list)
 cmake --build "$out" -j "$(nproc)" --target "${targets[@]}"
 built=$(date +%s)
+leaks=$(bash tools/lsan-works.sh)
+[ "$leaks" = 1 ] || echo "note: LeakSanitizer cannot run on this machine (ptrace refused); leak checking off"
 
 # One target: a scratch copy of its corpus (new inputs are not kept), its own log and exit status.
 run_one() {
@@ -24,7 +26,7 @@ run_one() {
   rm -rf "$work" && mkdir -p "$work"
   cp -r "tests/fuzz/corpus/$t/." "$work/" 2>/dev/null || true
   local rc=0
-  (cd "$out" && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+  (cd "$out" && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=$leaks \
       "$out/tests/fuzz/$t" -max_total_time="$secs" -print_final_stats=1 -max_len=65536 -timeout=10 \
       -rss_limit_mb=2048 -artifact_prefix="$out/$t-" "$work" >"$out/$t.log" 2>&1) || rc=$?
   echo "$rc" >"$out/$t.rc"
