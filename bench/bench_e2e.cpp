@@ -317,6 +317,21 @@ int child_boost_dom(child_args const& a) {
 
 // The curl command line, started from this (small, freshly started) process with fork + exec so
 // that its ru_maxrss (from wait4) is its own; its time is curl's own %{time_total}.
+/// Read a child's output pipe to its end (closing it), then reap the child with its rusage.
+int drain_and_reap(pid_t pid, int fd, std::string& out, rusage& ru) {
+    char buf[4096];
+    for (;;) {
+        ssize_t const n = ::read(fd, buf, sizeof buf);
+        if (n > 0) out.append(buf, static_cast<std::size_t>(n));
+        else if (n == 0 || errno != EINTR) break;
+    }
+    ::close(fd);
+    int status = 0;
+    while (::wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+    }
+    return status;
+}
+
 int child_curl_cli(child_args const& a, bool to_file) {
     long const floor_kb = proc_status_kb("VmRSS");
     g_base_kb = floor_kb; // curl's own start is unknown; its fork copy starts from this process's RSS
@@ -338,17 +353,8 @@ int child_curl_cli(child_args const& a, bool to_file) {
     }
     ::close(fds[1]);
     std::string out;
-    char buf[512];
-    for (;;) {
-        ssize_t const n = ::read(fds[0], buf, sizeof buf);
-        if (n > 0) out.append(buf, static_cast<std::size_t>(n));
-        else if (n == 0 || errno != EINTR) break;
-    }
-    ::close(fds[0]);
-    int status = 0;
     rusage ru{};
-    while (::wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
-    }
+    int const status = drain_and_reap(pid, fds[0], out, ru);
     if (to_file) {
         std::error_code ec;
         std::filesystem::remove(out_path, ec);
@@ -445,17 +451,8 @@ run_result spawn_and_wait(std::vector<std::string> const& args, std::string& out
         r.detail = "cannot start " + args[0] + ": " + std::strerror(rc);
         return r;
     }
-    char buf[4096];
-    for (;;) {
-        ssize_t const n = ::read(fds[0], buf, sizeof buf);
-        if (n > 0) out.append(buf, static_cast<std::size_t>(n));
-        else if (n == 0 || errno != EINTR) break;
-    }
-    ::close(fds[0]);
-    int status = 0;
     rusage ru{};
-    while (::wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
-    }
+    int const status = drain_and_reap(pid, fds[0], out, ru);
     auto const t1 = clk::now();
     r.proc_wall = seconds(t1 - t0);
     auto tv = [](timeval t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
