@@ -107,6 +107,35 @@ TEST_CASE("extract_result: both spellings of renamed members are read and writte
     CHECK(out.at("extensions").as_object().contains("altOutputs"));
 }
 
+TEST_CASE("extract_result: an object carrying both spellings of one member keeps both") {
+    // Found by fuzz_schema_decode: the second spelling used to be dropped, so such a document did
+    // not round trip. The member holds the first spelling read; the other stays in `extra`.
+    auto both = parse_or_fail(R"({"plan_info": {"tier": "new"}, "plan-info": {"tier": "old"},
+        "extensions": {"altOutputs": {"html": "a"}, "alt_outputs": {"html": "b"},
+                       "footnote_references": [{"symbol": "1"}], "footnoteReferences": 7}})");
+    auto r = pulse::decode<pulse::extract_result>(both);
+    REQUIRE(r.has_value());
+    CHECK(r->plan_info->tier == "new");
+    CHECK(r->wire_spelling == 0u);
+    CHECK(r->extra.at("plan-info").at("tier") == "old");
+    CHECK(r->extensions->alt_outputs->html == "a");
+    CHECK(r->extensions->extra.at("alt_outputs").at("html") == "b");
+    // footnote_references first, so it is the member (legacy bit set); the other spelling is kept
+    // as it came, even with a type the member could not take.
+    CHECK(r->extensions->footnote_references->at(0).symbol == "1");
+    CHECK(r->extensions->wire_spelling == 1u);
+    CHECK(r->extensions->extra.at("footnoteReferences") == 7);
+    check_round_trip<pulse::extract_result>(both);
+
+    // The legacy spelling first, and a null as either one.
+    check_round_trip<pulse::extract_result>(parse_or_fail(R"({"plan-info": {"tier": "old"}, "plan_info": null})"));
+    check_round_trip<pulse::extract_result>(parse_or_fail(R"({"plan-info": null, "plan_info": {"pages_used": 2}})"));
+    auto legacy_first = pulse::decode<pulse::extract_result>(parse_or_fail(R"({"plan-info": {"tier": "old"}, "plan_info": {"tier": "new"}})"));
+    REQUIRE(legacy_first.has_value());
+    CHECK(legacy_first->plan_info->tier == "old");
+    CHECK(legacy_first->wire_spelling == 1u);
+}
+
 TEST_CASE("extract_result: wrong types give errors with the JSON path") {
     struct case_t {
         char const* doc;

@@ -31,6 +31,14 @@ TEST_CASE("form_result: cells, checkboxes, counters and unknown members round-tr
     CHECK(r->fields_filled == 2);
     CHECK_FALSE(r->fields_cleared.has_value());
     CHECK(r->extra.contains("job_id"));
+
+    // Both spellings of plan_info at once: the first is the member, the other is kept as read.
+    auto both = parse_or_fail(R"({"plan-info": {"tier": "a"}, "plan_info": {"tier": "b"}})");
+    auto b = pulse::decode<pulse::form_result>(both);
+    REQUIRE(b.has_value());
+    CHECK(b->plan_info->tier == "a");
+    CHECK(b->extra.at("plan_info").at("tier") == "b");
+    check_round_trip<pulse::form_result>(both);
 }
 
 TEST_CASE("form_result: errors name the cell") {

@@ -76,6 +76,14 @@ TEST_CASE("large_result_pointer: detected by is_url, decoded with plan_info") {
     CHECK(lp->plan_info->pages_used == 3);
     CHECK(lp->extra.contains("expires_at"));
     check_round_trip<pulse::large_result_pointer>(legacy);
+
+    // Both spellings at once: the first is the member, the other is kept and written back.
+    auto both = parse_or_fail(R"({"is_url": true, "url": "u", "plan_info": {"pages_used": 1}, "plan-info": {"pages_used": 2}})");
+    auto bp = pulse::decode<pulse::large_result_pointer>(both);
+    REQUIRE(bp.has_value());
+    CHECK(bp->plan_info->pages_used == 1);
+    CHECK(bp->extra.at("plan-info").at("pages_used") == 2);
+    check_round_trip<pulse::large_result_pointer>(both);
 }
 
 TEST_CASE("job_status_response: required members and types are checked") {

@@ -231,6 +231,35 @@ TEST_CASE("stream_decoder: both spellings are read and remembered as the DOM dec
     CHECK(c->result->is_null());
 }
 
+TEST_CASE("stream_decoder: both spellings in one object, and duplicate keys, end as in the DOM decoder") {
+    // The DOM keeps the last value of a duplicate key (at the first one's place); the member keeps
+    // the first spelling read and the other goes to `extra`. The stream decoder sees every key as
+    // it comes, duplicates included, and must end in the same state.
+    char const* const docs[] = {
+        R"({"plan_info": {"tier": "a"}, "plan-info": {"tier": "b"}})",
+        R"({"plan-info": {"tier": "a"}, "plan_info": {"tier": "b"}})",
+        R"({"plan-info": {"tier": "a"}, "plan_info": {"tier": "b"}, "plan-info": {"tier": "c"}})",
+        R"({"plan_info": {"tier": "a"}, "plan-info": {"tier": "b"}, "plan_info": {"tier": "c"}, "plan-info": 5})",
+        R"({"plan_info": null, "plan-info": {"tier": "b"}})",
+        R"({"plan-info": {"tier": "a"}, "plan_info": null})",
+        R"({"plan_info": {"tier": "a"}, "plan_info": {"pages_used": 1}})",
+        R"({"extensions": {"altOutputs": {"html": "a"}, "alt_outputs": [1, {"x": 2}], "footnote_references": [],
+                           "footnoteReferences": [{"symbol": "s"}], "altOutputs": {"xml": "x"}}})",
+    };
+    for (char const* doc : docs) {
+        CAPTURE(doc);
+        check_same<pulse::extract_result>(doc);
+        check_same<pulse::extract_result>(doc, {1});
+        check_same<pulse::form_result>(doc, {3});
+    }
+    auto r = stream_decode<pulse::extract_result>(docs[2], {1});
+    REQUIRE(r.has_value());
+    CHECK(r->plan_info->tier == "c"); // first spelling read, last value of it
+    CHECK(r->wire_spelling == 1u);
+    CHECK(r->extra.at("plan_info").at("tier") == "b");
+    CHECK(pulse::encode(*r) == parse_or_fail(docs[2]));
+}
+
 TEST_CASE("stream_decoder: type errors carry the same JSON path and text as the DOM decoder") {
     char const* const cases[] = {
         R"({"markdown": 5})",

@@ -8,7 +8,9 @@
 //     `.or_alias("plan-info", bit)`; a member that must be present is `.required()`;
 //   - std::optional<X> members are optional: absent stays absent, and a JSON null is kept (in the
 //     type's `extra` object) so it is written back as null;
-//   - every member the table does not name is kept in the type's `extra` object and written back.
+//   - every member the table does not name is kept in the type's `extra` object and written back;
+//     so is the second spelling of a member when an object carries both (`plan_info` and
+//     `plan-info`): the member holds the first one read, and both are written back.
 //
 // Why hand-written and not Boost.Describe: in Boost 1.81 described-struct conversion rejects
 // unknown keys and missing optionals (cpp-anchors.md §4), and the API adds fields over time.
@@ -284,12 +286,18 @@ bool decode_value(json::value const& v, T& out, error& e) {
     for (auto const& kv : *o) {
         std::string_view const key = kv.key();
         bool matched = false, ok = true;
-        // Find the member with this name (or alias); a linear scan over a handful of names.
+        // Find the member with this name (or alias); a linear scan over a handful of names. A
+        // member already seen here was read under its other spelling (a DOM object has no
+        // duplicate keys): the member keeps the first, and this one is kept in `extra` as read, so
+        // an object carrying both spellings is written back with both.
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             ((!matched && (key == std::get<I>(members).name ||
                            (!std::get<I>(members).alias.empty() && key == std::get<I>(members).alias))
-                  ? (matched = true, seen |= std::uint64_t{1} << I,
-                     ok = decode_member(out, std::get<I>(members), key, kv.value(), e))
+                  ? (matched = true,
+                     (seen & (std::uint64_t{1} << I))
+                         ? (out.extra.insert_or_assign(key, kv.value()), true)
+                         : (seen |= std::uint64_t{1} << I,
+                            ok = decode_member(out, std::get<I>(members), key, kv.value(), e)))
                   : false),
              ...);
         }(std::make_index_sequence<n>{});

@@ -945,15 +945,31 @@ struct described_object {
             }
         }
     }
+    /// Member I, already read in this object under its other spelling: the member keeps the first
+    /// one, and this key goes to `extra` like an unknown one, as the DOM decoder does (codec.hpp).
+    /// The same spelling twice (a duplicate key) overwrites: the DOM keeps the last value too.
+    template <std::size_t I>
+    static bool other_spelling_again(frame const& f, T const& t, bool alias) {
+        constexpr auto const& m = std::get<I>(members);
+        static_assert(requires { t.wire_spelling; } && m.alias_bit >= 0,
+                      "a member with an alias needs a wire_spelling bit to remember which was read");
+        if (!(f.seen >> I & 1u)) return false;
+        bool const first_was_alias = (t.wire_spelling >> static_cast<unsigned>(m.alias_bit)) & 1u;
+        return first_was_alias != alias;
+    }
     template <std::size_t I>
     static bool try_member(frame& f, T& t, std::string_view key) {
         constexpr auto const& m = std::get<I>(members);
         if (same(key, m.name)) {
+            if constexpr (!m.alias.empty()) {
+                if (other_spelling_again<I>(f, t, false)) return false;
+            }
             select<I>(f, t, false);
             return true;
         }
         if constexpr (!m.alias.empty()) {
             if (same(key, m.alias)) {
+                if (other_spelling_again<I>(f, t, true)) return false;
                 select<I>(f, t, true);
                 return true;
             }
@@ -982,7 +998,7 @@ struct described_object {
     static bool key(handler& h, frame& f, std::string_view k) {
         T& t = *static_cast<T*>(f.target);
         if (match(f, t, k, std::make_index_sequence<n>{})) return true;
-        // Unknown: into `extra`, under this key.
+        // Unknown, or a member's second spelling (other_spelling_again): into `extra`, under this key.
         h.unknown_key().assign(k.data(), k.size());
         f.slot = &extra_member::table;
         f.slot_target = &t.extra;
