@@ -104,6 +104,50 @@ TEST_CASE("number keeps its kind; polygon keeps integer coordinates") {
     CHECK(p[3] == 2.0);
 }
 
+TEST_CASE("polygon: integers past index 63 and integers a double cannot hold are written back as read") {
+    // Found by fuzz_schema_decode: [0, 0, 1, 71178737961038279] came back as ...038272 (the double
+    // nearest), and an integer past 2^63 was converted to int64 (undefined behaviour).
+    auto doc = parse_or_fail(R"({"Text": [{"bounding_box": [0, 0.5, 1, 71178737961038279, -9223372036854775808,
+        9223372036854775807, 18446744073709551615, 9007199254740993, 2.0]}]})");
+    check_round_trip<pulse::bounding_boxes>(doc);
+    auto bb = pulse::decode<pulse::bounding_boxes>(doc);
+    REQUIRE(bb.has_value());
+    auto const& p = *bb->text->at(0).bounding_box;
+    CHECK(p.written_value(3) == pulse::number(std::int64_t{71178737961038279}));
+    CHECK(p.written_value(6) == pulse::number(std::uint64_t{18446744073709551615u}));
+    CHECK(p.written_value(6).get_kind() == pulse::number::kind::uint64);
+    CHECK(p.written_value(7).as_int64_unchecked() == 9007199254740993);
+    CHECK(p[7] == 9007199254740992.0); // operator[]: the nearest double
+    CHECK(p.written_as_integer(4));
+    CHECK_FALSE(p.written_as_integer(8));
+    CHECK(p.written_value(8).get_kind() == pulse::number::kind::double_);
+
+    // A copy keeps the exact values (the side table is deep-copied).
+    pulse::polygon copy = p;
+    CHECK(copy.written_value(3) == p.written_value(3));
+    pulse::polygon assigned;
+    assigned = copy;
+    CHECK(assigned.written_value(6) == p.written_value(6));
+    assigned.clear();
+    CHECK(assigned.empty());
+    CHECK(copy.written_value(6) == p.written_value(6));
+
+    // 70 integer coordinates: the first 64 in the mask, the rest in the side table.
+    boost::json::array many;
+    for (int i = 0; i < 70; ++i) {
+        if (i % 3 == 0) many.emplace_back(i + 0.5);
+        else many.emplace_back(std::int64_t{i});
+    }
+    boost::json::value text_doc = {{"Text", boost::json::array{boost::json::object{{"bounding_box", many}}}}};
+    check_round_trip<pulse::bounding_boxes>(text_doc);
+    auto m = pulse::decode<pulse::bounding_boxes>(text_doc);
+    REQUIRE(m.has_value());
+    auto const& q = *m->text->at(0).bounding_box;
+    CHECK(q.written_as_integer(65));
+    CHECK_FALSE(q.written_as_integer(66));
+    CHECK(q.written_value(68).as_int64_unchecked() == 68);
+}
+
 TEST_CASE("error: to_string, layers and redaction") {
     pulse::error e(pulse::errc::unauthorized, "invalid key sk-secret-123");
     e.http_status = 401;

@@ -260,6 +260,21 @@ TEST_CASE("stream_decoder: both spellings in one object, and duplicate keys, end
     CHECK(pulse::encode(*r) == parse_or_fail(docs[2]));
 }
 
+TEST_CASE("stream_decoder: polygons with integers beyond a double's precision, and past index 63") {
+    std::string many = R"({"bounding_boxes": {"Text": [{"bounding_box": [)";
+    for (int i = 0; i < 70; ++i) many.append(i ? ", " : "").append(std::to_string(i)).append(i % 4 ? "" : ".5");
+    many.append("]}]}}");
+    std::string huge =
+        R"({"bounding_boxes": {"Title": [{"bounding_box": [1, 71178737961038279, 18446744073709551615, -9223372036854775807, 0.5]}]}})";
+    for (auto const* doc : {&many, &huge}) {
+        check_same<pulse::extract_result>(*doc);
+        check_same<pulse::extract_result>(*doc, {1});
+        auto r = stream_decode<pulse::extract_result>(*doc, {3});
+        REQUIRE(r.has_value());
+        CHECK(pulse::encode(*r) == parse_or_fail(*doc));
+    }
+}
+
 TEST_CASE("stream_decoder: type errors carry the same JSON path and text as the DOM decoder") {
     char const* const cases[] = {
         R"({"markdown": 5})",

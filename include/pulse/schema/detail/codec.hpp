@@ -189,8 +189,8 @@ inline bool decode_value(json::value const& v, polygon& out, error& e) {
     for (auto const& x : *a) {
         switch (x.kind()) {
         case json::kind::double_: out.push_back(x.get_double()); break;
-        case json::kind::int64: out.push_back_integer(static_cast<double>(x.get_int64())); break;
-        case json::kind::uint64: out.push_back_integer(static_cast<double>(x.get_uint64())); break;
+        case json::kind::int64: out.push_back_int64(x.get_int64()); break;
+        case json::kind::uint64: out.push_back_uint64(x.get_uint64()); break;
         default:
             type_error(e, "number", x);
             prepend_index(e.path, i);
@@ -332,12 +332,7 @@ inline json::value encode_value(number const& n) {
 inline json::value encode_value(polygon const& p) {
     json::array a;
     a.reserve(p.size());
-    for (std::size_t i = 0; i < p.size(); ++i) {
-        if (p.written_as_integer(i))
-            a.emplace_back(static_cast<std::int64_t>(p[i]));
-        else
-            a.emplace_back(p[i]);
-    }
+    for (std::size_t i = 0; i < p.size(); ++i) a.push_back(encode_value(p.written_value(i)));
     return a;
 }
 inline json::value encode_value(json::value const& v) { return v; }

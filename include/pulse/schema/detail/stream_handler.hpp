@@ -519,11 +519,11 @@ struct polygon_elements : typed_policy<polygon_elements> {
         return true;
     }
     static bool int64(handler&, frame&, void* t, std::int64_t i) {
-        static_cast<polygon*>(t)->push_back_integer(static_cast<double>(i));
+        static_cast<polygon*>(t)->push_back_int64(i);
         return true;
     }
     static bool uint64(handler&, frame&, void* t, std::uint64_t u) {
-        static_cast<polygon*>(t)->push_back_integer(static_cast<double>(u));
+        static_cast<polygon*>(t)->push_back_uint64(u);
         return true;
     }
 };
