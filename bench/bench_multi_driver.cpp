@@ -4,6 +4,7 @@
 //
 //     bench_multi_driver [--jobs N] [--rounds R] [--poll-steps S] [--hz F] [--server PATH]
 //                        [--io-budget-us U] [--max-starts M] [--step-budget-us B]
+//                        [--tls-dir DIR]   (HTTPS, with certificates from tests/data/tls/make-certs.sh DIR)
 //
 // Each round starts a fresh driver, adds N extract flows (default policies: first poll after 1 s,
 // then every 1 s x1.5 with 20 % jitter, capped at 10 s; the server answers S polls with
@@ -90,8 +91,17 @@ struct server_stats {
     long long connections = -1;
 };
 
+// HTTPS (--tls-dir): the CA the client trusts; empty for plain HTTP.
+std::string g_ca;
+
+pulse::http::transport_options client_options() {
+    pulse::http::transport_options o;
+    o.ca_bundle = g_ca;
+    return o;
+}
+
 server_stats server_counts(std::string const& base) {
-    pulse::curl::easy_transport t;
+    pulse::curl::easy_transport t(client_options());
     pulse::http::request r;
     r.url = base + "/__stats";
     pulse::http::string_sink s;
@@ -108,6 +118,7 @@ struct args {
     int poll_steps = 4;
     double hz = 60.0;
     std::string server = pulse_test::server_process::default_binary();
+    std::string tls_dir; // HTTPS: certificates from tests/data/tls/make-certs.sh DIR
     long io_budget_us = -1;
     long max_starts = -1;
     long step_budget_us = -1;
@@ -125,6 +136,7 @@ args parse(int argc, char** argv) {
         else if (k == "--poll-steps") a.poll_steps = std::atoi(v);
         else if (k == "--hz") a.hz = std::atof(v);
         else if (k == "--server") a.server = v;
+        else if (k == "--tls-dir") a.tls_dir = v;
         else if (k == "--io-budget-us") a.io_budget_us = std::atol(v);
         else if (k == "--max-starts") a.max_starts = std::atol(v);
         else if (k == "--step-budget-us") a.step_budget_us = std::atol(v);
@@ -165,6 +177,7 @@ baseline_result raw_libcurl(std::string const& url, std::string const& key, int 
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, fields);
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &discard);
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        if (!g_ca.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, g_ca.c_str());
         curl_multi_add_handle(m, e);
         ++started;
     };
@@ -208,7 +221,7 @@ baseline_result transport_only(std::string const& url, std::string const& key, i
             busy = false;
         }
     };
-    pulse::curl::multi_transport t({}, mo);
+    pulse::curl::multi_transport t(client_options(), mo);
     pulse::http::request req;
     req.url = url;
     req.headers.add("x-api-key", key);
@@ -238,7 +251,12 @@ baseline_result transport_only(std::string const& url, std::string const& key, i
 
 int main(int argc, char** argv) {
     args const a = parse(argc, argv);
-    pulse_test::server_process server({"--poll-steps", std::to_string(a.poll_steps)}, "bench-key", a.server);
+    std::vector<std::string> server_args{"--poll-steps", std::to_string(a.poll_steps)};
+    if (!a.tls_dir.empty()) {
+        server_args.insert(server_args.end(), {"--tls-cert", a.tls_dir + "/server.pem", "--tls-key", a.tls_dir + "/server.key"});
+        g_ca = a.tls_dir + "/ca.pem";
+    }
+    pulse_test::server_process server(server_args, "bench-key", a.server);
     if (!server.running()) {
         std::fprintf(stderr, "server: %s\n", server.error().c_str());
         return 1;
@@ -264,6 +282,7 @@ int main(int argc, char** argv) {
                 dopt.max_starts_per_tick,
                 static_cast<long long>(dopt.step_budget.count()), dns.version.c_str(), dns.asynchronous ? "yes" : "no");
 
+    std::printf("server: %s\n", server.base_url().c_str());
     std::printf("load average at start: %s\n", loadavg().c_str());
     long const rss_baseline = current_rss_kb();
     auto const frame = std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(1.0 / a.hz));
@@ -278,7 +297,7 @@ int main(int argc, char** argv) {
         double const cpu0 = cpu_seconds();
         auto const t0 = clk::now();
 
-        pulse::curl::multi_driver driver({}, mo, dopt);
+        pulse::curl::multi_driver driver(client_options(), mo, dopt);
         std::vector<pulse::flow_handle<pulse::flow::extract_flow>> jobs;
         jobs.reserve(static_cast<std::size_t>(a.jobs));
         for (int i = 0; i < a.jobs; ++i) {
@@ -370,7 +389,7 @@ int main(int argc, char** argv) {
     {
         pulse::flow::config bc = cfg;
         bc.extra_headers.set("x-pulse-scenario", "poll_steps=1000000;tag=baseline");
-        pulse::curl::multi_driver bd({}, mo, dopt);
+        pulse::curl::multi_driver bd(client_options(), mo, dopt);
         auto h = bd.add(*pulse::flow::make_extract_flow(bc, doc, {}, 7));
         while (h.machine().job_id().empty() && !h.finished()) {
             bd.wait(clk::now() + std::chrono::milliseconds(50));

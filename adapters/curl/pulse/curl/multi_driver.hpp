@@ -24,22 +24,30 @@
 //   1. multi_transport::perform(): one zero-timeout poll() of the sockets libcurl watches,
 //      curl_multi_socket_action() for the ready ones and for libcurl's timer when due, body bytes
 //      pushed into the machines, finished transfers completed (their machines become ready).
-//      Bounded by multi_options::io_budget (default 400 us): a transfer whose chunk arrives later
+//      Bounded by multi_options::io_budget (default 250 us): a transfer whose chunk arrives later
 //      is paused and resumed first next tick.
 //   2. async_driver::tick(): machines whose timer is due, whose transfer ended, new or cancelled
 //      ones are stepped; requests they want are started. Machines waiting for their next poll are
-//      in a min-heap and cost nothing. Bounded by driver_options (default: 200 us of steps and at
-//      most 8 new transfers per tick, so 1,000 jobs added at once are spread over frames), and
+//      in a min-heap and cost nothing. Bounded by driver_options (default: 100 us of steps and at
+//      most 4 new transfers per tick, so 1,000 jobs added at once are spread over frames), and
 //      by back-pressure: while step 1 ran out of budget with sockets still ready
 //      (multi_transport::behind()), only one new transfer starts per tick.
 //   3. multi_transport::kick(): libcurl connects and sends the requests started in step 2 now,
 //      not a frame later (about 30 us per request on the reference machine, so the start limit
 //      bounds this step).
 //
-// The defaults aim at a tick under 1 ms of CPU on a small machine (bench/README.md has the
-// measurements): the price is throughput -- about 8 new requests per tick, ~500 per second at
-// 60 Hz; work beyond that waits for the next frame (tick_report::more). Raise the three budgets
-// when the frame can afford more, or when the driver runs on a thread of its own.
+// The defaults aim at a tick under 1 ms at the 99.9th percentile, by the wall clock, on a small
+// machine shared with the server (bench/README.md, bench_multi_driver: p99.9 0.86 ms, worst 1.2 ms
+// over plain HTTP on two shared vCPUs): the price is throughput -- about 4 new requests per tick,
+// ~240 per second at 60 Hz; work beyond that waits for the next frame (tick_report::more). Raise
+// the three budgets when the frame can afford more, or when the driver runs on a thread of its
+// own (400 us / 200 us / 8 starts: p99.9 about 1.4 ms, 1,000 jobs done 40 % sooner).
+//
+// Over HTTPS one thing the budgets cannot split: every POST opens a new connection (see
+// pulse/curl/transport.hpp for why), and its TLS handshake is done inside one libcurl call --
+// about 1.5-2 ms of CPU per submission with libcurl 7.88 and OpenSSL 3 on the reference machine.
+// A burst of submissions over HTTPS therefore stalls the frames it lands in by that much; spread
+// submissions out (add flows a few per frame), or drive them from a thread of their own.
 //
 // next_timer(): the earliest of the machines' next wake time and libcurl's timeout (a time at or
 // before now means "tick now"). For callers with an event loop, for_each_socket() lists the
@@ -93,12 +101,12 @@ public:
     };
 
     /// The budgets this driver starts with (a frame's share for the network, see the file
-    /// comment): at most 8 new transfers and 200 us of machine steps per tick, on top of
+    /// comment): at most 4 new transfers and 100 us of machine steps per tick, on top of
     /// multi_options::io_budget for the I/O.
     static driver_options default_driver_options() noexcept {
         driver_options o;
-        o.max_starts_per_tick = 8;
-        o.step_budget = std::chrono::microseconds(200);
+        o.max_starts_per_tick = 4;
+        o.step_budget = std::chrono::microseconds(100);
         return o;
     }
 

@@ -127,8 +127,8 @@ inline resolver_report resolver() {
 /// Knobs of the multi handle. Zero leaves libcurl's default.
 struct multi_options {
     /// Time one perform() may spend on I/O and handler calls before it returns (see the file
-    /// comment). Zero: no limit.
-    std::chrono::microseconds io_budget{400};
+    /// comment). Zero: no limit. The default is a frame's share (multi_driver.hpp, the budgets).
+    std::chrono::microseconds io_budget{250};
     /// CURLMOPT_MAX_TOTAL_CONNECTIONS: transfers beyond it wait in libcurl's queue for a
     /// connection. 0 = no cap. Measured (bench/README.md): with libcurl 7.88 a cap that a burst
     /// reaches makes transfers queue inside libcurl, where each one costs several times more CPU
