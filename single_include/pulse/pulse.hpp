@@ -349,7 +349,9 @@ PULSE_NAMESPACE_END
 //     `.or_alias("plan-info", bit)`; a member that must be present is `.required()`;
 //   - std::optional<X> members are optional: absent stays absent, and a JSON null is kept (in the
 //     type's `extra` object) so it is written back as null;
-//   - every member the table does not name is kept in the type's `extra` object and written back.
+//   - every member the table does not name is kept in the type's `extra` object and written back;
+//     so is the second spelling of a member when an object carries both (`plan_info` and
+//     `plan-info`): the member holds the first one read, and both are written back.
 //
 // Why hand-written and not Boost.Describe: in Boost 1.81 described-struct conversion rejects
 // unknown keys and missing optionals (cpp-anchors.md §4), and the API adds fields over time.
@@ -435,17 +437,25 @@ PULSE_NAMESPACE_END
 //
 // Stored as doubles, because that is what every consumer wants and a result holds hundreds of
 // thousands of these. To keep round trips exact, a bit mask remembers which of the first 64
-// coordinates were written as integers (a "0" stays "0", not "0.0"); coordinates past index 63
-// that were integers are written back as doubles of equal value.
+// coordinates were written as integers (a "0" stays "0", not "0.0"). What the mask cannot say is
+// kept in a side table that exists only when needed: an integer coordinate past index 63, and an
+// integer a double cannot hold exactly (beyond 2^53 -- no real coordinate, but a hostile or broken
+// server may send one, and the document must still be written back as read). operator[] gives
+// the nearest double; written_value(i) the exact number.
 #ifndef PULSE_SCHEMA_POLYGON_HPP
 #define PULSE_SCHEMA_POLYGON_HPP
 
 // #include <pulse/config.hpp> (already included above)
+// #include <pulse/schema/number.hpp> (already included above)
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
+#include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 PULSE_NAMESPACE_BEGIN
@@ -455,6 +465,15 @@ class polygon {
 public:
     polygon() = default;
     polygon(std::initializer_list<double> values) : values_(values) {}
+    polygon(polygon&&) noexcept = default;
+    polygon& operator=(polygon&&) noexcept = default;
+    polygon(polygon const& o)
+        : values_(o.values_), integer_mask_(o.integer_mask_),
+          tail_(o.tail_ ? std::make_unique<tail_table>(*o.tail_) : nullptr) {}
+    polygon& operator=(polygon const& o) {
+        if (this != &o) *this = polygon(o);
+        return *this;
+    }
 
     std::size_t size() const noexcept { return values_.size(); }
     bool empty() const noexcept { return values_.empty(); }
@@ -467,22 +486,66 @@ public:
     void clear() noexcept {
         values_.clear();
         integer_mask_ = 0;
+        tail_.reset();
     }
     /// Append a coordinate written as a double.
     void push_back(double v) { values_.push_back(v); }
     /// Append a coordinate that was written as an integer (kept as such when written back).
+    void push_back_int64(std::int64_t i) {
+        double const d = static_cast<double>(i);
+        // Exact when the double converts back to the same integer; 2^63 itself is out of range.
+        bool const exact = d < 9223372036854775808.0 && static_cast<std::int64_t>(d) == i;
+        if (exact && values_.size() < 64)
+            integer_mask_ |= std::uint64_t{1} << values_.size();
+        else
+            remember(number(i));
+        values_.push_back(d);
+    }
+    void push_back_uint64(std::uint64_t u) {
+        if (u <= static_cast<std::uint64_t>((std::numeric_limits<std::int64_t>::max)())) return push_back_int64(static_cast<std::int64_t>(u));
+        remember(number(u));
+        values_.push_back(static_cast<double>(u));
+    }
+    /// Append an integral double that is to be written back as an integer. One outside the range
+    /// of a 64-bit integer (or not integral) is written back as a double.
     void push_back_integer(double v) {
-        if (values_.size() < 64) integer_mask_ |= std::uint64_t{1} << values_.size();
-        values_.push_back(v);
+        if (v >= -9223372036854775808.0 && v < 9223372036854775808.0 && static_cast<double>(static_cast<std::int64_t>(v)) == v)
+            push_back_int64(static_cast<std::int64_t>(v));
+        else
+            push_back(v);
     }
     /// Whether coordinate i is written back as an integer.
-    bool written_as_integer(std::size_t i) const noexcept { return i < 64 && ((integer_mask_ >> i) & 1u) != 0; }
+    bool written_as_integer(std::size_t i) const noexcept {
+        return (i < 64 && ((integer_mask_ >> i) & 1u) != 0) || remembered(i) != nullptr;
+    }
+    /// Coordinate i as it was written: the exact integer (int64 or uint64) if it was an integer,
+    /// else the double.
+    number written_value(std::size_t i) const noexcept {
+        if (i < 64 && ((integer_mask_ >> i) & 1u) != 0) return number(static_cast<std::int64_t>(values_[i]));
+        if (number const* n = remembered(i)) return *n;
+        return number(values_[i]);
+    }
 
     friend bool operator==(polygon const& a, polygon const& b) noexcept { return a.values_ == b.values_; }
 
 private:
+    // Integer coordinates the mask does not cover, by index (appended in order, so sorted).
+    using tail_table = std::vector<std::pair<std::size_t, number>>;
+
+    void remember(number n) {
+        if (!tail_) tail_ = std::make_unique<tail_table>();
+        tail_->emplace_back(values_.size(), n);
+    }
+    number const* remembered(std::size_t i) const noexcept {
+        if (!tail_) return nullptr;
+        auto it = std::lower_bound(tail_->begin(), tail_->end(), i,
+                                   [](auto const& e, std::size_t k) { return e.first < k; });
+        return it != tail_->end() && it->first == i ? &it->second : nullptr;
+    }
+
     std::vector<double> values_;
     std::uint64_t integer_mask_ = 0;
+    std::unique_ptr<tail_table> tail_; // null unless needed (see the file comment): costs 8 bytes
 };
 
 PULSE_NAMESPACE_END
@@ -654,8 +717,8 @@ inline bool decode_value(json::value const& v, polygon& out, error& e) {
     for (auto const& x : *a) {
         switch (x.kind()) {
         case json::kind::double_: out.push_back(x.get_double()); break;
-        case json::kind::int64: out.push_back_integer(static_cast<double>(x.get_int64())); break;
-        case json::kind::uint64: out.push_back_integer(static_cast<double>(x.get_uint64())); break;
+        case json::kind::int64: out.push_back_int64(x.get_int64()); break;
+        case json::kind::uint64: out.push_back_uint64(x.get_uint64()); break;
         default:
             type_error(e, "number", x);
             prepend_index(e.path, i);
@@ -751,12 +814,18 @@ bool decode_value(json::value const& v, T& out, error& e) {
     for (auto const& kv : *o) {
         std::string_view const key = kv.key();
         bool matched = false, ok = true;
-        // Find the member with this name (or alias); a linear scan over a handful of names.
+        // Find the member with this name (or alias); a linear scan over a handful of names. A
+        // member already seen here was read under its other spelling (a DOM object has no
+        // duplicate keys): the member keeps the first, and this one is kept in `extra` as read, so
+        // an object carrying both spellings is written back with both.
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             ((!matched && (key == std::get<I>(members).name ||
                            (!std::get<I>(members).alias.empty() && key == std::get<I>(members).alias))
-                  ? (matched = true, seen |= std::uint64_t{1} << I,
-                     ok = decode_member(out, std::get<I>(members), key, kv.value(), e))
+                  ? (matched = true,
+                     (seen & (std::uint64_t{1} << I))
+                         ? (out.extra.insert_or_assign(key, kv.value()), true)
+                         : (seen |= std::uint64_t{1} << I,
+                            ok = decode_member(out, std::get<I>(members), key, kv.value(), e)))
                   : false),
              ...);
         }(std::make_index_sequence<n>{});
@@ -791,12 +860,7 @@ inline json::value encode_value(number const& n) {
 inline json::value encode_value(polygon const& p) {
     json::array a;
     a.reserve(p.size());
-    for (std::size_t i = 0; i < p.size(); ++i) {
-        if (p.written_as_integer(i))
-            a.emplace_back(static_cast<std::int64_t>(p[i]));
-        else
-            a.emplace_back(p[i]);
-    }
+    for (std::size_t i = 0; i < p.size(); ++i) a.push_back(encode_value(p.written_value(i)));
     return a;
 }
 inline json::value encode_value(json::value const& v) { return v; }
@@ -2664,11 +2728,11 @@ struct polygon_elements : typed_policy<polygon_elements> {
         return true;
     }
     static bool int64(handler&, frame&, void* t, std::int64_t i) {
-        static_cast<polygon*>(t)->push_back_integer(static_cast<double>(i));
+        static_cast<polygon*>(t)->push_back_int64(i);
         return true;
     }
     static bool uint64(handler&, frame&, void* t, std::uint64_t u) {
-        static_cast<polygon*>(t)->push_back_integer(static_cast<double>(u));
+        static_cast<polygon*>(t)->push_back_uint64(u);
         return true;
     }
 };
@@ -3090,15 +3154,31 @@ struct described_object {
             }
         }
     }
+    /// Member I, already read in this object under its other spelling: the member keeps the first
+    /// one, and this key goes to `extra` like an unknown one, as the DOM decoder does (codec.hpp).
+    /// The same spelling twice (a duplicate key) overwrites: the DOM keeps the last value too.
+    template <std::size_t I>
+    static bool other_spelling_again(frame const& f, T const& t, bool alias) {
+        constexpr auto const& m = std::get<I>(members);
+        static_assert(requires { t.wire_spelling; } && m.alias_bit >= 0,
+                      "a member with an alias needs a wire_spelling bit to remember which was read");
+        if (!(f.seen >> I & 1u)) return false;
+        bool const first_was_alias = (t.wire_spelling >> static_cast<unsigned>(m.alias_bit)) & 1u;
+        return first_was_alias != alias;
+    }
     template <std::size_t I>
     static bool try_member(frame& f, T& t, std::string_view key) {
         constexpr auto const& m = std::get<I>(members);
         if (same(key, m.name)) {
+            if constexpr (!m.alias.empty()) {
+                if (other_spelling_again<I>(f, t, false)) return false;
+            }
             select<I>(f, t, false);
             return true;
         }
         if constexpr (!m.alias.empty()) {
             if (same(key, m.alias)) {
+                if (other_spelling_again<I>(f, t, true)) return false;
                 select<I>(f, t, true);
                 return true;
             }
@@ -3127,7 +3207,7 @@ struct described_object {
     static bool key(handler& h, frame& f, std::string_view k) {
         T& t = *static_cast<T*>(f.target);
         if (match(f, t, k, std::make_index_sequence<n>{})) return true;
-        // Unknown: into `extra`, under this key.
+        // Unknown, or a member's second spelling (other_spelling_again): into `extra`, under this key.
         h.unknown_key().assign(k.data(), k.size());
         f.slot = &extra_member::table;
         f.slot_target = &t.extra;

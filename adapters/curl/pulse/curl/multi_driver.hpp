@@ -37,11 +37,12 @@
 //      bounds this step).
 //
 // The defaults aim at a tick under 1 ms at the 99.9th percentile, by the wall clock, on a small
-// machine shared with the server (bench/README.md, bench_multi_driver: p99.9 0.86 ms, worst 1.2 ms
-// over plain HTTP on two shared vCPUs): the price is throughput -- about 4 new requests per tick,
-// ~240 per second at 60 Hz; work beyond that waits for the next frame (tick_report::more). Raise
-// the three budgets when the frame can afford more, or when the driver runs on a thread of its
-// own (400 us / 200 us / 8 starts: p99.9 about 1.4 ms, 1,000 jobs done 40 % sooner).
+// machine shared with the server (bench/README.md, bench_multi_driver over plain HTTP on two
+// shared vCPUs: p99.9 0.86-1.04 ms, and 0.67-0.75 ms of the tick's own CPU). The price is
+// throughput: about 4 new requests per tick, ~240 per second at 60 Hz; work beyond that waits
+// for the next frame (tick_report::more). Raise the three budgets when the frame can afford more,
+// or when the driver runs on a thread of its own (400 us / 200 us / 8 starts: p99.9 1.1-1.4 ms,
+// and 1,000 jobs finish in about half the time).
 //
 // Over HTTPS one thing the budgets cannot split: every POST opens a new connection (see
 // pulse/curl/transport.hpp for why), and its TLS handshake is done inside one libcurl call --
