@@ -1,6 +1,7 @@
 // The libcurl adapter: the shared transport conformance suite against the real local server, plus
 // what is specific to libcurl (handle reuse, error-code mapping, head collection, proxies, TLS,
 // global init).
+#include "scripted_server.hpp"
 #include "server_process.hpp"
 #include "transport_conformance.hpp"
 
@@ -44,6 +45,7 @@ TEST_CASE("curl: CURLcode mapping") {
     CHECK(map_code(CURLE_RECV_ERROR, false) == errc::connection_reset);
     CHECK(map_code(CURLE_SEND_ERROR, false) == errc::connection_reset);
     CHECK(map_code(CURLE_GOT_NOTHING, false) == errc::connection_reset);
+    CHECK(map_code(CURLE_SEND_FAIL_REWIND, false) == errc::connection_reset);
     CHECK(map_code(CURLE_WRITE_ERROR, true) == errc::aborted_by_sink);
     CHECK(map_code(CURLE_WRITE_ERROR, false) == errc::transport_failed); // not ours: a libcurl failure
     CHECK(map_code(CURLE_TOO_MANY_REDIRECTS, false) == errc::too_many_redirects);
@@ -163,6 +165,86 @@ TEST_CASE("curl: the easy handle keeps its connection across requests") {
         // libcurl's own count: one new connection for the first transfer, none after.
         CHECK(new_connections(t) == (i == 0 ? 1 : 0));
     }
+}
+
+TEST_CASE("curl: a POST with a body shares the kept connection; a POST without one gets its own") {
+    curl_fixture f;
+    easy_transport t;
+    auto post = [&](std::string body) {
+        http::request r = f.get("/extract");
+        r.method = http::method::post;
+        r.headers.add("Content-Type", "application/json");
+        r.body = http::body_source::from_string(std::move(body));
+        return r;
+    };
+    pulse_test::recording_sink s1;
+    REQUIRE(t.perform(f.get("/job/x"), s1).has_value());
+    CHECK(new_connections(t) == 1);
+    pulse_test::recording_sink s2;
+    REQUIRE(t.perform(post(R"({"file_url":"https://example.com/x.pdf"})"), s2).has_value());
+    CHECK(new_connections(t) == 0); // no handshake per submission (over TLS a full one)
+    pulse_test::recording_sink s3;
+    REQUIRE(t.perform(post(""), s3).has_value());
+    CHECK(new_connections(t) == 1); // nothing to refuse a rewind of: a connection of its own
+    pulse_test::recording_sink s4;
+    REQUIRE(t.perform(f.get("/job/x"), s4).has_value());
+    CHECK(new_connections(t) == 0); // the kept one; the empty POST's was closed
+}
+
+namespace {
+http::request scripted_get(std::string url) {
+    http::request r;
+    r.url = std::move(url);
+    return r;
+}
+} // namespace
+
+TEST_CASE("curl: a POST written in full on a reused connection that closes unanswered is not sent again") {
+    // Connection 1 answers its first request and hangs up on the second without a byte (a server
+    // closing a kept connection just as a request arrives). libcurl would send the request again
+    // on a new connection; for a POST the adapter refuses (refuse_rewind in easy_setup.hpp).
+    using pulse_test::scripted_server;
+    scripted_server server([](int connection, int request) {
+        if (connection == 1 && request == 2) return scripted_server::reply{};
+        return scripted_server::reply{scripted_server::ok("c" + std::to_string(connection))};
+    });
+    easy_transport t;
+    pulse_test::recording_sink first;
+    REQUIRE(t.perform(scripted_get(server.url("/a")), first).has_value());
+    http::request post = scripted_get(server.url("/extract"));
+    post.method = http::method::post;
+    post.body = http::body_source::from_string(R"({"file_url":"https://example.com/x.pdf"})");
+    pulse_test::recording_sink s;
+    auto out = t.perform(post, s);
+    REQUIRE_FALSE(out.has_value());
+    CHECK(out.error().code == errc::connection_reset);
+    CHECK(out.error().message.find("not sent again") != std::string::npos);
+    CHECK(s.heads == 0);
+    CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C1 POST /extract"}); // one submission, not two
+
+    // The transport recovers: the next request opens a new connection. (libcurl had connected
+    // connection 2 for its resend; the refused rewind ended it before a byte was sent.)
+    pulse_test::recording_sink after;
+    REQUIRE(t.perform(scripted_get(server.url("/c")), after).has_value());
+    CHECK(after.body == "c3");
+    CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C1 POST /extract", "C3 GET /c"});
+}
+
+TEST_CASE("curl: a GET on a reused connection that closes unanswered is sent again, once") {
+    using pulse_test::scripted_server;
+    scripted_server server([](int connection, int request) {
+        if (connection == 1 && request == 2) return scripted_server::reply{};
+        return scripted_server::reply{scripted_server::ok("c" + std::to_string(connection))};
+    });
+    easy_transport t;
+    pulse_test::recording_sink first;
+    REQUIRE(t.perform(scripted_get(server.url("/a")), first).has_value());
+    pulse_test::recording_sink second;
+    auto out = t.perform(scripted_get(server.url("/b")), second);
+    INFO("error: " << (out ? std::string() : out.error().to_string()));
+    REQUIRE(out.has_value());
+    CHECK(second.body == "c2");
+    CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C1 GET /b", "C2 GET /b"});
 }
 
 TEST_CASE("curl: effective_url reports where a followed redirect ended") {

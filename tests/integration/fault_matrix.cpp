@@ -99,7 +99,7 @@ constexpr row matrix[] = {
     {ph::submit, "reset mid-body",       "submit_fault=reset_mid_body@1",      errc::connection_reset, 1, kept::none, 0, plain, errc::body_truncated},
     {ph::submit, "stall mid-body",       "submit_fault=stall_mid_body@1",      errc::timeout, 1},
     {ph::submit, "short body",           "submit_fault=short_body@1",          errc::body_truncated, 1},
-    {ph::submit, "long body",            "submit_fault=long_body@1",           ok, 1}, // the curl adapter closes a POST's connection, excess and all
+    {ph::submit, "long body",            "submit_fault=long_body@1",           ok, 1}, // the answer was complete; what follows it is not read as part of it
     {ph::submit, "malformed JSON",       "submit_fault=malformed_json@1",      errc::json_syntax, 1},
     {ph::submit, "wrong shape",          "submit_fault=wrong_shape@1",         errc::type_mismatch, 1},
     {ph::submit, "over size cap",        "submit_fault=huge_string:bytes=512k@1", errc::body_too_large, 1, kept::none, 0, capped},

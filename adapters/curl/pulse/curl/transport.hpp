@@ -47,9 +47,11 @@
 //   refused (errc::invalid_argument) instead of being sent: it would inject header lines.
 // - Content-Length and Transfer-Encoding given in the request are ignored: the body_source's size
 //   is authoritative, and a second, different length would corrupt the exchange.
-// - A POST always opens a new connection (CURLOPT_FRESH_CONNECT): libcurl silently resends a
-//   request whose reused connection died before any answer, and a resent POST /extract is a
-//   second, billed job. Other methods reuse connections; the POST's connection is kept for them.
+// - A POST is never sent twice. libcurl silently resends a request whose reused connection
+//   closed before any answer, and a resent POST /extract is a second, billed job. For a POST
+//   the adapter refuses the body rewind that a resend needs, so the transfer fails with
+//   errc::connection_reset instead (a request that never left is still resent: that is safe). A POST
+//   without a body gets a fresh connection, closed afterwards. POSTs share connections otherwise.
 // - CURLE_UNSUPPORTED_PROTOCOL for an http(s) URL means the peer's bytes were not HTTP/1.x
 //   (libcurl's "Received HTTP/0.9"): errc::protocol_error, a transport failure, not the caller's.
 //

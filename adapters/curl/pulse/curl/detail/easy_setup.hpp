@@ -96,6 +96,14 @@ struct callbacks {
     void* userdata = nullptr;
 };
 
+/// A POST's seek callback. libcurl rewinds an upload only to send it again: when a reused
+/// connection closes after the request went out and before any answer. For a POST /extract that
+/// would be a second, billed job, so the rewind is refused. The transfer then fails
+/// (CURLE_SEND_FAIL_REWIND, errc::connection_reset) and the flow decides, as for any submission
+/// whose answer was lost. A request that never left (nothing written) libcurl resends without a
+/// rewind, which is safe.
+inline int refuse_rewind(void*, curl_off_t, int) noexcept { return CURL_SEEKFUNC_CANTSEEK; }
+
 inline callbacks exchange_callbacks(exchange& x) noexcept {
     return callbacks{&exchange::on_header, &exchange::on_write, &exchange::on_read, &exchange::on_seek, &x};
 }
@@ -191,16 +199,20 @@ inline result<void> configure(CURL* h, hop const& hp, http::request const& req, 
         use_reader();
         set(curl_easy_setopt(h, CURLOPT_POST, 1L));
         set(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, body_size));
-        // A new connection for every POST. On a reused connection that dies before any answer,
-        // libcurl silently sends the request again on a fresh one -- for a POST /extract that is a
-        // second job, billed twice, which the flow's retry policy exists to prevent. On a fresh
-        // connection libcurl never resends. That connection is closed afterwards rather than
-        // cached: a burst of submissions would otherwise leave one idle connection per job in the
-        // cache, and libcurl checks cached connections one by one on every later request
-        // (bench_multi_driver: 1,000 submissions made every tick after them 2-3x slower). The
-        // polls use the connections polls left behind.
-        set(curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L));
-        set(curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L));
+        // On a reused connection that closes before any answer, libcurl silently sends the
+        // request again on a new one. For a POST /extract that is a second job, billed twice,
+        // which the flow's retry policy exists to prevent. A POST with a body may still share
+        // connections: libcurl must rewind the body to resend it, and refuse_rewind says no.
+        // (An earlier version opened a fresh connection per POST instead. Over HTTPS that is a full
+        // TLS handshake per submission, 1.5-2 ms of CPU each with libcurl 7.88 and OpenSSL 3;
+        // bench/README.md.) A POST without a body has nothing to rewind, so it gets a connection
+        // of its own, closed afterwards.
+        if (has_body) {
+            set(curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &refuse_rewind));
+        } else {
+            set(curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L));
+            set(curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L));
+        }
         break;
     case http::method::put:
         use_reader();
@@ -259,6 +271,9 @@ inline error make_error(CURLcode rc, char const* errbuf, exchange& x, std::strin
     auto const starts = [&](std::string_view p) { return url.size() >= p.size() && http::iequals(url.substr(0, p.size()), p); };
     if (rc == CURLE_UNSUPPORTED_PROTOCOL && (starts("http://") || starts("https://"))) code = errc::protocol_error;
     std::string msg = errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+    if (rc == CURLE_SEND_FAIL_REWIND) // refuse_rewind: libcurl wanted to send the POST again
+        msg = "the connection closed after the request was sent, before any answer; a POST is not sent again "
+              "(the server may have processed it)";
     if (x.bad_status_line()) {
         code = errc::protocol_error;
         msg = "unreadable HTTP status line";

@@ -295,6 +295,7 @@ constexpr errc map_code(CURLcode c, bool aborted) noexcept {
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
+    case CURLE_SEND_FAIL_REWIND: // a POST's connection closed after sending (easy_setup.hpp, refuse_rewind)
     case CURLE_HTTP2_STREAM: return errc::connection_reset;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_HTTP2:

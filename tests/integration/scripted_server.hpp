@@ -1,0 +1,147 @@
+// pulse_test::scripted_server: a loopback HTTP/1.1 server on its own thread that answers each
+// request with what a test script says -- keep-alive corner cases the real local server does not
+// produce on demand (a connection closed just as the next request arrives, a body delimited by the
+// end of the connection). Used by the adapters' own tests (beast_transport.cpp, curl_transport.cpp).
+#ifndef PULSE_TESTS_INTEGRATION_SCRIPTED_SERVER_HPP
+#define PULSE_TESTS_INTEGRATION_SCRIPTED_SERVER_HPP
+
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pulse_test {
+
+// A loopback HTTP/1.1 server on its own thread, one connection at a time, answering each request
+// with what the script says: bytes to send (then keep the connection or close it), or nothing
+// (close at once, without an answer). Records "C<connection> <METHOD> <target>" per request.
+class scripted_server {
+public:
+    struct reply {
+        std::string bytes;       // empty: close without answering
+        bool close_after = false;
+    };
+    using script = std::function<reply(int connection, int request_on_connection)>;
+
+    explicit scripted_server(script s) : script_(std::move(s)) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(fd_, 8) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { run(); });
+    }
+    scripted_server(scripted_server const&) = delete;
+    scripted_server& operator=(scripted_server const&) = delete;
+    ~scripted_server() {
+        stop_ = true;
+        thread_.join();
+        ::close(fd_);
+    }
+
+    std::string url(std::string const& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+    std::vector<std::string> log() const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return log_;
+    }
+    /// Wait (up to 5 s) until the server has closed `n` connections.
+    bool wait_closed(int n) const {
+        for (int i = 0; i < 500 && closed_ < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return closed_ >= n;
+    }
+
+    static std::string ok(std::string const& body, bool close = false) {
+        return "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+               (close ? "Connection: close\r\n" : "") + "\r\n" + body;
+    }
+
+private:
+    bool readable(int fd) const {
+        while (!stop_) {
+            pollfd p{fd, POLLIN, 0};
+            int const r = ::poll(&p, 1, 20);
+            if (r > 0) return true;
+            if (r < 0) return false;
+        }
+        return false;
+    }
+    void run() {
+        int connection = 0;
+        while (!stop_) {
+            if (!readable(fd_)) break;
+            int const c = ::accept(fd_, nullptr, nullptr);
+            if (c < 0) continue;
+            ++connection;
+            serve(c, connection);
+            ::close(c);
+            ++closed_;
+        }
+    }
+    // Requests on one connection until the script or the client ends it.
+    void serve(int c, int connection) {
+        std::string in;
+        for (int request = 1;; ++request) {
+            std::size_t end;
+            while ((end = in.find("\r\n\r\n")) == std::string::npos) {
+                if (!readable(c)) return;
+                char buf[4096];
+                ssize_t const n = ::recv(c, buf, sizeof buf, 0);
+                if (n <= 0) return;
+                in.append(buf, static_cast<std::size_t>(n));
+            }
+            std::string const head = in.substr(0, end);
+            std::size_t length = 0;
+            for (std::size_t pos = 0; (pos = head.find("\r\n", pos)) != std::string::npos;) {
+                pos += 2;
+                std::string line = head.substr(pos, head.find("\r\n", pos) - pos);
+                for (auto& ch : line) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                if (line.rfind("content-length:", 0) == 0) length = std::stoul(line.substr(15));
+            }
+            while (in.size() < end + 4 + length) {
+                if (!readable(c)) return;
+                char buf[4096];
+                ssize_t const n = ::recv(c, buf, sizeof buf, 0);
+                if (n <= 0) return;
+                in.append(buf, static_cast<std::size_t>(n));
+            }
+            in.erase(0, end + 4 + length);
+            {
+                std::lock_guard<std::mutex> lock(mu_);
+                log_.push_back("C" + std::to_string(connection) + " " + head.substr(0, head.find(" HTTP/")));
+            }
+            reply const r = script_(connection, request);
+            if (r.bytes.empty()) return;
+            if (::send(c, r.bytes.data(), r.bytes.size(), MSG_NOSIGNAL) < 0) return;
+            if (r.close_after) return;
+        }
+    }
+
+    script script_;
+    int fd_ = -1;
+    int port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> closed_{0};
+    mutable std::mutex mu_;
+    std::vector<std::string> log_;
+    std::thread thread_;
+};
+
+} // namespace pulse_test
+
+#endif
