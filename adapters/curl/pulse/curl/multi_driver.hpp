@@ -38,10 +38,12 @@
 //
 // The defaults aim at a tick under 1 ms at the 99.9th percentile, by the wall clock, on a small
 // machine shared with the server (bench/README.md, bench_multi_driver over plain HTTP on two
-// shared vCPUs: p99.9 0.86-1.04 ms, and 0.67-0.75 ms of the tick's own CPU). The price is
+// vCPUs: p99.9 0.82-0.89 ms and worst 1.5-1.9 ms while the VM's host left it alone; 1.2-4 ms and
+// up to 12 ms while the host took time away from it -- the budgets bound the work, not the
+// scheduler). The price is
 // throughput: about 4 new requests per tick, ~240 per second at 60 Hz; work beyond that waits
 // for the next frame (tick_report::more). Raise the three budgets when the frame can afford more,
-// or when the driver runs on a thread of its own (400 us / 200 us / 8 starts: p99.9 1.1-1.4 ms,
+// or when the driver runs on a thread of its own (400 us / 200 us / 8 starts: p99.9 1.1-1.7 ms,
 // and 1,000 jobs finish in about half the time).
 //
 // Over HTTPS one cost the budgets cannot split: a new connection's TLS handshake, done inside one
@@ -49,8 +51,8 @@
 // machine (a new SSL_CTX per connection). Connections are kept and reused, POSTs included (see
 // pulse/curl/transport.hpp), so handshakes happen only while the pool grows: 16-19 of them for
 // 1,000 jobs in bench_multi_driver, which put the tick's p99.9 at 3.9 ms and its worst at 6.8 ms
-// over HTTPS (0.8 and 1.9 ms over plain HTTP). If those first frames matter, open the pool before
-// them (a few requests), or drive the network from a thread of its own.
+// over HTTPS. If those first frames matter, open the pool before them (a few requests), or drive
+// the network from a thread of its own.
 //
 // next_timer(): the earliest of the machines' next wake time and libcurl's timeout (a time at or
 // before now means "tick now"). For callers with an event loop, for_each_socket() lists the
