@@ -34,7 +34,8 @@
 //   read-until-close framing. A body shorter than its framing promised is errc::body_truncated.
 // - Beast's 8 MB default body_limit is lifted (body_limit(none)): this library streams results of
 //   gigabytes into a sink that sets its own caps; a transport limit would be an arbitrary failure
-//   at 8 MB (Beast issues #711, #2589). The response head is capped at 256 KiB (header_limit).
+//   at 8 MB (Beast issues #711, #2589). The response head is capped at 256 KiB (header_limit) and
+//   1000 fields, as in the curl adapter (errc::protocol_error past either).
 // - The request body streams from pulse::http::body_reader in 64 KiB pieces through a buffer_body
 //   serializer: a 500 MB upload is never in memory. Content-Length is always sent for POST/PUT and
 //   any non-empty body; Content-Length, Transfer-Encoding, Host and Expect given in the request are
@@ -163,6 +164,9 @@ using steady = std::chrono::steady_clock;
 inline constexpr int max_redirects = 10;
 inline constexpr std::size_t io_buffer_size = 64 * 1024;
 inline constexpr std::uint32_t response_header_limit = 256 * 1024;
+// The byte cap bounds the head's memory, but 256 KiB of five-byte fields is still 50,000 of them
+// for the handler to copy and scan; Beast has no count limit, so the adapter checks after the head.
+inline constexpr std::size_t response_header_fields = 1000;
 
 /// One open connection: the socket, TLS over it for https, and bytes read but not yet parsed.
 struct connection {
@@ -669,6 +673,17 @@ private:
             int const code = static_cast<int>(parser->get().result_int());
             if (code >= 100 && code < 200 && code != 101) continue;
             break;
+        }
+
+        std::size_t fields = 0; // counted up to one past the cap
+        for (auto it = parser->get().begin(); it != parser->get().end() && fields <= response_header_fields; ++it) ++fields;
+        if (fields > response_header_fields) {
+            drop_connection();
+            a.outcome = make_error(errc::protocol_error,
+                                   "beast: the response head from " + where + " has more than " +
+                                       std::to_string(response_header_fields) + " fields",
+                                   error_code{});
+            return a;
         }
 
         // 3. Deliver the head, or decide to follow a redirect (whose body is then read and dropped).
