@@ -243,17 +243,8 @@ TEST_CASE("beast: a host name that does not resolve is resolve_failed (or the co
 
 // --- against a scripted server: keep-alive corner cases the real server does not produce on demand --
 
-namespace {
-
+using pulse_test::plain_get;
 using pulse_test::scripted_server;
-
-http::request plain_get(std::string url) {
-    http::request r;
-    r.url = std::move(url);
-    return r;
-}
-
-} // namespace
 
 TEST_CASE("beast: a kept connection the server has closed meanwhile is replaced before sending") {
     // The first answer keeps the connection alive, then the server closes it while idle.
@@ -278,10 +269,7 @@ TEST_CASE("beast: a kept connection the server has closed meanwhile is replaced 
 TEST_CASE("beast: a GET the server drops unanswered on a reused connection is sent again, once") {
     // Connection 1 answers its first request and hangs up on the second without a byte (a server
     // closing an idle connection just as the request arrives). Connection 2 answers.
-    scripted_server server([](int connection, int request) {
-        if (connection == 1 && request == 2) return scripted_server::reply{};
-        return scripted_server::reply{scripted_server::ok("c" + std::to_string(connection))};
-    });
+    scripted_server server(scripted_server::hangs_up_on_second_request());
     sync_transport t;
     pulse_test::recording_sink first;
     REQUIRE(t.perform(plain_get(server.url("/a")), first).has_value());
@@ -296,18 +284,12 @@ TEST_CASE("beast: a GET the server drops unanswered on a reused connection is se
 }
 
 TEST_CASE("beast: a POST that was written in full is never sent again") {
-    scripted_server server([](int connection, int request) {
-        if (connection == 1 && request == 2) return scripted_server::reply{};
-        return scripted_server::reply{scripted_server::ok("c" + std::to_string(connection))};
-    });
+    scripted_server server(scripted_server::hangs_up_on_second_request());
     sync_transport t;
     pulse_test::recording_sink first;
     REQUIRE(t.perform(plain_get(server.url("/a")), first).has_value());
-    http::request post = plain_get(server.url("/extract"));
-    post.method = http::method::post;
-    post.body = http::body_source::from_string(R"({"file_url":"https://example.com/x.pdf"})");
     pulse_test::recording_sink s;
-    auto out = t.perform(post, s);
+    auto out = t.perform(pulse_test::submission_post(server.url("/extract")), s);
     REQUIRE_FALSE(out.has_value());
     CHECK(out.error().code == errc::connection_reset);
     CHECK(s.heads == 0);

@@ -191,31 +191,17 @@ TEST_CASE("curl: a POST with a body shares the kept connection; a POST without o
     CHECK(new_connections(t) == 0); // the kept one; the empty POST's was closed
 }
 
-namespace {
-http::request scripted_get(std::string url) {
-    http::request r;
-    r.url = std::move(url);
-    return r;
-}
-} // namespace
-
 TEST_CASE("curl: a POST written in full on a reused connection that closes unanswered is not sent again") {
     // Connection 1 answers its first request and hangs up on the second without a byte (a server
     // closing a kept connection just as a request arrives). libcurl would send the request again
     // on a new connection; for a POST the adapter refuses (refuse_rewind in easy_setup.hpp).
     using pulse_test::scripted_server;
-    scripted_server server([](int connection, int request) {
-        if (connection == 1 && request == 2) return scripted_server::reply{};
-        return scripted_server::reply{scripted_server::ok("c" + std::to_string(connection))};
-    });
+    scripted_server server(scripted_server::hangs_up_on_second_request());
     easy_transport t;
     pulse_test::recording_sink first;
-    REQUIRE(t.perform(scripted_get(server.url("/a")), first).has_value());
-    http::request post = scripted_get(server.url("/extract"));
-    post.method = http::method::post;
-    post.body = http::body_source::from_string(R"({"file_url":"https://example.com/x.pdf"})");
+    REQUIRE(t.perform(pulse_test::plain_get(server.url("/a")), first).has_value());
     pulse_test::recording_sink s;
-    auto out = t.perform(post, s);
+    auto out = t.perform(pulse_test::submission_post(server.url("/extract")), s);
     REQUIRE_FALSE(out.has_value());
     CHECK(out.error().code == errc::connection_reset);
     CHECK(out.error().message.find("not sent again") != std::string::npos);
@@ -225,22 +211,19 @@ TEST_CASE("curl: a POST written in full on a reused connection that closes unans
     // The transport recovers: the next request opens a new connection. (libcurl had connected
     // connection 2 for its resend; the refused rewind ended it before a byte was sent.)
     pulse_test::recording_sink after;
-    REQUIRE(t.perform(scripted_get(server.url("/c")), after).has_value());
+    REQUIRE(t.perform(pulse_test::plain_get(server.url("/c")), after).has_value());
     CHECK(after.body == "c3");
     CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C1 POST /extract", "C3 GET /c"});
 }
 
 TEST_CASE("curl: a GET on a reused connection that closes unanswered is sent again, once") {
     using pulse_test::scripted_server;
-    scripted_server server([](int connection, int request) {
-        if (connection == 1 && request == 2) return scripted_server::reply{};
-        return scripted_server::reply{scripted_server::ok("c" + std::to_string(connection))};
-    });
+    scripted_server server(scripted_server::hangs_up_on_second_request());
     easy_transport t;
     pulse_test::recording_sink first;
-    REQUIRE(t.perform(scripted_get(server.url("/a")), first).has_value());
+    REQUIRE(t.perform(pulse_test::plain_get(server.url("/a")), first).has_value());
     pulse_test::recording_sink second;
-    auto out = t.perform(scripted_get(server.url("/b")), second);
+    auto out = t.perform(pulse_test::plain_get(server.url("/b")), second);
     INFO("error: " << (out ? std::string() : out.error().to_string()));
     REQUIRE(out.has_value());
     CHECK(second.body == "c2");

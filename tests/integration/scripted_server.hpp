@@ -5,6 +5,8 @@
 #ifndef PULSE_TESTS_INTEGRATION_SCRIPTED_SERVER_HPP
 #define PULSE_TESTS_INTEGRATION_SCRIPTED_SERVER_HPP
 
+#include <pulse/http/request.hpp>
+
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -69,6 +71,15 @@ public:
     static std::string ok(std::string const& body, bool close = false) {
         return "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
                (close ? "Connection: close\r\n" : "") + "\r\n" + body;
+    }
+    /// Connection 1 answers its first request and hangs up on the second without a byte (a server
+    /// closing a kept connection just as a request arrives); every other request is answered
+    /// "c<connection>".
+    static script hangs_up_on_second_request() {
+        return [](int connection, int request) {
+            if (connection == 1 && request == 2) return reply{};
+            return reply{ok("c" + std::to_string(connection))};
+        };
     }
 
 private:
@@ -141,6 +152,21 @@ private:
     std::vector<std::string> log_;
     std::thread thread_;
 };
+
+/// A GET of `url` with no header fields.
+inline pulse::http::request plain_get(std::string url) {
+    pulse::http::request r;
+    r.url = std::move(url);
+    return r;
+}
+
+/// A POST of `url` with a small JSON body: a submission, for the never-sent-twice cases.
+inline pulse::http::request submission_post(std::string url) {
+    pulse::http::request r = plain_get(std::move(url));
+    r.method = pulse::http::method::post;
+    r.body = pulse::http::body_source::from_string(R"({"file_url":"https://example.com/x.pdf"})");
+    return r;
+}
 
 } // namespace pulse_test
 
