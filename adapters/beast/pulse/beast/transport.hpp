@@ -675,22 +675,19 @@ private:
             break;
         }
 
-        std::size_t fields = 0; // counted up to one past the cap
-        for (auto it = parser->get().begin(); it != parser->get().end() && fields <= response_header_fields; ++it) ++fields;
-        if (fields > response_header_fields) {
-            drop_connection();
-            a.outcome = make_error(errc::protocol_error,
-                                   "beast: the response head from " + where + " has more than " +
-                                       std::to_string(response_header_fields) + " fields",
-                                   error_code{});
-            return a;
-        }
-
         // 3. Deliver the head, or decide to follow a redirect (whose body is then read and dropped).
         http::response_head head;
         head.status = static_cast<int>(parser->get().result_int());
         status = head.status;
         for (auto const& f : parser->get()) {
+            if (head.headers.size() == response_header_fields) {
+                drop_connection();
+                a.outcome = make_error(errc::protocol_error,
+                                       "beast: the response head from " + where + " has more than " +
+                                           std::to_string(response_header_fields) + " fields",
+                                       error_code{});
+                return a;
+            }
             auto const name = f.name_string();
             auto const value = f.value();
             head.headers.add(std::string(name.data(), name.size()), std::string(value.data(), value.size()));
