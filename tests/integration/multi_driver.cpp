@@ -2,6 +2,7 @@
 // flows at once with faults injected by the server, cancel and destroy mid-transfer (also from
 // inside a callback), timers honoured (checked in the server's own records), the transport
 // conformance suite run through the multi handle, and the examples run as processes.
+#include "multi_blocking.hpp"
 #include "server_process.hpp"
 #include "transport_conformance.hpp"
 
@@ -522,36 +523,7 @@ TEST_CASE("multi_transport: a handler may start, cancel and abandon from inside 
     CHECK(t.active() == 0);
 }
 
-namespace {
-// multi_transport as a blocking transport (start, then perform until on_complete), so the shared
-// conformance suite runs through the multi handle, its sockets, timers, pauses and redirects.
-class multi_as_blocking {
-public:
-    explicit multi_as_blocking(http::transport_options o, pulse::curl::multi_options m = {})
-        : t_(std::make_unique<pulse::curl::multi_transport>(std::move(o), m)) {}
-
-    pulse::result<void> perform(http::request const& req, http::response_handler& h) {
-        relay r(h);
-        if (auto s = t_->start(req, r); !s) return s;
-        while (!r.outcome) {
-            t_->wait(clk::now() + 100ms);
-            t_->perform();
-        }
-        return *r.outcome;
-    }
-
-private:
-    struct relay final : http::response_handler {
-        explicit relay(http::response_handler& inner) : in(inner) {}
-        http::sink_action on_head(http::response_head const& h) override { return in.on_head(h); }
-        http::sink_action on_body(std::string_view c) override { return in.on_body(c); }
-        void on_complete(pulse::result<void> o) override { outcome = std::move(o); }
-        http::response_handler& in;
-        std::optional<pulse::result<void>> outcome;
-    };
-    std::unique_ptr<pulse::curl::multi_transport> t_;
-};
-} // namespace
+using pulse_test::multi_as_blocking;
 
 TEST_CASE("multi_transport: transport conformance (through a blocking wrapper)") {
     pulse_test::run_transport_conformance<multi_as_blocking>([](http::transport_options o) { return multi_as_blocking(std::move(o)); });

@@ -47,6 +47,7 @@ void connection::start() {
     tls_->async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](error_code ec) {
         self->timer_.cancel();
         if (ec) return self->close_now();
+        if (SSL_session_reused(self->tls_->native_handle()) == 1) self->server_.note_tls_resumed();
         self->read_request();
     });
 }

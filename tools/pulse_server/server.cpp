@@ -953,7 +953,7 @@ response_plan server::control(request_t& req, const route& r) {
     }
     case endpoint::stats: {
         std::lock_guard lk(mu_);
-        json::object o{{"connections", connections_.load()}, {"requests", requests_total_}, {"jobs", jobs_.size()}};
+        json::object o{{"connections", connections_.load()}, {"tls_resumed", tls_resumed_.load()}, {"requests", requests_total_}, {"jobs", jobs_.size()}};
         return json_response(200, json::serialize(o));
     }
     case endpoint::submissions: {

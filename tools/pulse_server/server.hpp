@@ -104,6 +104,8 @@ public:
     unsigned short port() const noexcept { return port_; }
     // The TLS context when serving HTTPS (--tls-cert/--tls-key), else null.
     boost::asio::ssl::context* tls() const noexcept { return tls_.get(); }
+    /// A connection's TLS handshake resumed an earlier session (counted in GET /__stats).
+    void note_tls_resumed() noexcept { ++tls_resumed_; }
     void start();
     // Stops accepting and stops the io_context; safe from any thread and from signal handlers' posts.
     void stop();
@@ -152,6 +154,7 @@ private:
     std::shared_ptr<const result_blob> default_result_;
     std::shared_ptr<const std::string> png_;
     std::atomic<std::uint64_t> connections_{0};
+    std::atomic<std::uint64_t> tls_resumed_{0};  // TLS handshakes that resumed a session
     std::atomic<bool> stopping_{false};
 
     std::mutex mu_;  // guards everything below
