@@ -197,6 +197,73 @@ TEST_CASE("async_driver: max_starts_per_tick spreads a burst over ticks, in orde
     CHECK(f.t.started == want);
 }
 
+TEST_CASE("async_driver: tick_with's after_start runs after each start, and its time counts against the deadline") {
+    // A transport that sends lazily (curl's multi_transport sends in kick()) has the driver send
+    // each request right after it started. Simulated time: every send costs `send_cost`.
+    fixture f;
+    std::vector<pulse::flow_handle<pulse::flow::extract_flow>> hs;
+    for (int i = 0; i < 6; ++i) hs.push_back(f.d.add(attach("j" + std::to_string(i))));
+    std::vector<std::size_t> started_at_send; // transfers started when each send ran
+    auto send_cost = 30us;
+    auto const send = [&] {
+        started_at_send.push_back(f.t.started.size());
+        f.now += send_cost;
+    };
+
+    // Cheap sends: the start limit (4) ends the tick, each start sent before the next step.
+    auto r = f.d.tick_with(f.now + 200us, 4, send);
+    CHECK(r.started == 4);
+    CHECK(started_at_send == std::vector<std::size_t>{1, 2, 3, 4});
+    CHECK(r.more);
+
+    // One expensive send (a TLS handshake): it ends the tick, though starts are left.
+    started_at_send.clear();
+    send_cost = 500us;
+    r = f.d.tick_with(f.now + 200us, 4, send);
+    CHECK(r.started == 1);
+    CHECK(started_at_send == std::vector<std::size_t>{5});
+    CHECK(r.more);
+    r = f.d.tick_with(f.now + 200us, 4, send);
+    CHECK(r.started == 1);
+    CHECK_FALSE(r.more);
+    CHECK(f.t.started.size() == 6);
+}
+
+TEST_CASE("async_driver: a remote-cancel DELETE that the start budget holds back is sent later, not dropped") {
+    // The held-send shortcut ("cancelled before it was sent") is for sends that were waiting when
+    // the cancel came; the DELETE a cancel itself asks for must go out even when it has to wait.
+    pulse::driver_options o;
+    o.max_starts_per_tick = 1;
+    fixture f(o);
+    auto c = fast_config();
+    c.remote_cancel = true;
+    auto a = f.d.add(attach("j0", c));
+    auto b = f.d.add(attach("j1", c));
+    f.d.tick();
+    f.d.tick(); // one poll started per tick
+    REQUIRE(f.t.running.size() == 2);
+    f.t.reply(200, pending("j0"));
+    f.t.reply(200, pending("j1"));
+    f.d.tick(); // both wait for their next poll
+    REQUIRE(f.t.running.empty());
+    a.cancel();
+    b.cancel();
+    CHECK(f.d.tick().started == 1); // one DELETE goes; the other waits for the start budget
+    CHECK(f.d.tick().started == 1); // ... and goes next tick
+    REQUIRE(f.t.running.size() == 2);
+    f.t.reply(200, "{}");
+    f.t.reply(200, "{}");
+    f.d.tick();
+    for (auto* h : {&a, &b}) {
+        REQUIRE(h->finished());
+        auto r = h->take();
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == errc::canceled);
+        CHECK(r.error().message.find("also canceled on the server") != std::string::npos);
+    }
+    CHECK(f.t.started.size() == 4); // two polls, two DELETEs
+}
+
 TEST_CASE("async_driver: max_steps_per_tick bounds the machines stepped") {
     pulse::driver_options o;
     o.max_starts_per_tick = 0;

@@ -241,6 +241,7 @@ TEST_CASE("multi_driver: many flows at once reach their right ends, with faults 
             }
         }
         if (j.name == "never-ends-remote") {
+            INFO("outcome: " << j.outcome->error().to_string());
             CHECK(f.job(job_id(j)).at("cancel_requested").as_bool());
             CHECK(j.outcome->error().message.find("also canceled on the server") != std::string::npos);
         }
