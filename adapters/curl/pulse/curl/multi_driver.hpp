@@ -26,33 +26,38 @@
 //      pushed into the machines, finished transfers completed (their machines become ready).
 //      Bounded by multi_options::io_budget (default 250 us): a transfer whose chunk arrives later
 //      is paused and resumed first next tick.
-//   2. async_driver::tick(): machines whose timer is due, whose transfer ended, new or cancelled
-//      ones are stepped; requests they want are started. Machines waiting for their next poll are
-//      in a min-heap and cost nothing. Bounded by driver_options (default: 100 us of steps and at
-//      most 4 new transfers per tick, so 1,000 jobs added at once are spread over frames), and
-//      by back-pressure: while step 1 ran out of budget with sockets still ready
-//      (multi_transport::behind()), only one new transfer starts per tick.
-//   3. multi_transport::kick(): libcurl connects and sends the requests started in step 2 now,
-//      not a frame later (about 30 us per request on the reference machine, so the start limit
-//      bounds this step).
+//   2. async_driver::tick_with(): machines whose timer is due, whose transfer ended, new or
+//      cancelled ones are stepped; requests they want are started. Machines waiting for their
+//      next poll are in a min-heap and cost nothing.
+//   3. multi_transport::kick() after each start: libcurl connects and sends that request now, not
+//      a frame later (about 30 us per request on a kept connection on the reference machine; a
+//      new TLS connection's first half of the handshake, about 0.5 ms).
+//   Steps 2 and 3 together are bounded by driver_options (default: 200 us of steps and sends,
+//   at most 4 new transfers per tick, so 1,000 jobs added at once are spread over frames), and
+//   by back-pressure from step 1: while it ran out of budget with sockets still ready
+//   (multi_transport::behind()), only one new transfer starts per tick; when it alone took the
+//   whole tick's budget (io_budget + step_budget) with transfers in flight, none does. Because a
+//   send counts against the time, one expensive start (a handshake) is the tick's last.
 //
 // The defaults aim at a tick under 1 ms at the 99.9th percentile, by the wall clock, on a small
 // machine shared with the server (bench/README.md, bench_multi_driver over plain HTTP on two
-// vCPUs: p99.9 0.82-0.89 ms and worst 1.5-1.9 ms while the VM's host left it alone; 1.2-4 ms and
-// up to 12 ms while the host took time away from it -- the budgets bound the work, not the
-// scheduler). The price is
-// throughput: about 4 new requests per tick, ~240 per second at 60 Hz; work beyond that waits
-// for the next frame (tick_report::more). Raise the three budgets when the frame can afford more,
-// or when the driver runs on a thread of its own (400 us / 200 us / 8 starts: p99.9 1.1-1.7 ms,
-// and 1,000 jobs finish in about half the time).
+// vCPUs: p99.9 0.57-0.68 ms and worst 0.6-1.2 ms while the VM's host left it alone; more while
+// the host takes time away from it -- the budgets bound the work, not the scheduler). The price
+// is throughput: about 4 new requests per tick, ~240 per second at 60 Hz; work beyond that
+// waits for the next frame (tick_report::more). Raise the budgets when the frame can afford
+// more, or when the driver runs on a thread of its own.
 //
-// Over HTTPS one cost the budgets cannot split: a new connection's TLS handshake, done inside one
-// libcurl call -- about 2 ms of CPU or more with libcurl 7.88 and OpenSSL 3 on the reference
-// machine (a new SSL_CTX per connection). Connections are kept and reused, POSTs included (see
-// pulse/curl/transport.hpp), so handshakes happen only while the pool grows: 16-19 of them for
-// 1,000 jobs in bench_multi_driver, which put the tick's p99.9 at 3.9 ms and its worst at 6.8 ms
-// over HTTPS. If those first frames matter, open the pool before them (a few requests), or drive
-// the network from a thread of its own.
+// Over HTTPS, what the budgets cannot split: a new connection's TLS handshake, about 1.4 ms of
+// client CPU with libcurl 7.88 and OpenSSL 3 on the reference machine (a new SSL_CTX per
+// connection), in two libcurl calls of about 0.6 ms each -- the first in the tick that starts
+// the transfer, the second when the server's answer is read. multi_transport shares TLS sessions
+// between its transfers (multi_options::share_tls_sessions), so a connection to a host seen
+// before resumes: its second half falls to about 0.2 ms. Connections are kept and reused, POSTs
+// included (see pulse/curl/transport.hpp), and the back-pressure above keeps the pool small
+// (5-6 connections for 1,000 jobs in bench_multi_driver over HTTPS), so handshakes happen only
+// while the pool grows: there the tick's p99.9 was 1.4-1.8 ms and its worst 1.7-7.0 ms. If
+// those first frames matter, open the pool before them (a few requests), or drive the network
+// from a thread of its own.
 //
 // next_timer(): the earliest of the machines' next wake time and libcurl's timeout (a time at or
 // before now means "tick now"). For callers with an event loop, for_each_socket() lists the
@@ -106,12 +111,12 @@ public:
     };
 
     /// The budgets this driver starts with (a frame's share for the network, see the file
-    /// comment): at most 4 new transfers and 100 us of machine steps per tick, on top of
+    /// comment): at most 4 new transfers and 200 us of machine steps and sends per tick, on top of
     /// multi_options::io_budget for the I/O.
     static driver_options default_driver_options() noexcept {
         driver_options o;
         o.max_starts_per_tick = 4;
-        o.step_budget = std::chrono::microseconds(100);
+        o.step_budget = std::chrono::microseconds(200);
         return o;
     }
 
@@ -135,6 +140,7 @@ public:
     /// Do the work that is ready and return (see the file comment).
     report tick() {
         report r;
+        auto const tick_start = flow::clock::now();
         r.completions = transport_.perform();
         // Back-pressure: while the I/O is behind (its budget ran out with sockets still ready),
         // start one transfer per tick instead of max_starts_per_tick. More would only make the
@@ -144,9 +150,27 @@ public:
         std::size_t starts = o.max_starts_per_tick == 0 ? SIZE_MAX : o.max_starts_per_tick;
         if (transport_.behind()) starts = 1;
         std::optional<flow::time_point> deadline;
-        if (o.step_budget.count() > 0) deadline = flow::clock::now() + o.step_budget;
-        r.flows = flows_.tick_with(deadline, starts);
-        r.completions += transport_.kick();
+        if (o.step_budget.count() > 0) {
+            auto const now = flow::clock::now();
+            deadline = now + o.step_budget;
+            // The I/O alone used the whole tick's budget (one socket's work can: the second half
+            // of a full TLS handshake is about 0.6 ms of CPU): start nothing this tick, so that a
+            // new connection's first half (another 0.6 ms) does not land in the same tick.
+            // Machines are still stepped. Never two ticks in a row: on a machine slow enough that
+            // every tick's I/O is that long, starts would otherwise wait for every transfer in
+            // flight to end (a cancel's DELETE would miss its deadline).
+            auto const io = transport_.tuning().io_budget;
+            bool const heavy_io = io.count() > 0 && now - tick_start >= io + o.step_budget && transport_.active() > 0;
+            if (heavy_io && !held_starts_) starts = 0;
+            held_starts_ = heavy_io && !held_starts_;
+        } else {
+            held_starts_ = false;
+        }
+        // Each transfer is sent as soon as it started (kick), so what a send costs -- a TCP connect,
+        // the first half of a TLS handshake (about 0.5 ms with OpenSSL 3) -- counts against the
+        // step budget: one expensive start ends the tick's steps instead of several of them
+        // landing in the same tick.
+        r.flows = flows_.tick_with(deadline, starts, [&] { r.completions += transport_.kick(); });
         r.more = r.flows.more;
         return r;
     }
@@ -182,6 +206,7 @@ public:
 private:
     multi_transport transport_; // declared first: destroyed after the flows abandoned their transfers
     async_driver<multi_transport> flows_;
+    bool held_starts_ = false; // the last tick started nothing because its I/O took the tick's budget
 };
 
 } // namespace curl
