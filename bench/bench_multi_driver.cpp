@@ -5,6 +5,7 @@
 //     bench_multi_driver [--jobs N] [--rounds R] [--poll-steps S] [--hz F] [--server PATH]
 //                        [--io-budget-us U] [--max-starts M] [--step-budget-us B]
 //                        [--tls-dir DIR]   (HTTPS, with certificates from tests/data/tls/make-certs.sh DIR)
+//                        [--share-tls 0|1] (multi_options::share_tls_sessions; default on)
 //
 // Each round starts a fresh driver, adds N extract flows (default policies: first poll after 1 s,
 // then every 1 s x1.5 with 20 % jitter, capped at 10 s; the server answers S polls with
@@ -15,7 +16,9 @@
 //     per poll and per HTTP request (requests counted by the server's /__stats);
 //   - peak RSS of the client (ru_maxrss), and the baseline before the first round;
 //   - every tick()'s duration: p50, p99, p99.9, max over all rounds (the "frame stall" the
-//     driver causes), and how many ticks a budget cut short.
+//     driver causes), and how many ticks a budget cut short;
+//   - new connections and TLS handshakes that resumed a session (the server's /__stats), and the
+//     CPU time the VM's host took away during the round (steal, /proc/stat, all CPUs).
 // The server runs on the same machine (its CPU competes with the client's: the figures include
 // that contention, as the task asks).
 #include "../tests/integration/server_process.hpp"
@@ -28,6 +31,7 @@
 #include <boost/json/parse.hpp>
 
 #include <sys/resource.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <algorithm>
@@ -86,9 +90,22 @@ std::string loadavg() {
     return s;
 }
 
+// CPU time the hypervisor gave to other guests (steal, all CPUs, seconds since boot; -1 if not
+// known): the rounds' wall-clock tails grow with it, so each round reports how much there was.
+double steal_seconds() {
+    std::FILE* f = std::fopen("/proc/stat", "r");
+    if (!f) return -1;
+    unsigned long long v[8] = {};
+    int const n = std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+    std::fclose(f);
+    if (n != 8) return -1;
+    return static_cast<double>(v[7]) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 struct server_stats {
     long long requests = -1;
     long long connections = -1;
+    long long tls_resumed = 0; // handshakes that resumed a session
 };
 
 // HTTPS (--tls-dir): the CA the client trusts; empty for plain HTTP.
@@ -109,7 +126,9 @@ server_stats server_counts(std::string const& base) {
     boost::system::error_code ec;
     auto v = boost::json::parse(s.body(), ec);
     if (ec) return {};
-    return {v.at("requests").to_number<long long>(), v.at("connections").to_number<long long>()};
+    server_stats st{v.at("requests").to_number<long long>(), v.at("connections").to_number<long long>()};
+    if (auto const* n = v.as_object().if_contains("tls_resumed")) st.tls_resumed = n->to_number<long long>();
+    return st;
 }
 
 struct args {
@@ -124,6 +143,7 @@ struct args {
     long step_budget_us = -1;
     long max_idle = -1;
     long max_total = -1;
+    long share_tls = -1; // multi_options::share_tls_sessions (1/0)
 };
 
 args parse(int argc, char** argv) {
@@ -142,6 +162,7 @@ args parse(int argc, char** argv) {
         else if (k == "--step-budget-us") a.step_budget_us = std::atol(v);
         else if (k == "--max-idle") a.max_idle = std::atol(v);
         else if (k == "--max-total") a.max_total = std::atol(v);
+        else if (k == "--share-tls") a.share_tls = std::atol(v);
         else {
             std::fprintf(stderr, "unknown option %s\n", k.c_str());
             std::exit(2);
@@ -271,30 +292,32 @@ int main(int argc, char** argv) {
     if (a.io_budget_us >= 0) mo.io_budget = std::chrono::microseconds(a.io_budget_us);
     if (a.max_idle >= 0) mo.max_idle_connections = a.max_idle;
     if (a.max_total >= 0) mo.max_total_connections = a.max_total;
+    if (a.share_tls >= 0) mo.share_tls_sessions = a.share_tls != 0;
     pulse::driver_options dopt = pulse::curl::multi_driver::default_driver_options();
     if (a.max_starts >= 0) dopt.max_starts_per_tick = static_cast<std::size_t>(a.max_starts);
     if (a.step_budget_us >= 0) dopt.step_budget = std::chrono::microseconds(a.step_budget_us);
 
     auto const dns = pulse::curl::resolver();
     std::printf("bench_multi_driver: %d jobs x %d rounds, %g Hz, server --poll-steps %d, io_budget %lld us, max_total %ld, max_idle %ld, "
-                "max_starts %zu, step_budget %lld us; libcurl %s (async DNS %s)\n",
+                "max_starts %zu, step_budget %lld us, share_tls %d; libcurl %s (async DNS %s)\n",
                 a.jobs, a.rounds, a.hz, a.poll_steps, static_cast<long long>(mo.io_budget.count()), mo.max_total_connections, mo.max_idle_connections,
                 dopt.max_starts_per_tick,
-                static_cast<long long>(dopt.step_budget.count()), dns.version.c_str(), dns.asynchronous ? "yes" : "no");
+                static_cast<long long>(dopt.step_budget.count()), mo.share_tls_sessions ? 1 : 0, dns.version.c_str(), dns.asynchronous ? "yes" : "no");
 
     std::printf("server: %s\n", server.base_url().c_str());
     std::printf("load average at start: %s\n", loadavg().c_str());
     long const rss_baseline = current_rss_kb();
     auto const frame = std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(1.0 / a.hz));
     std::vector<clk::duration> all_ticks, all_cpu;
-    std::printf("\n| round | wall s | add ms | ticks | cut by budget | peak in flight | polls | requests | connections | client CPU s | CPU/poll us | CPU/request us | max tick ms | late frames |\n");
-    std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    std::printf("\n| round | wall s | add ms | ticks | cut by budget | peak in flight | polls | requests | connections | TLS resumed | client CPU s | CPU/poll us | CPU/request us | max tick ms | late frames | steal s |\n");
+    std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     double total_cpu = 0;
     long long total_polls = 0, total_requests = 0;
     bool ok = true;
     for (int round = 0; round < a.rounds; ++round) {
         server_stats const st0 = server_counts(server.base_url());
         double const cpu0 = cpu_seconds();
+        double const steal0 = steal_seconds();
         auto const t0 = clk::now();
 
         pulse::curl::multi_driver driver(client_options(), mo, dopt);
@@ -353,13 +376,15 @@ int main(int argc, char** argv) {
         server_stats const st1 = server_counts(server.base_url());
         long long const requests = st1.requests - st0.requests; // /__* requests are not counted
         long long const connections = st1.connections - st0.connections - 1; // minus the /__stats client's own
+        long long const resumed = st1.tls_resumed - st0.tls_resumed;
+        double const steal = steal0 < 0 ? -1 : steal_seconds() - steal0;
         auto const max_tick = *std::max_element(ticks.begin(), ticks.end());
         auto const& io = driver.transport().stats();
         std::fprintf(stderr, "round %d: %llu chunks paused by the io budget, %llu calls left ready sockets for later\n", round + 1,
                      static_cast<unsigned long long>(io.pauses), static_cast<unsigned long long>(io.socket_stops));
-        std::printf("| %d | %.2f | %.1f | %zu | %zu | %zu | %lld | %lld | %lld | %.3f | %.1f | %.1f | %.3f | %zu |\n", round + 1,
-                    ms(t_end - t0) / 1000.0, ms(t_added - t0), ticks.size(), cut, peak_active, polls, requests, connections, cpu, cpu * 1e6 / static_cast<double>(polls),
-                    cpu * 1e6 / static_cast<double>(requests), ms(max_tick), late);
+        std::printf("| %d | %.2f | %.1f | %zu | %zu | %zu | %lld | %lld | %lld | %lld | %.3f | %.1f | %.1f | %.3f | %zu | %.2f |\n", round + 1,
+                    ms(t_end - t0) / 1000.0, ms(t_added - t0), ticks.size(), cut, peak_active, polls, requests, connections, resumed, cpu,
+                    cpu * 1e6 / static_cast<double>(polls), cpu * 1e6 / static_cast<double>(requests), ms(max_tick), late, steal);
         std::fflush(stdout);
         all_ticks.insert(all_ticks.end(), ticks.begin(), ticks.end());
         all_cpu.insert(all_cpu.end(), cpu_ticks.begin(), cpu_ticks.end());

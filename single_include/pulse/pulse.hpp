@@ -7929,6 +7929,9 @@ public:
     // A send the start budget held back: started first thing next tick.
     http::request const* pending_request_ = nullptr;
     http::response_handler* pending_handler_ = nullptr;
+    // The held send was there when the cancel came: it ends unsent. (A send the machine asks for
+    // after the cancel -- the remote-cancel DELETE -- is the cancel's own and goes out.)
+    bool drop_pending_ = false;
 };
 
 template <class M>
@@ -7951,6 +7954,7 @@ public:
 
     /// The handle asks for a cancel: the machine is told, and stepped at the next tick.
     void request_cancel(flow_node& n) {
+        if (!n.cancel_requested_ && n.pending_request_) n.drop_pending_ = true;
         n.cancel_requested_ = true;
         n.cancel_machine();
         if (n.pending_request_ && n.queued_) {
@@ -8056,6 +8060,7 @@ protected:
         }
         n.pending_request_ = nullptr;
         n.pending_handler_ = nullptr;
+        n.drop_pending_ = false;
         if (n.state_ != flow_node::state::finished) {
             free_slot(n);
             n.state_ = flow_node::state::detached;
@@ -8091,8 +8096,10 @@ protected:
         using flow::action_kind;
         if (n.pending_request_) {
             // A send held back by an earlier tick's start budget.
-            if (n.cancel_requested_) {
-                // Never started: end it as a cancelled transfer without touching the network.
+            if (n.drop_pending_) {
+                // Cancelled while it waited: end it as a cancelled transfer without touching the
+                // network (the machine then does what it does for a cancel).
+                n.drop_pending_ = false;
                 auto* h = std::exchange(n.pending_handler_, nullptr);
                 n.pending_request_ = nullptr;
                 h->on_complete(error(errc::canceled, "canceled before the request was sent"));
@@ -8278,7 +8285,7 @@ public:
     /// cancelled flows; start their requests. Returns at once (within the budgets).
     tick_report tick() {
         std::size_t const m = options_.max_starts_per_tick;
-        return run_tick(std::nullopt, m == 0 ? unlimited : m);
+        return run_tick(std::nullopt, m == 0 ? unlimited : m, [] {});
     }
 
     /// tick() with this tick's own limits: stop stepping machines at `deadline` (checked after
@@ -8287,7 +8294,18 @@ public:
     /// SIZE_MAX: no limit). For drivers that apply back-pressure from their transport
     /// (pulse::curl::multi_driver starts nothing while its transport is behind).
     tick_report tick_with(std::optional<flow::time_point> deadline, std::size_t max_starts) {
-        return run_tick(deadline, max_starts);
+        return run_tick(deadline, max_starts, [] {});
+    }
+
+    /// tick_with(), calling `after_start()` right after each transfer started, before the next
+    /// step and the next look at `deadline`. For transports that send lazily (pulse::curl::
+    /// multi_transport sends in kick()): sending each request there makes its cost -- a connect,
+    /// the first half of a TLS handshake -- count against the deadline, so one expensive start
+    /// is the tick's last instead of several landing in the same tick. `after_start` may call
+    /// back into the driver's flows (a transfer that ends at once completes its flow).
+    template <class AfterStart>
+    tick_report tick_with(std::optional<flow::time_point> deadline, std::size_t max_starts, AfterStart&& after_start) {
+        return run_tick(deadline, max_starts, after_start);
     }
 
     /// When tick() has work next: a time at or before now when machines are ready, the earliest
@@ -8316,7 +8334,8 @@ private:
 
     static constexpr std::size_t unlimited = ~std::size_t{0};
 
-    tick_report run_tick(std::optional<flow::time_point> deadline, std::size_t max_starts) {
+    template <class AfterStart>
+    tick_report run_tick(std::optional<flow::time_point> deadline, std::size_t max_starts, AfterStart&& after_start) {
         tick_report rep;
         ++busy_;
         auto const now = clock_.now();
@@ -8340,7 +8359,9 @@ private:
             if (!n || !n->queued_) continue;
             n->queued_ = false;
             ++rep.steps;
+            std::size_t const started = rep.started;
             step(*n, now, wall, rep, max_starts);
+            if (rep.started != started) after_start();
         }
         while (!ready_.empty()) {
             if (options_.max_steps_per_tick != 0 && rep.steps >= options_.max_steps_per_tick) break;
@@ -8351,7 +8372,9 @@ private:
             if (!n || !n->queued_) continue;
             n->queued_ = false;
             ++rep.steps;
+            std::size_t const started = rep.started;
             step(*n, now, wall, rep, max_starts);
+            if (rep.started != started) after_start();
         }
         rep.more = !ready_.empty() || !held_.empty();
         if (--busy_ == 0) graveyard_.clear();
