@@ -8292,7 +8292,8 @@ public:
     /// each step; at least one step runs) instead of after driver_options::step_budget, and start
     /// at most `max_starts` transfers (0: none -- sends wait, in order, for a later tick;
     /// SIZE_MAX: no limit). For drivers that apply back-pressure from their transport
-    /// (pulse::curl::multi_driver starts nothing while its transport is behind).
+    /// (pulse::curl::multi_driver starts one transfer while its transport is behind, and none
+    /// in a tick whose I/O took the whole tick's budget).
     tick_report tick_with(std::optional<flow::time_point> deadline, std::size_t max_starts) {
         return run_tick(deadline, max_starts, [] {});
     }

@@ -29,7 +29,8 @@
 // - Every request is set up exactly as pulse::curl::easy_transport sets it up (the shared
 //   detail/easy_setup.hpp: options, header-field checks, redirects followed by the adapter with the
 //   credential rule, CURLcode mapping, redaction). Connections are kept by the multi handle and
-//   reused across transfers; easy handles are pooled.
+//   reused across transfers; easy handles are pooled; TLS sessions are shared by all transfers
+//   (multi_options::share_tls_sessions), so a new connection to a known host resumes one.
 // - Handlers are called only from perform() (on_head/on_body from inside libcurl's read of the
 //   socket, on_complete after libcurl finished the transfer), on the thread that calls perform().
 //   A handler may call start(), cancel() and abandon() -- also for its own transfer; operations
