@@ -3,6 +3,8 @@
 // encodes to JSON that decodes again to the same value.
 #include <pulse/schema.hpp>
 
+#include "same_json.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -20,11 +22,13 @@ void exercise(boost::json::value const& v) {
     boost::json::value once = pulse::encode(*r);
     auto again = pulse::decode<T>(once);
     if (!again) std::abort();
-    if (pulse::encode(*again) != once) std::abort();
+    // Exact comparisons, except that a NaN equals a NaN (same_json.hpp: Boost.JSON 1.81 reads
+    // "0e400" as NaN).
+    if (!pulse_fuzz::same_json(pulse::encode(*again), once, false)) std::abort();
     // Round trip of the original input when it decoded: written back as read, unknown members,
     // nulls and both spellings of a renamed member included (this target once found the latter
     // dropped; the input is in the seed corpus).
-    if (once != v) std::abort();
+    if (!pulse_fuzz::same_json(once, v, false)) std::abort();
 }
 } // namespace
 
