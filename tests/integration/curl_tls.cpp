@@ -50,7 +50,7 @@ namespace {
 
 namespace http = pulse::http;
 
-// A response handler that only remembers how its transfer ended.
+// A response handler that only remembers the status and how its transfer ended.
 struct ending final : http::response_handler {
     http::sink_action on_head(http::response_head const& h) override {
         status = h.status;
