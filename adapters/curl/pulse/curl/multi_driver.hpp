@@ -41,7 +41,7 @@
 //
 // The defaults aim at a tick under 1 ms at the 99.9th percentile, by the wall clock, on a small
 // machine shared with the server (bench/README.md, bench_multi_driver over plain HTTP on two
-// vCPUs: p99.9 0.57-0.71 ms and worst 0.6-1.2 ms while the VM's host left it alone; more while
+// vCPUs: p99.9 0.57-0.71 ms and worst 0.6-1.7 ms while the VM's host left it alone; more while
 // the host takes time away from it -- the budgets bound the work, not the scheduler). The price
 // is throughput: about 4 new requests per tick, ~240 per second at 60 Hz; work beyond that
 // waits for the next frame (tick_report::more). Raise the budgets when the frame can afford
