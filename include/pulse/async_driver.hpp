@@ -590,32 +590,25 @@ private:
             flow_node* n = lookup(ref{t.slot, t.gen});
             if (n && n->state_ == flow_node::state::waiting && n->timer_seq_ == t.seq) make_ready(*n);
         }
+        // Step the machine at the front of `queue`; false when a budget ends this tick's steps.
+        auto const step_front = [&](std::deque<ref>& queue) {
+            if (options_.max_steps_per_tick != 0 && rep.steps >= options_.max_steps_per_tick) return false;
+            if (deadline && rep.steps > 0 && clock_.now() >= *deadline) return false;
+            ref const r = queue.front();
+            queue.pop_front();
+            flow_node* n = lookup(r);
+            if (!n || !n->queued_) return true; // stale entry
+            n->queued_ = false;
+            ++rep.steps;
+            std::size_t const started = rep.started;
+            step(*n, now, wall, rep, max_starts);
+            if (rep.started != started) after_start();
+            return true;
+        };
         // Sends held back by earlier ticks go first, in their order, as far as starts are allowed.
-        while (!held_.empty() && start_allowed(rep, max_starts)) {
-            if (options_.max_steps_per_tick != 0 && rep.steps >= options_.max_steps_per_tick) break;
-            if (deadline && rep.steps > 0 && clock_.now() >= *deadline) break;
-            ref const r = held_.front();
-            held_.pop_front();
-            flow_node* n = lookup(r);
-            if (!n || !n->queued_) continue;
-            n->queued_ = false;
-            ++rep.steps;
-            std::size_t const started = rep.started;
-            step(*n, now, wall, rep, max_starts);
-            if (rep.started != started) after_start();
+        while (!held_.empty() && start_allowed(rep, max_starts) && step_front(held_)) {
         }
-        while (!ready_.empty()) {
-            if (options_.max_steps_per_tick != 0 && rep.steps >= options_.max_steps_per_tick) break;
-            if (deadline && rep.steps > 0 && clock_.now() >= *deadline) break;
-            ref const r = ready_.front();
-            ready_.pop_front();
-            flow_node* n = lookup(r);
-            if (!n || !n->queued_) continue;
-            n->queued_ = false;
-            ++rep.steps;
-            std::size_t const started = rep.started;
-            step(*n, now, wall, rep, max_starts);
-            if (rep.started != started) after_start();
+        while (!ready_.empty() && step_front(ready_)) {
         }
         rep.more = !ready_.empty() || !held_.empty();
         if (--busy_ == 0) graveyard_.clear();
