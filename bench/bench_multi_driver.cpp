@@ -22,6 +22,7 @@
 // The server runs on the same machine (its CPU competes with the client's: the figures include
 // that contention, as the task asks).
 #include "../tests/integration/server_process.hpp"
+#include "server_stats.hpp"
 
 #include <pulse/curl/multi_driver.hpp>
 #include <pulse/curl/transport.hpp>
@@ -102,11 +103,7 @@ double steal_seconds() {
     return static_cast<double>(v[7]) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-struct server_stats {
-    long long requests = -1;
-    long long connections = -1;
-    long long tls_resumed = 0; // handshakes that resumed a session
-};
+using pulse_bench::server_stats;
 
 // HTTPS (--tls-dir): the CA the client trusts; empty for plain HTTP.
 std::string g_ca;
@@ -117,19 +114,7 @@ pulse::http::transport_options client_options() {
     return o;
 }
 
-server_stats server_counts(std::string const& base) {
-    pulse::curl::easy_transport t(client_options());
-    pulse::http::request r;
-    r.url = base + "/__stats";
-    pulse::http::string_sink s;
-    if (!t.perform(r, s)) return {};
-    boost::system::error_code ec;
-    auto v = boost::json::parse(s.body(), ec);
-    if (ec) return {};
-    server_stats st{v.at("requests").to_number<long long>(), v.at("connections").to_number<long long>()};
-    if (auto const* n = v.as_object().if_contains("tls_resumed")) st.tls_resumed = n->to_number<long long>();
-    return st;
-}
+server_stats server_counts(std::string const& base) { return pulse_bench::read_server_stats(base, client_options()); }
 
 struct args {
     int jobs = 1000;

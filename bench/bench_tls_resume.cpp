@@ -18,8 +18,7 @@
 // Raw libcurl on purpose: the figure is the mechanism's (libcurl + OpenSSL), which the adapter
 // switches on; bench_multi_driver --share-tls 0|1 shows it inside the driver.
 #include "../tests/integration/server_process.hpp"
-
-#include <boost/json/parse.hpp>
+#include "server_stats.hpp"
 
 #include <curl/curl.h>
 #include <time.h>
@@ -49,23 +48,9 @@ struct run_result {
 };
 
 long long resumed_count(std::string const& base, std::string const& ca) {
-    CURL* h = curl_easy_init();
-    std::string body;
-    std::string const url = base + "/__stats";
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_CAINFO, ca.c_str());
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, +[](char* p, std::size_t s, std::size_t n, void* u) {
-        static_cast<std::string*>(u)->append(p, s * n);
-        return s * n;
-    });
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-    CURLcode const rc = curl_easy_perform(h);
-    curl_easy_cleanup(h);
-    if (rc != CURLE_OK) return -1;
-    boost::system::error_code ec;
-    auto v = boost::json::parse(body, ec);
-    if (ec || !v.is_object() || !v.as_object().contains("tls_resumed")) return -1;
-    return v.at("tls_resumed").to_number<long long>();
+    pulse::http::transport_options o;
+    o.ca_bundle = ca;
+    return pulse_bench::read_server_stats(base, o).tls_resumed;
 }
 
 run_result run(std::string const& url, std::string const& ca, std::string const& base, int connections, bool share, int trace = 0) {
