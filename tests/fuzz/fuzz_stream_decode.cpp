@@ -1,6 +1,6 @@
 // libFuzzer target: the incremental decoder against the DOM path. For any bytes, cut into writes at
 // input-chosen points, pulse::stream_decoder<T> must agree with pulse::decode_json<T>: equal values
-// (compared by pulse::encode, up to a double's last bit: same_json.hpp), or the same error (code,
+// (compared by pulse::encode, doubles to the last bit: same_json.hpp), or the same error (code,
 // path, message; for a JSON syntax error the code only, see normalized()). The documented
 // differences are allowed: the stream
 // reports the first problem in document order (a type error before a later syntax error), and in an
@@ -106,7 +106,7 @@ void compare(std::string_view text, std::uint8_t cut_seed) {
     if (!failed) st = dec.finish();
 
     if (dom && st) {
-        if (!pulse_fuzz::same_json(pulse::encode(*dom), pulse::encode(*st))) std::abort(); // up to a double's last bit: same_json.hpp
+        if (!pulse_fuzz::same_json(pulse::encode(*dom), pulse::encode(*st))) std::abort(); // exact: same_json.hpp
         return;
     }
     if (!dom && !st) {

@@ -4,6 +4,7 @@
 
 #include "test_util.hpp"
 
+#include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
 
 #include <string>

@@ -9,9 +9,9 @@
 
 #include <pulse/config.hpp>
 #include <pulse/schema/detail/codec.hpp>
+#include <pulse/schema/detail/dom_parser.hpp>
 
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -69,7 +69,8 @@ inline api_error read_api_error(std::string_view body) {
     boost::json::parse_options opt;
     opt.max_depth = 64;
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(body, ec, {}, opt);
+    std::size_t at = 0;
+    boost::json::value v = detail::parse_dom(body, ec, at, {}, opt);
     if (!ec) {
         if (auto const* o = v.if_object()) {
             if (auto const* inner = o->if_contains("error")) {

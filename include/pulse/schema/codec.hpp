@@ -16,11 +16,10 @@
 #include <pulse/config.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/detail/codec.hpp>
+#include <pulse/schema/detail/dom_parser.hpp>
 
 #include <boost/json/error.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
-#include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
@@ -53,16 +52,16 @@ inline error json_parse_error(boost::system::error_code const& ec, std::uint64_t
 }
 } // namespace detail
 
-/// Parse JSON text into a DOM. Errors: json_syntax (with the byte offset), too_deep.
+/// Parse JSON text into a DOM. Errors: json_syntax (with the byte offset), too_deep. Doubles are
+/// the nearest to their text (detail/exact_double.hpp), which Boost 1.81's own parse does not ensure.
 inline result<boost::json::value> parse_json(std::string_view text, parse_limits limits = {}) {
     boost::json::parse_options opt;
     opt.max_depth = limits.max_depth;
-    boost::json::parser p(boost::json::storage_ptr(), opt);
     boost::system::error_code ec;
-    // write() parses the whole text; on failure it returns where the parser stopped.
-    std::size_t const at = p.write(text.data(), text.size(), ec);
+    std::size_t at = 0; // on failure: where the parser stopped
+    boost::json::value v = detail::parse_dom(text, ec, at, {}, opt);
     if (ec) return detail::json_parse_error(ec, at);
-    return p.release();
+    return v;
 }
 
 /// Decode a DOM value into a schema type T. Errors are decode-layer errors naming the JSON path.

@@ -19,13 +19,13 @@
 #include <pulse/config.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/codec.hpp>
+#include <pulse/schema/detail/dom_parser.hpp>
 #include <pulse/schema/stream_decoder.hpp>
 
 #include <boost/json/error.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/storage_ptr.hpp>
-#include <boost/json/stream_parser.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstddef>
@@ -98,7 +98,7 @@ private:
         opt.max_depth = lim_.max_depth;
         // The DOM is temporary (decode<T> copies out of it), so an arena that frees everything at
         // once is the cheapest home for it. Shared ownership: the released value keeps it alive.
-        parser_ = std::make_unique<boost::json::stream_parser>(boost::json::storage_ptr(), opt);
+        parser_ = std::make_unique<pulse::detail::dom_parser>(opt);
         parser_->reset(boost::json::make_shared_resource<boost::json::monotonic_resource>());
     }
 
@@ -113,7 +113,7 @@ private:
     }
 
     decode_limits lim_;
-    std::unique_ptr<boost::json::stream_parser> parser_; // the parser is not movable; machines are
+    std::unique_ptr<pulse::detail::dom_parser> parser_; // the parser is not movable; machines are
     std::uint64_t size_ = 0;
     std::optional<error> error_;
 };

@@ -30,6 +30,7 @@
 #include <pulse/config.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/detail/codec.hpp>
+#include <pulse/schema/detail/exact_double.hpp>
 #include <pulse/schema/number.hpp>
 #include <pulse/schema/polygon.hpp>
 
@@ -152,6 +153,7 @@ public:
         last_key_ = nullptr;
         in_begin_ = in_end_ = 0;
         in_base_ = size_hint_ = 0;
+        num_.clear();
     }
 
     bool failed() const noexcept { return failed_; }
@@ -225,16 +227,25 @@ public:
         frame& f = *top_;
         return done(f.slot->string(*this, f, f.slot_target, std::string_view(s.data(), s.size()), n), ec);
     }
-    bool on_number_part(json::string_view, json::error_code&) noexcept { return true; }
+    // A number's text is kept only when it arrives in pieces; a double is taken from its text
+    // (exact_double.hpp), not from Boost 1.81's inexact conversion.
+    bool on_number_part(json::string_view s, json::error_code&) {
+        num_.part(std::string_view(s.data(), s.size()));
+        return true;
+    }
     bool on_int64(std::int64_t i, json::string_view, json::error_code& ec) {
+        num_.clear();
         frame& f = *top_;
         return done(f.slot->int64(*this, f, f.slot_target, i), ec);
     }
     bool on_uint64(std::uint64_t u, json::string_view, json::error_code& ec) {
+        num_.clear();
         frame& f = *top_;
         return done(f.slot->uint64(*this, f, f.slot_target, u), ec);
     }
-    bool on_double(double d, json::string_view, json::error_code& ec) {
+    bool on_double(double d, json::string_view s, json::error_code& ec) {
+        d = exact_double(num_.whole(std::string_view(s.data(), s.size())), d);
+        num_.clear();
         frame& f = *top_;
         return done(f.slot->double_(*this, f, f.slot_target, d), ec);
     }
@@ -343,6 +354,7 @@ private:
     bool failed_ = false;
     error error_;
     std::string key_;
+    number_text num_; // a number split across writes, until its last piece
     std::string unknown_key_;
     std::string scratch_;
     json::value_stack vs_;
