@@ -181,23 +181,36 @@ TEST_CASE("exact_double: numbers at and beyond the edges of double's range") {
 
 TEST_CASE("exact_double: Boost's own value is kept only where it is exact") {
     using pulse::detail::boost_double_is_exact;
-    CHECK(boost_double_is_exact("0.5"));
-    CHECK(boost_double_is_exact("-123456789.012345")); // 15 digits
-    CHECK(!boost_double_is_exact("1234567890.123456")); // 16 digits: may exceed 2^53
-    CHECK(!boost_double_is_exact("1e5"));
-    CHECK(!boost_double_is_exact("0.000000000000000001"));
-    // Where the shortcut applies, Boost's value and the nearest double agree (checked on the
-    // coordinate-like half of the sample, rounded to 1-12 decimals).
-    std::mt19937 rng(3);
-    for (double const x : sample_doubles(4000)) {
-        if (!(x >= 0 && x < 1000)) continue;
+    auto const boost_value = [](std::string_view s) { return json::parse("[" + std::string(s) + "]").at(0).to_number<double>(); };
+    auto const kept = [&](std::string_view s) { return boost_double_is_exact(s, boost_value(s)); };
+    CHECK(kept("0.5"));
+    CHECK(kept("-12345678.012345")); // 14 digits, 16 characters
+    CHECK(kept("1.5e3"));
+    CHECK(kept("-0.0"));
+    CHECK(!kept("-123456789.012345"));   // 17 characters
+    CHECK(!kept("1e16"));                 // beyond 1e15: the power may exceed 22
+    CHECK(!kept("1.5e-8"));               // below 1e-7: the power may be below -22
+    CHECK(!kept("0e400"));                // Boost: NaN
+    CHECK(!kept("249.77792341670946"));   // Boost reads it one ulp off
+    // Wherever the shortcut applies, Boost's value is the nearest double: numbers of 1 to 15
+    // significant digits, in fixed and scientific notation, across the range the rule admits.
+    std::mt19937_64 rng(3);
+    std::size_t kept_count = 0;
+    for (int i = 0; i < 200000; ++i) {
+        double const x = std::ldexp(static_cast<double>(rng() >> 11), -53) * std::pow(10.0, static_cast<int>(rng() % 30) - 12);
+        int const digits = 1 + static_cast<int>(rng() % 15);
+        bool const sci = rng() % 2;
         char buf[64];
-        int const decimals = std::uniform_int_distribution<int>(1, 12)(rng);
-        auto const r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed, decimals);
+        auto const r = sci ? std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific, digits - 1)
+                           : std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed, digits);
         std::string_view const s(buf, static_cast<std::size_t>(r.ptr - buf));
-        if (!boost_double_is_exact(s)) continue;
-        CHECK_MESSAGE(json::parse(std::string("[") + std::string(s) + "]").at(0).as_double() == nearest(s), s);
+        if (s.find_first_of(".e") == std::string_view::npos) continue; // an integer
+        double const b = boost_value(s);
+        if (!boost_double_is_exact(s, b)) continue;
+        ++kept_count;
+        CHECK_MESSAGE(b == nearest(s), s);
     }
+    CHECK(kept_count > 50000);
 }
 
 TEST_CASE("dom_parser: the same values, errors and offsets as boost::json::parse") {

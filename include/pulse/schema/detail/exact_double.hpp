@@ -24,6 +24,8 @@
 
 #include <pulse/config.hpp>
 
+#include <boost/config.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -34,27 +36,23 @@
 PULSE_NAMESPACE_BEGIN
 namespace detail {
 
-/// Whether Boost.JSON 1.81's own conversion of `text` is already exact: at most 15 digits (so the
-/// mantissa is below 2^53) and no exponent part (so the power of ten is within 10^-15..10^0, which
-/// doubles hold exactly). Most coordinates a server writes with a few decimals pass, and then no
-/// second conversion is paid for. Conservative: false only costs a from_chars.
-inline bool boost_double_is_exact(std::string_view text) noexcept {
-    if (text.size() > 17) return false; // "-" + 15 digits + "." is 17 chars
-    unsigned digits = 0;
-    for (char const c : text) {
-        if (c >= '0' && c <= '9') ++digits;
-        else if (c == 'e' || c == 'E') return false;
-    }
-    return digits <= 15;
+/// Whether Boost.JSON 1.81's value `parsed` for the number `text` is already exact, without
+/// scanning the text (this runs for every double of a large result). Boost computes m * 10^p from
+/// the digits m and the power p, which is exact when m < 2^53 and -22 <= p <= 22 (both factors
+/// exact, one rounding). At most 16 characters leave at most 15 digits (a double's text has a '.'
+/// or an 'e'), so m < 10^15 < 2^53. And from |value| = m * 10^p with 1 <= m < 10^15 follows
+/// log10|value| - 15 < p <= log10|value|: a value within [1e-7, 1e15] puts p within (-22, 15].
+/// Zero is exact whatever the power, but a NaN (0e400: 0 times infinity) is not. Most coordinates
+/// and scores a server writes pass; false only costs a from_chars.
+inline bool boost_double_is_exact(std::string_view text, double parsed) noexcept {
+    double const a = parsed < 0 ? -parsed : parsed;
+    return text.size() <= 16 && (a == 0 || (a >= 1e-7 && a <= 1e15));
 }
 
-/// The double nearest to the JSON number `text` (round half to even, as IEEE 754 and from_chars
-/// do). `parsed` is what Boost.JSON made of the same text; it is returned when the standard library
-/// cannot convert (see above). Beyond double's range the nearest value is +-infinity (overflow) or
-/// +-0 (underflow); Boost's own value tells which side of 1 the number is on.
-inline double exact_double(std::string_view text, double parsed) noexcept {
+/// The nearest double to `text`, by std::from_chars; out of line, so the parser's number loop,
+/// where exact_double is inlined, stays small.
+BOOST_NOINLINE inline double nearest_double(std::string_view text, double parsed) noexcept {
 #if defined(__cpp_lib_to_chars)
-    if (boost_double_is_exact(text)) return parsed;
     double d = 0;
     auto const r = std::from_chars(text.data(), text.data() + text.size(), d, std::chars_format::general);
     if (r.ec == std::errc() && r.ptr == text.data() + text.size()) return d;
@@ -68,6 +66,14 @@ inline double exact_double(std::string_view text, double parsed) noexcept {
     (void)text;
     return parsed;
 #endif
+}
+
+/// The double nearest to the JSON number `text` (round half to even, as IEEE 754 and from_chars
+/// do). `parsed` is what Boost.JSON made of the same text; it is returned when the standard library
+/// cannot convert (see above). Beyond double's range the nearest value is +-infinity (overflow) or
+/// +-0 (underflow); Boost's own value tells which side of 1 the number is on.
+inline double exact_double(std::string_view text, double parsed) noexcept {
+    return boost_double_is_exact(text, parsed) ? parsed : nearest_double(text, parsed);
 }
 
 /// A number's text as Boost's basic_parser hands it over: the pieces of a number split across
