@@ -19,7 +19,6 @@
 #include <pulse/schema/codec.hpp>
 #include <pulse/version.hpp>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <curl/curl.h>
@@ -535,10 +534,8 @@ int cmd_extract(parsed_args const& p, session& s) {
         if (eq == std::string::npos || eq == 0) return s.usage("--set wants NAME=VALUE, got '" + kv + "'");
         std::string const name = kv.substr(0, eq);
         std::string const text = kv.substr(eq + 1);
-        boost::system::error_code ec;
-        boost::json::value v = boost::json::parse(text, ec);
-        if (ec) v = boost::json::string(text);
-        opts.extra[name] = std::move(v);
+        auto parsed = pulse::parse_json(text); // JSON if it is JSON (numbers read exactly), else a string
+        opts.extra[name] = parsed ? std::move(*parsed) : boost::json::value(boost::json::string(text));
     }
     bool const no_wait = p.has("no-wait");
     auto& client = s.client();
