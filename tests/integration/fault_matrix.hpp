@@ -1,0 +1,445 @@
+// The fault matrix (issue 8): every phase of a job -- submit, poll, large-result download, form
+// PDF download -- against every fault the network or the server can throw at it, each with its
+// expected outcome written down below, and each row run against the real local server
+// (tools/pulse_server) over loopback with the blocking client, once per HTTP adapter:
+// fault_matrix.cpp runs it with the libcurl adapter, beast_fault_matrix.cpp with the Boost.Beast
+// adapter. This header holds the table and the runner (check_matrix<Transport>).
+//
+// How a row runs: the job's scenario (x-pulse-scenario on every request, see
+// tools/pulse_server/README.md) injects the fault into the first request of the row's phase
+// (`@1`), so a retry meets a healthy server. After the call, the server says how many requests of
+// that phase it answered (/__jobs/{id} for polls and downloads, /__submissions for submissions,
+// which counts even when no job was created): that is how "retried" and "not retried" are checked,
+// including retries a transport might make behind the library's back. For a refused connection
+// nothing reaches the server, so the client's own attempts (1 + on_retry events) are counted.
+//
+// Phases and what "the bytes received kept" means:
+//   submit    extract_url(): POST /extract, then polls and the result (inline)
+//   poll      extract_url(): GET /job/{id} (poll_steps=0: the first good poll completes the job)
+//   download  extract(doc, opts, sink): the large result decoded AND streamed to the caller's sink
+//             (tee) -- once a byte reached the sink, nothing is retried; the sink keeps what came
+//   typed     extract_url(): the same download decoded only; nothing reached the caller, so
+//             broken deliveries are retried
+//   pdf       form_detect() then download_pdf(job, sink): GET /results/{id}/pdf into the sink (not
+//             parsed: JSON garbling is delivered as the bytes that came)
+//
+// Rows run in parallel (each its own client, transport and job) so the rows that wait a
+// Retry-After second or a stall timeout overlap; the file runs in a few seconds. Every call must
+// end well inside the configured deadline: nothing hangs.
+#pragma once
+
+#include "client_support.hpp"
+#include "server_process.hpp"
+#include "transport_conformance.hpp" // refused_port
+
+#include <pulse/client.hpp>
+#include <pulse/http/body_sinks.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+// Each including file gets its own copy (and its own server process): the header serves two test
+// files of one binary, nothing else.
+namespace {
+
+using namespace std::chrono_literals;
+using pulse::errc;
+
+
+enum class ph : unsigned char { submit, poll, download, typed, pdf };
+/// What the caller's sink holds at the end (download and pdf rows): nothing; part of the body
+/// (error::bytes_delivered says how much); the whole body as the server sent it.
+enum class kept : unsigned char { none, part, all };
+/// Row setup beyond the scenario.
+enum setup : unsigned {
+    plain = 0,
+    refused = 1, ///< the phase's URL points at a loopback port where nothing listens
+    capped = 2,  ///< flow::limits caps (and the pdf sink) at 256 KiB
+    warm = 4,    ///< the client's connection is already open (reused) when the row's request goes
+};
+
+struct row {
+    ph phase;
+    char const* fault; ///< the matrix's column
+    char const* spec;  ///< scenario items for the job, added to the phase's base scenario
+    errc expect;       ///< errc::ok: the call succeeds (after the retries the count shows)
+    int requests;      ///< requests of the phase the server answered (client attempts when refused)
+    kept bytes = kept::none;
+    int min_wait_ms = 0; ///< a Retry-After honoured: the call lasts at least this long
+    unsigned flags = plain;
+    errc also = errc::ok; ///< an equally right code (a reset mid-body may surface as either)
+};
+
+constexpr errc ok = errc::ok;
+
+// clang-format off
+// The matrix. Retry policy in this file: 3 attempts per request, backoff 10-100 ms; stall timeout
+// 1 s; deadline 15 s. "5xx" = 500, 502 and 503, each a row.
+constexpr row matrix[] = {
+    // ---- submit: POST /extract is never retried on 5xx or a broken answer (the job may exist and
+    //      would be billed twice), only on 429 and on failures before the request left.
+    {ph::submit, "500",                  "submit_fault=500@1",                 errc::server_error, 1},
+    {ph::submit, "502",                  "submit_fault=502@1",                 errc::server_error, 1},
+    {ph::submit, "503",                  "submit_fault=503@1",                 errc::server_error, 1},
+    {ph::submit, "429",                  "submit_fault=429@1",                 ok, 2},
+    {ph::submit, "500 Retry-After: 1",   "submit_fault=500:ra=1@1",            errc::server_error, 1},
+    {ph::submit, "502 Retry-After: 1",   "submit_fault=502:ra=1@1",            errc::server_error, 1},
+    {ph::submit, "503 Retry-After: 1",   "submit_fault=503:ra=1@1",            errc::server_error, 1},
+    {ph::submit, "429 Retry-After: 1",   "submit_fault=429:ra=1@1",            ok, 2, kept::none, 1000},
+    {ph::submit, "500 Retry-After date", "submit_fault=500:ra_date=2@1",       errc::server_error, 1},
+    {ph::submit, "502 Retry-After date", "submit_fault=502:ra_date=2@1",       errc::server_error, 1},
+    {ph::submit, "503 Retry-After date", "submit_fault=503:ra_date=2@1",       errc::server_error, 1},
+    {ph::submit, "429 Retry-After date", "submit_fault=429:ra_date=2@1",       ok, 2, kept::none, 1000},
+    {ph::submit, "refused",              "",                                   errc::connect_failed, 3, kept::none, 0, refused},
+    {ph::submit, "reset before head",    "submit_fault=reset@1",               errc::connection_reset, 1},
+    {ph::submit, "reset before head, reused connection", "submit_fault=reset@1", errc::connection_reset, 1, kept::none, 0, warm},
+    {ph::submit, "reset mid-body",       "submit_fault=reset_mid_body@1",      errc::connection_reset, 1, kept::none, 0, plain, errc::body_truncated},
+    {ph::submit, "stall mid-body",       "submit_fault=stall_mid_body@1",      errc::timeout, 1},
+    {ph::submit, "short body",           "submit_fault=short_body@1",          errc::body_truncated, 1},
+    {ph::submit, "long body",            "submit_fault=long_body@1",           ok, 1}, // the answer was complete; what follows it is not read as part of it
+    {ph::submit, "malformed JSON",       "submit_fault=malformed_json@1",      errc::json_syntax, 1},
+    {ph::submit, "wrong shape",          "submit_fault=wrong_shape@1",         errc::type_mismatch, 1},
+    {ph::submit, "over size cap",        "submit_fault=huge_string:bytes=512k@1", errc::body_too_large, 1, kept::none, 0, capped},
+    {ph::submit, "depth bomb",           "submit_fault=depth_bomb@1",          errc::too_deep, 1},
+    {ph::submit, "1 MB id",              "submit_fault=huge_string@1",         errc::string_too_long, 1},
+    {ph::submit, "401",                  "submit_fault=401@1",                 errc::unauthorized, 1},
+    {ph::submit, "403",                  "submit_fault=403@1",                 errc::forbidden, 1},
+    {ph::submit, "404",                  "submit_fault=404@1",                 errc::not_found, 1},
+    {ph::submit, "410",                  "submit_fault=410@1",                 errc::gone, 1},
+    {ph::submit, "401 echoing the key",  "submit_fault=echo_key@1",            errc::unauthorized, 1},
+
+    // ---- poll: GET /job/{id} is idempotent: 408/429/5xx and transport failures are retried;
+    //      an answer that cannot be read is a decode error (not retried); 404 gets a short grace.
+    {ph::poll, "500",                    "poll_fault=500@1",                   ok, 2},
+    {ph::poll, "502",                    "poll_fault=502@1",                   ok, 2},
+    {ph::poll, "503",                    "poll_fault=503@1",                   ok, 2},
+    {ph::poll, "429",                    "poll_fault=429@1",                   ok, 2},
+    {ph::poll, "500 Retry-After: 1",     "poll_fault=500:ra=1@1",              ok, 2, kept::none, 1000},
+    {ph::poll, "502 Retry-After: 1",     "poll_fault=502:ra=1@1",              ok, 2, kept::none, 1000},
+    {ph::poll, "503 Retry-After: 1",     "poll_fault=503:ra=1@1",              ok, 2, kept::none, 1000},
+    {ph::poll, "429 Retry-After: 1",     "poll_fault=429:ra=1@1",              ok, 2, kept::none, 1000},
+    {ph::poll, "500 Retry-After date",   "poll_fault=500:ra_date=2@1",         ok, 2, kept::none, 1000},
+    {ph::poll, "502 Retry-After date",   "poll_fault=502:ra_date=2@1",         ok, 2, kept::none, 1000},
+    {ph::poll, "503 Retry-After date",   "poll_fault=503:ra_date=2@1",         ok, 2, kept::none, 1000},
+    {ph::poll, "429 Retry-After date",   "poll_fault=429:ra_date=2@1",         ok, 2, kept::none, 1000},
+    {ph::poll, "refused",                "",                                   errc::connect_failed, 3, kept::none, 0, refused},
+    {ph::poll, "reset before head",      "poll_fault=reset@1",                 ok, 2},
+    {ph::poll, "reset mid-body",         "poll_fault=reset_mid_body@1",        ok, 2},
+    {ph::poll, "stall mid-body",         "poll_fault=stall_mid_body@1",        ok, 2},
+    {ph::poll, "short body",             "poll_fault=short_body@1",            ok, 2},
+    {ph::poll, "long body",              "poll_fault=long_body@1",             ok, 1},
+    {ph::poll, "malformed JSON",         "poll_fault=malformed_json@1",        errc::json_syntax, 1},
+    {ph::poll, "wrong shape",            "poll_fault=wrong_shape@1",           errc::type_mismatch, 1},
+    {ph::poll, "over size cap",          "result=inline;size=512k",            errc::body_too_large, 1, kept::none, 0, capped},
+    {ph::poll, "depth bomb",             "poll_fault=depth_bomb@1",            errc::too_deep, 1},
+    {ph::poll, "1 MB id",                "poll_fault=huge_string@1",           errc::string_too_long, 1}, // flow::limits::max_id_bytes
+    {ph::poll, "401",                    "poll_fault=401@1",                   errc::unauthorized, 1},
+    {ph::poll, "403",                    "poll_fault=403@1",                   errc::forbidden, 1},
+    {ph::poll, "404 (once: grace)",      "poll_fault=404@1",                   ok, 2},
+    {ph::poll, "404 (always)",           "poll_fault=404@1+",                  errc::not_found, 4},
+    {ph::poll, "410",                    "poll_fault=410@1",                   errc::gone, 1},
+    {ph::poll, "401 echoing the key",    "poll_fault=echo_key@1",              errc::unauthorized, 1},
+    {ph::poll, "500 echoing the key",    "poll_fault=echo_key:status=500@1",   ok, 2},
+
+    // ---- large-result download, decoded and streamed to the caller's sink: retried only while
+    //      no byte reached the sink; after that errc::partial_delivery with the bytes kept. A body
+    //      that arrived whole but does not decode is reported with every byte kept.
+    {ph::download, "500",                  "download_fault=500@1",             ok, 2, kept::all},
+    {ph::download, "502",                  "download_fault=502@1",             ok, 2, kept::all},
+    {ph::download, "503",                  "download_fault=503@1",             ok, 2, kept::all},
+    {ph::download, "429",                  "download_fault=429@1",             ok, 2, kept::all},
+    {ph::download, "500 Retry-After: 1",   "download_fault=500:ra=1@1",        ok, 2, kept::all, 1000},
+    {ph::download, "502 Retry-After: 1",   "download_fault=502:ra=1@1",        ok, 2, kept::all, 1000},
+    {ph::download, "503 Retry-After: 1",   "download_fault=503:ra=1@1",        ok, 2, kept::all, 1000},
+    {ph::download, "429 Retry-After: 1",   "download_fault=429:ra=1@1",        ok, 2, kept::all, 1000},
+    {ph::download, "500 Retry-After date", "download_fault=500:ra_date=2@1",   ok, 2, kept::all, 1000},
+    {ph::download, "502 Retry-After date", "download_fault=502:ra_date=2@1",   ok, 2, kept::all, 1000},
+    {ph::download, "503 Retry-After date", "download_fault=503:ra_date=2@1",   ok, 2, kept::all, 1000},
+    {ph::download, "429 Retry-After date", "download_fault=429:ra_date=2@1",   ok, 2, kept::all, 1000},
+    {ph::download, "refused",              "",                                 errc::connect_failed, 3, kept::none, 0, refused},
+    {ph::download, "reset before head",    "download_fault=reset@1",           ok, 2, kept::all},
+    {ph::download, "reset mid-body",       "download_fault=reset_mid_body@1",  errc::partial_delivery, 1, kept::part},
+    {ph::download, "stall mid-body",       "download_fault=stall_mid_body@1",  errc::partial_delivery, 1, kept::part},
+    {ph::download, "short body",           "download_fault=short_body@1",      errc::partial_delivery, 1, kept::part},
+    {ph::download, "long body",            "download_fault=long_body@1",       ok, 1, kept::all},
+    {ph::download, "malformed JSON",       "download_fault=malformed_json@1",  errc::json_syntax, 1, kept::all},
+    {ph::download, "wrong shape",          "download_fault=wrong_shape@1",     errc::type_mismatch, 1, kept::all},
+    {ph::download, "over size cap",        "size=512k",                        errc::body_too_large, 1, kept::all, 0, capped},
+    {ph::download, "depth bomb",           "download_fault=depth_bomb@1",      errc::too_deep, 1, kept::all},
+    {ph::download, "1 MB id",              "download_fault=huge_string@1",     ok, 1, kept::all},
+    {ph::download, "401",                  "download_fault=401@1",             errc::unauthorized, 1},
+    {ph::download, "403",                  "download_fault=403@1",             errc::forbidden, 1},
+    {ph::download, "404",                  "download_fault=404@1",             errc::not_found, 1},
+    {ph::download, "410",                  "download_fault=410@1",             errc::gone, 1},
+    {ph::download, "401 echoing the key",  "download_fault=echo_key@1",        errc::unauthorized, 1},
+    // The same download decoded only: no byte reached the caller, so broken deliveries are retried.
+    {ph::typed, "refused",                 "",                                 errc::connect_failed, 3, kept::none, 0, refused},
+    {ph::typed, "reset before head",       "download_fault=reset@1",           ok, 2},
+    {ph::typed, "reset mid-body",          "download_fault=reset_mid_body@1",  ok, 2},
+    {ph::typed, "stall mid-body",          "download_fault=stall_mid_body@1",  ok, 2},
+    {ph::typed, "short body",              "download_fault=short_body@1",      ok, 2},
+    {ph::typed, "long body",               "download_fault=long_body@1",       ok, 1},
+    {ph::typed, "malformed JSON",          "download_fault=malformed_json@1",  errc::json_syntax, 1},
+    {ph::typed, "over size cap",           "size=512k",                        errc::body_too_large, 1, kept::none, 0, capped},
+
+    // ---- form PDF download into the caller's sink: retried while nothing reached the sink; the
+    //      PDF is not parsed, so JSON garbling arrives as bytes; its size is the sink's to cap.
+    {ph::pdf, "500",                     "pdf_fault=500@1",                    ok, 2, kept::all},
+    {ph::pdf, "502",                     "pdf_fault=502@1",                    ok, 2, kept::all},
+    {ph::pdf, "503",                     "pdf_fault=503@1",                    ok, 2, kept::all},
+    {ph::pdf, "429",                     "pdf_fault=429@1",                    ok, 2, kept::all},
+    {ph::pdf, "500 Retry-After: 1",      "pdf_fault=500:ra=1@1",               ok, 2, kept::all, 1000},
+    {ph::pdf, "502 Retry-After: 1",      "pdf_fault=502:ra=1@1",               ok, 2, kept::all, 1000},
+    {ph::pdf, "503 Retry-After: 1",      "pdf_fault=503:ra=1@1",               ok, 2, kept::all, 1000},
+    {ph::pdf, "429 Retry-After: 1",      "pdf_fault=429:ra=1@1",               ok, 2, kept::all, 1000},
+    {ph::pdf, "500 Retry-After date",    "pdf_fault=500:ra_date=2@1",          ok, 2, kept::all, 1000},
+    {ph::pdf, "502 Retry-After date",    "pdf_fault=502:ra_date=2@1",          ok, 2, kept::all, 1000},
+    {ph::pdf, "503 Retry-After date",    "pdf_fault=503:ra_date=2@1",          ok, 2, kept::all, 1000},
+    {ph::pdf, "429 Retry-After date",    "pdf_fault=429:ra_date=2@1",          ok, 2, kept::all, 1000},
+    {ph::pdf, "refused",                 "",                                   errc::connect_failed, 3, kept::none, 0, refused},
+    {ph::pdf, "reset before head",       "pdf_fault=reset@1",                  ok, 2, kept::all},
+    {ph::pdf, "reset mid-body",          "pdf_fault=reset_mid_body@1",         errc::partial_delivery, 1, kept::part},
+    {ph::pdf, "stall mid-body",          "pdf_fault=stall_mid_body@1",         errc::partial_delivery, 1, kept::part},
+    {ph::pdf, "short body",              "pdf_fault=short_body@1",             errc::partial_delivery, 1, kept::part},
+    {ph::pdf, "long body",               "pdf_fault=long_body@1",              ok, 1, kept::all},
+    {ph::pdf, "malformed JSON",          "pdf_fault=malformed_json@1",         ok, 1, kept::all},
+    {ph::pdf, "wrong shape",             "pdf_fault=wrong_shape@1",            ok, 1, kept::all},
+    {ph::pdf, "over size cap (sink's)",  "pdf_size=512k",                      errc::aborted_by_sink, 1, kept::none, 0, capped},
+    {ph::pdf, "depth bomb",              "pdf_fault=depth_bomb@1",             ok, 1, kept::all},
+    {ph::pdf, "1 MB id",                 "pdf_fault=huge_string@1",            ok, 1, kept::all},
+    {ph::pdf, "401",                     "pdf_fault=401@1",                    errc::unauthorized, 1},
+    {ph::pdf, "403",                     "pdf_fault=403@1",                    errc::forbidden, 1},
+    {ph::pdf, "404",                     "pdf_fault=404@1",                    errc::not_found, 1},
+    {ph::pdf, "410",                     "pdf_fault=410@1",                    errc::gone, 1},
+    {ph::pdf, "401 echoing the key",     "pdf_fault=echo_key@1",               errc::unauthorized, 1},
+};
+
+// Combinations that are not rows, and why.
+struct not_applicable { char const* phases; char const* fault; char const* why; };
+constexpr not_applicable not_rows[] = {
+    {"all", "refused / reset before head + Retry-After", "no response head arrives to carry the header"},
+    {"submit", "5xx + Retry-After honoured", "a 5xx submission is not retried (rows above): there is no later attempt to delay"},
+    {"pdf", "JSON garbling as an error", "the PDF is not parsed; the rows check the bytes arrive as sent"},
+    {"pdf", "flow::limits size cap", "raw downloads go to the caller's sink, which sets its own cap (string_sink here)"},
+};
+// clang-format on
+static_assert(std::all_of(std::begin(not_rows), std::end(not_rows), [](not_applicable const& x) { return *x.why != 0; }),
+              "every combination left out says why");
+
+char const* phase_name(ph p) {
+    switch (p) {
+    case ph::submit: return "submit";
+    case ph::poll: return "poll";
+    case ph::download: return "download (tee)";
+    case ph::typed: return "download (typed)";
+    case ph::pdf: return "pdf";
+    }
+    return "?";
+}
+
+char const* base_scenario(ph p) {
+    switch (p) {
+    case ph::submit:
+    case ph::poll: return "poll_steps=0";
+    case ph::download:
+    case ph::typed: return "result=large;size=64k;poll_steps=0";
+    case ph::pdf: return "poll_steps=0;pdf_size=64k";
+    }
+    return "";
+}
+
+std::string const api_key = "fm-secret-key-4711";
+constexpr std::uint64_t cap_bytes = 256u << 10;
+constexpr auto deadline = 15s;
+
+pulse_test::server_process& server() {
+    static pulse_test::server_process s({"--threads", "2"}, api_key);
+    return s;
+}
+
+/// What one row's call did.
+struct observed {
+    std::string scenario;
+    std::string setup_failure; // a step before the row's call failed (pdf: the form job)
+    bool ok = false;
+    pulse::error err;
+    std::string job;
+    unsigned retries = 0; // on_retry events of the row's call
+    std::string progress; // every text the progress callbacks were given
+    std::uint64_t sink_bytes = 0;
+    std::optional<std::uint64_t> sink_content_length;
+    std::chrono::milliseconds elapsed{};
+};
+
+template <class T>
+void note(observed& o, pulse::result<T> const& r) {
+    o.ok = r.has_value();
+    if (!r) o.err = r.error();
+}
+
+template <class Transport>
+observed run_row(row const& r, std::size_t index, int refused_port, std::string_view adapter) {
+    using client_t = pulse::client<Transport>;
+    observed o;
+    std::string const refused_origin = "http://127.0.0.1:" + std::to_string(refused_port);
+    o.scenario = std::string(base_scenario(r.phase)) + (*r.spec ? ";" : "") + r.spec + ";tag=fm-" + std::string(adapter) + "-" +
+                 std::to_string(index);
+    if ((r.flags & refused) && (r.phase == ph::download || r.phase == ph::typed))
+        o.scenario += ";large_url_base=" + refused_origin;
+
+    pulse::flow::config cfg = pulse_test::fast_config(server(), o.scenario);
+    for (auto* p : {&cfg.policies.submit, &cfg.policies.poll_request, &cfg.policies.download, &cfg.policies.single})
+        p->max_attempts = 3;
+    cfg.policies.deadline = deadline;
+    if (r.flags & capped) cfg.limits.max_answer_bytes = cfg.limits.max_result_bytes = cap_bytes;
+    pulse::http::transport_options topt;
+    topt.connect_timeout = 2s;
+    topt.stall_timeout = 1s;
+    topt.total_timeout = 20s;
+    client_t client(cfg, Transport(topt), 4711 + index);
+
+    pulse::call_options call;
+    call.progress.on_job_id = [&](std::string_view id) {
+        o.job = id;
+        o.progress.append(id);
+    };
+    call.progress.on_status = [&](pulse::job_status const& s) { o.progress.append(s.str()); };
+    call.progress.on_retry = [&](pulse::flow::retry_event const& e) {
+        ++o.retries;
+        if (e.cause) o.progress.append(e.cause->to_string()).append(e.cause->body);
+    };
+    pulse::http::string_sink sink((r.flags & capped) && r.phase == ph::pdf ? cap_bytes : std::size_t{64} << 20);
+    auto const doc = pulse::flow::document_source::from_url("https://files.example/report.pdf");
+
+    if (r.phase == ph::pdf) {
+        // The form job whose PDF the row downloads; its scenario carries the pdf fault.
+        pulse::call_options setup;
+        setup.progress.on_job_id = [&](std::string_view id) { o.job = id; };
+        if (!(r.flags & refused)) {
+            auto f = client.form_detect(doc, {}, setup);
+            if (!f) {
+                o.setup_failure = "form_detect: " + f.error().to_string();
+                return o;
+            }
+        } else {
+            o.job = "job-on-a-dead-port";
+            client.config().base_url = refused_origin;
+        }
+    }
+    if (r.flags & warm) (void)client.job("warm-up-" + std::to_string(index)); // 404; the connection stays open
+    if ((r.flags & refused) && r.phase == ph::submit) client.config().base_url = refused_origin;
+
+    auto const t0 = std::chrono::steady_clock::now();
+    switch (r.phase) {
+    case ph::submit:
+    case ph::typed: note(o, client.extract(doc, {}, call)); break;
+    case ph::poll:
+        if (r.flags & refused) {
+            client.config().base_url = refused_origin;
+            note(o, client.wait("job-on-a-dead-port", call));
+        } else {
+            note(o, client.extract(doc, {}, call));
+        }
+        break;
+    case ph::download: note(o, client.extract(doc, {}, sink, call)); break;
+    case ph::pdf: note(o, client.download_pdf(o.job, sink, call)); break;
+    }
+    o.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    o.sink_bytes = sink.body().size();
+    o.sink_content_length = sink.head().content_length();
+    return o;
+}
+
+/// Requests of the row's phase the server answered.
+int server_count(row const& r, observed const& o) {
+    if (r.phase == ph::submit) {
+        auto const all = pulse_test::control(server(), "/__submissions");
+        auto const* n = all.as_object().if_contains(o.scenario);
+        return n ? static_cast<int>(n->to_number<std::int64_t>()) : 0;
+    }
+    if (o.job.empty()) return -1;
+    auto const info = pulse_test::control(server(), "/__jobs/" + o.job);
+    char const* kind = r.phase == ph::poll ? "poll" : r.phase == ph::pdf ? "pdf" : "download";
+    return static_cast<int>(info.at("requests").at(kind).to_number<std::int64_t>());
+}
+
+
+/// Runs every row with the adapter `Transport` (constructed from http::transport_options) and
+/// checks each outcome against the table.
+template <class Transport>
+void check_matrix(std::string_view adapter) {
+    REQUIRE_MESSAGE(server().running(), server().error());
+    pulse_test::refused_port dead;
+    REQUIRE(dead.port() != 0);
+
+    constexpr std::size_t n = std::size(matrix);
+    std::vector<observed> seen(n);
+    std::atomic<std::size_t> next{0};
+    auto const t0 = std::chrono::steady_clock::now();
+    {
+        std::vector<std::jthread> workers;
+        for (int w = 0; w < 16; ++w)
+            workers.emplace_back([&] {
+                for (std::size_t i; (i = next++) < n;) seen[i] = run_row<Transport>(matrix[i], i, dead.port(), adapter);
+            });
+    }
+    auto const wall = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    MESSAGE("fault matrix, " << adapter << ": " << n << " rows in " << wall.count() << " ms");
+
+    for (std::size_t i = 0; i < n; ++i) {
+        row const& r = matrix[i];
+        observed const& o = seen[i];
+        INFO(adapter << " row " << i << ": " << std::string(phase_name(r.phase)) << " x " << std::string(r.fault) << " [" << o.scenario
+                    << "] -> " << (o.ok ? std::string("ok") : o.err.to_string().substr(0, 300)) << " (" << o.elapsed.count() << " ms, "
+                    << o.retries << " retries, sink " << o.sink_bytes << " bytes)");
+        CHECK(o.setup_failure == "");
+        if (!o.setup_failure.empty()) continue;
+        if (r.expect == ok) {
+            CHECK(o.ok);
+        } else {
+            CHECK_FALSE(o.ok);
+            CHECK((o.err.code == r.expect || (r.also != ok && o.err.code == r.also)));
+        }
+        // The key never leaks, also when the server echoes it (the echo_key rows).
+        CHECK(o.err.to_string().find(api_key) == std::string::npos);
+        CHECK(o.err.body.find(api_key) == std::string::npos);
+        CHECK(o.progress.find(api_key) == std::string::npos);
+        if (std::string_view(r.spec).find("echo_key") != std::string_view::npos) // the echo did happen
+            CHECK((o.err.body + o.progress).find("[redacted]") != std::string::npos);
+        // Retried exactly as the table says -- as the server saw it (a transport resending behind
+        // the library's back would show here), or as the client counted when nothing got through.
+        if (r.flags & refused) CHECK(static_cast<int>(o.retries) + 1 == r.requests);
+        else CHECK(server_count(r, o) == r.requests);
+        // The bytes received are kept, and the error says how many.
+        if (r.phase == ph::download || r.phase == ph::pdf) {
+            switch (r.bytes) {
+            case kept::none: CHECK(o.sink_bytes == 0); break;
+            case kept::all:
+                REQUIRE(o.sink_content_length.has_value());
+                CHECK(o.sink_bytes == *o.sink_content_length);
+                break;
+            case kept::part:
+                REQUIRE(o.sink_content_length.has_value());
+                CHECK(o.sink_bytes > 0);
+                CHECK(o.sink_bytes < *o.sink_content_length);
+                break;
+            }
+            if (!o.ok) CHECK(o.err.bytes_delivered == o.sink_bytes);
+        }
+        CHECK(o.elapsed.count() >= r.min_wait_ms);
+        CHECK(o.elapsed < deadline); // nothing hangs: transport timeouts and the deadline end every call
+    }
+}
+
+
+} // namespace
