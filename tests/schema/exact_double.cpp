@@ -230,6 +230,21 @@ TEST_CASE("dom_parser: the same values, errors and offsets as boost::json::parse
         REQUIRE(!ec);
         CHECK(p.release() == boost_v);
     }
+    // A document that is one number, fed a byte at a time: its pieces arrive through
+    // on_number_part and the last (empty) one only at finish().
+    for (std::string const s : {"249.77792341670946", "-1.2345678901234567e-5", "0e400", "7"}) {
+        pulse::detail::dom_parser p;
+        json::error_code ec;
+        for (char const c : s) {
+            p.write(&c, 1, ec);
+            REQUIRE(!ec);
+        }
+        p.finish(ec);
+        REQUIRE(!ec);
+        json::value const v = p.release();
+        if (s == "7") CHECK(v == json::value(7));
+        else CHECK_MESSAGE(v.as_double() == nearest(s), s);
+    }
     struct bad_case {
         std::string text;
         std::size_t depth;
