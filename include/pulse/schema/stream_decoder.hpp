@@ -9,11 +9,12 @@
 //
 //   auto res = pulse::decode_file<pulse::extract_result>("result.json");   // a spooled body
 //
-// The result equals pulse::decode<T>(boost::json::parse(bytes)) for the same bytes -- same values,
-// same unknown members kept in `extra`, same spellings remembered, same error text with the JSON
-// path -- but no DOM is built for the members the schema names, and no byte is held beyond the
-// parser's own state: the typed value grows as the body streams in. (Unknown members and members
-// typed as JSON are built as JSON subtrees, as they must be.)
+// The result equals pulse::decode_json<T>(bytes) for the same bytes -- same values (every double
+// the nearest to its text, however the bytes were cut: detail/exact_double.hpp), same unknown
+// members kept in `extra`, same spellings remembered, same error text with the JSON path -- but
+// no DOM is built for the members the schema names, and no byte is held beyond the parser's own
+// state and the pieces of a number cut between writes: the typed value grows as the body streams
+// in. (Unknown members and members typed as JSON are built as JSON subtrees, as they must be.)
 //
 // Differences from the DOM path, by design:
 // - A JSON syntax error names the byte where the parser stopped; when the bytes are cut inside the
