@@ -73,15 +73,21 @@ double first_number(json::value const& v) {
     return a.front().get_double();
 }
 
+/// Calls `feed` with the pieces of `text` between `cuts` (ascending offsets), then the rest.
+template <class Feed>
+void feed_pieces(std::string_view text, std::vector<std::size_t> const& cuts, Feed feed) {
+    std::size_t at = 0;
+    for (std::size_t c : cuts) {
+        REQUIRE(feed(text.substr(at, c - at)).has_value());
+        at = c;
+    }
+    REQUIRE(feed(text.substr(at)).has_value());
+}
+
 /// json_body (the job machine's DOM) fed `text` in the pieces between `cuts`.
 json::value chunked_dom(std::string_view text, std::vector<std::size_t> const& cuts) {
     pulse::flow::detail::json_body body;
-    std::size_t at = 0;
-    for (std::size_t c : cuts) {
-        REQUIRE(body.feed(text.substr(at, c - at)).has_value());
-        at = c;
-    }
-    REQUIRE(body.feed(text.substr(at)).has_value());
+    feed_pieces(text, cuts, [&](std::string_view piece) { return body.feed(piece); });
     auto v = body.finish();
     REQUIRE_MESSAGE(v.has_value(), v.error().to_string());
     return *v;
@@ -90,12 +96,7 @@ json::value chunked_dom(std::string_view text, std::vector<std::size_t> const& c
 /// The typed stream decoder fed `text` in the pieces between `cuts`.
 pulse::extract_result chunked_typed(std::string_view text, std::vector<std::size_t> const& cuts) {
     pulse::stream_decoder<pulse::extract_result> dec;
-    std::size_t at = 0;
-    for (std::size_t c : cuts) {
-        REQUIRE(dec.write(text.substr(at, c - at)).has_value());
-        at = c;
-    }
-    REQUIRE(dec.write(text.substr(at)).has_value());
+    feed_pieces(text, cuts, [&](std::string_view piece) { return dec.write(piece); });
     auto r = dec.finish();
     REQUIRE_MESSAGE(r.has_value(), r.error().to_string());
     return std::move(*r);

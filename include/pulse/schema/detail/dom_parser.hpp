@@ -138,7 +138,6 @@ public:
     std::size_t write_all(char const* data, std::size_t size, boost::json::error_code& ec) {
         return checked(p_.write_some(false, data, size, ec), size, ec);
     }
-    bool done() const noexcept { return p_.done(); }
     /// The value, after a finish() or write_all() without error.
     boost::json::value release() { return p_.handler().st.release(); }
 
