@@ -30,9 +30,12 @@
 #include <pulse/http/headers.hpp>
 #include <pulse/http/multipart.hpp>
 #include <pulse/http/origin.hpp>
+#include <pulse/http/redirect.hpp>
 #include <pulse/http/request.hpp>
+#include <pulse/http/request_fields.hpp>
 #include <pulse/http/response.hpp>
 #include <pulse/http/retry_after.hpp>
+#include <pulse/http/stall_clock.hpp>
 #include <pulse/http/transport.hpp>
 #include <pulse/http/url.hpp>
 
