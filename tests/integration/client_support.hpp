@@ -6,7 +6,11 @@
 
 #include "server_process.hpp"
 
+#if defined(_WIN32)
+#include <pulse/winhttp/transport.hpp>
+#else
 #include <pulse/curl/transport.hpp>
+#endif
 #include <pulse/flow/config.hpp>
 #include <pulse/http/body_sinks.hpp>
 #include <pulse/schema/codec.hpp>
@@ -38,10 +42,17 @@ inline pulse::flow::config fast_config(server_process const& server, std::string
     return c;
 }
 
+/// The transport control() uses: libcurl, or WinHTTP on Windows (where the tests have no libcurl).
+#if defined(_WIN32)
+using control_transport = pulse::winhttp::sync_transport;
+#else
+using control_transport = pulse::curl::easy_transport;
+#endif
+
 /// GET a control endpoint of `server` ("/__jobs/ID", "/__requests", ...) as JSON; fails the test
 /// unless it answers 200 with JSON.
 inline boost::json::value control(server_process const& server, std::string const& path) {
-    pulse::curl::easy_transport t;
+    control_transport t;
     pulse::http::request req;
     req.url = server.base_url() + path;
     pulse::http::string_sink sink(16 << 20);

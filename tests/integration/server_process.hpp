@@ -1,10 +1,127 @@
 // Starts the local Pulse-compatible server (tools/pulse_server) as a child process for integration
 // tests, reads the port it chose from its first stdout line ("listening on 127.0.0.1:PORT"), and
-// stops it (SIGTERM, then wait) when destroyed. POSIX only.
+// stops it (SIGTERM, then wait) when destroyed. POSIX.
 //
 // The binary's path comes from the build: PULSE_TEST_SERVER (CMake: $<TARGET_FILE:pulse-server>).
+//
+// On Windows (the tests run under Wine, the server natively on the same machine: Wine cannot
+// spawn a Linux process) the test attaches to a server the script already started instead, one
+// per profile: the API key and the server arguments, with paths reduced to their file names
+// ("test-key", "fm-secret-key-4711 --threads 2", "test-key --tls-cert server.pem --tls-key
+// server.key"). PULSE_TEST_SERVERS lists them, ';'-separated, each "URL PROFILE"
+// (tools/test-windows.sh writes it); the URL's host is the one base_url() gives the tests (Wine
+// verifies certificates by DNS name only, so its HTTPS servers are "localhost"). Attaching clears
+// the server's request log (DELETE /__requests, sent to 127.0.0.1 without verifying the
+// certificate: Wine keeps connections process-wide by host and port whatever the verification,
+// so this one must not be on the host the tests verify), which is what a test of a fresh server
+// reads; jobs and submission counts are kept apart by the tests' own job ids and scenario tags.
+// stop() leaves the server running.
 #ifndef PULSE_TESTS_INTEGRATION_SERVER_PROCESS_HPP
 #define PULSE_TESTS_INTEGRATION_SERVER_PROCESS_HPP
+
+#if defined(_WIN32)
+
+#include <winsock2.h> // before <windows.h> (which the adapter includes): the tests use sockets too
+
+#include <pulse/http/body_sinks.hpp>
+#include <pulse/http/request.hpp>
+#include <pulse/winhttp/transport.hpp>
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pulse_test {
+
+class server_process {
+public:
+    /// Attach to the server the script started for this profile. On failure, running() is false
+    /// and error() says why.
+    explicit server_process(std::vector<std::string> extra_args = {}, std::string api_key = "test-key", std::string = {})
+        : api_key_(std::move(api_key)) {
+        std::string const want = profile(extra_args, api_key_);
+        char const* list = std::getenv("PULSE_TEST_SERVERS");
+        if (!list || !*list) {
+            error_ = "PULSE_TEST_SERVERS is not set: on Windows the tests attach to servers tools/test-windows.sh starts";
+            return;
+        }
+        std::string_view rest(list);
+        while (!rest.empty()) {
+            auto const semi = rest.find(';');
+            std::string_view entry = rest.substr(0, semi);
+            rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+            auto const space = entry.find(' ');
+            if (space == std::string_view::npos || entry.substr(space + 1) != want) continue;
+            attach(std::string(entry.substr(0, space)));
+            return;
+        }
+        error_ = "no server was started for the profile '" + want + "' (PULSE_TEST_SERVERS; tools/test-windows.sh starts one per profile)";
+    }
+
+    server_process(server_process const&) = delete;
+    server_process& operator=(server_process const&) = delete;
+    ~server_process() = default;
+
+    static std::string default_binary() { return "pulse-server"; }
+
+    /// The profile of a server: the key, then the arguments, each path reduced to its file name.
+    static std::string profile(std::vector<std::string> const& args, std::string const& key) {
+        std::string p = key;
+        for (auto const& a : args) {
+            auto const slash = a.find_last_of("/\\");
+            p += " " + (slash == std::string::npos ? a : a.substr(slash + 1));
+        }
+        return p;
+    }
+
+    bool running() const noexcept { return port_ != 0; }
+    std::string const& error() const noexcept { return error_; }
+    int port() const noexcept { return port_; }
+    std::string const& api_key() const noexcept { return api_key_; }
+    std::string const& scheme() const noexcept { return scheme_; }
+    std::string base_url() const { return scheme_ + "://" + host_ + ":" + std::to_string(port_); }
+    int stop() { return 0; }
+
+private:
+    void attach(std::string const& url) {
+        auto const colon = url.rfind(':');
+        auto const sep = url.find("://");
+        if (sep == std::string::npos || colon == std::string::npos || colon < sep + 3) {
+            error_ = "PULSE_TEST_SERVERS: not a URL: " + url;
+            return;
+        }
+        scheme_ = url.substr(0, sep);
+        host_ = url.substr(sep + 3, colon - sep - 3);
+        int const port = std::atoi(url.c_str() + colon + 1);
+        // A fresh request log, as a freshly started server would have. The server's own TLS
+        // certificate may be the one under test: not verified for this control call.
+        pulse::http::transport_options o;
+        o.verify_tls = false;
+        pulse::winhttp::sync_transport t(o);
+        pulse::http::request req;
+        req.method = pulse::http::method::delete_;
+        req.url = scheme_ + "://127.0.0.1:" + std::to_string(port) + "/__requests";
+        pulse::http::string_sink sink(1 << 20);
+        auto r = sink.finish(t.perform(req, sink));
+        if (!r || sink.head().status != 200) {
+            error_ = "cannot reach the server at " + url + ": " + (r ? "HTTP " + std::to_string(sink.head().status) : r.error().to_string());
+            return;
+        }
+        port_ = port;
+    }
+
+    std::string api_key_;
+    std::string scheme_ = "http";
+    std::string host_ = "127.0.0.1";
+    int port_ = 0;
+    std::string error_;
+};
+
+} // namespace pulse_test
+
+#else // POSIX: spawn the server
 
 #include <cerrno>
 #include <csignal>
@@ -158,5 +275,7 @@ private:
 };
 
 } // namespace pulse_test
+
+#endif // POSIX
 
 #endif

@@ -23,17 +23,21 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <spawn.h>
 #include <string>
-#include <sys/wait.h>
 #include <vector>
 
+#if !defined(_WIN32)
+#include <spawn.h>
+#include <sys/wait.h>
+
 extern char** environ;
+#endif
 
 namespace pulse_test {
 
 /// The test PKI of this process: generated on first use into a fresh temporary directory, removed
-/// when the process exits. See tests/data/tls/make-certs.sh for what each file is.
+/// when the process exits. See tests/data/tls/make-certs.sh for what each file is. On Windows the
+/// script that started the servers made it (they need it first): PULSE_TEST_PKI_DIR names it.
 class test_pki {
 public:
     static test_pki const& get() {
@@ -59,6 +63,18 @@ public:
     test_pki& operator=(test_pki const&) = delete;
 
 private:
+#if defined(_WIN32)
+    test_pki() {
+        char const* dir = std::getenv("PULSE_TEST_PKI_DIR");
+        if (!dir || !*dir) {
+            error_ = "PULSE_TEST_PKI_DIR is not set (tools/test-windows.sh makes the test PKI and starts the HTTPS servers)";
+            return;
+        }
+        dir_ = dir;
+        if (!std::filesystem::exists(dir_ / "ca.pem")) error_ = "no ca.pem in PULSE_TEST_PKI_DIR (" + dir_.string() + ")";
+    }
+    ~test_pki() = default; // the script's to remove
+#else
     test_pki() {
         std::string tmpl = (std::filesystem::temp_directory_path() / "pulse-tls-XXXXXX").string();
         if (::mkdtemp(tmpl.data()) == nullptr) {
@@ -90,6 +106,7 @@ private:
         std::error_code ec;
         if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
     }
+#endif
 
     std::filesystem::path dir_;
     std::string error_;

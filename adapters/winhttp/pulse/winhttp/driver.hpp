@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+//
+// pulse::winhttp::driver: WinHTTP drives any number of flows (extractions, polls, downloads, form
+// calls) from the caller's loop, on the caller's thread, without blocking it.
+//
+//     #include <pulse/winhttp/driver.hpp>                    // target pulse::winhttp
+//
+//     pulse::winhttp::driver d;                              // transport_options, driver_options
+//     auto job = d.add(*pulse::flow::make_extract_flow(cfg, doc, {}, seed));
+//     // every frame (a game loop), or after d.wait(...) (a tool):
+//     d.tick();                                              // does what is ready, returns at once
+//     if (job.finished()) use(job.take());                   // result<extract_result>
+//
+// It is pulse::async_driver (<pulse/async_driver.hpp>: timers, ready queue, handles, budgets,
+// cancellation) over pulse::winhttp::async_transport (<pulse/winhttp/async_transport.hpp>: WinHTTP
+// in asynchronous mode, its reports queued by its threads and taken by the caller's). tick() first
+// takes what WinHTTP finished (async_transport::perform(): head and body pieces pushed into the
+// machines, ended transfers completed, timeouts applied), then steps the machines that are due
+// and starts the requests they want (async_driver::tick(), within driver_options' budgets).
+// WinHTTP does the network work on its own threads meanwhile; a tick costs what the handlers do
+// with the bytes that arrived (decoding) and what starting a request costs (WinHTTP queues the
+// connect and the send).
+//
+// next_timer(): the earliest machine wake-up or transfer deadline (a time at or before now:
+// tick now). wait() blocks until WinHTTP reports something or next_timer() passes, for programs
+// without a loop of their own.
+//
+// Not thread-safe; use from one thread. Not copyable or movable.
+#ifndef PULSE_WINHTTP_DRIVER_HPP
+#define PULSE_WINHTTP_DRIVER_HPP
+
+#include <pulse/async_driver.hpp>
+#include <pulse/config.hpp>
+#include <pulse/flow/action.hpp>
+#include <pulse/http/transport.hpp>
+#include <pulse/winhttp/async_transport.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <utility>
+
+PULSE_NAMESPACE_BEGIN
+namespace winhttp {
+
+static_assert(abandoning_transport<async_transport>);
+
+class driver {
+public:
+    /// What one tick did.
+    struct report {
+        tick_report flows;           ///< machine steps, transfers started, flows finished
+        std::size_t completions = 0; ///< transfers that ended (handlers' on_complete)
+        /// Work was left for the next tick by a budget: tick again soon.
+        bool more = false;
+    };
+
+    explicit driver(http::transport_options options = {}, driver_options dopts = {})
+        : transport_(std::move(options)), flows_(transport_, dopts) {}
+
+    driver(driver const&) = delete;
+    driver& operator=(driver const&) = delete;
+
+    /// Whether WinHTTP gave us a session (if not, every transfer fails with the reason).
+    bool valid() const noexcept { return transport_.valid(); }
+
+    /// Take over `machine` (a flow::job_flow<T> from the flow/ factories, or any flow_machine). It
+    /// starts at the next tick.
+    template <flow_machine M>
+    flow_handle<M> add(M machine) {
+        return flows_.add(std::move(machine));
+    }
+
+    /// Do the work that is ready and return (see the file comment).
+    report tick() {
+        report r;
+        r.completions = transport_.perform();
+        r.flows = flows_.tick();
+        r.more = r.flows.more;
+        return r;
+    }
+
+    /// When tick() next has work: the earliest machine timer or transfer deadline; a time at or
+    /// before now when work is ready; nullopt when only WinHTTP's reports can bring any.
+    std::optional<flow::time_point> next_timer() const {
+        auto a = flows_.next_wake();
+        auto b = transport_.next_timeout();
+        if (transport_.has_events()) return flow::time_point{};
+        if (a && b) return (std::min)(*a, *b);
+        return a ? a : b;
+    }
+
+    /// Block until WinHTTP reports something, next_timer() passes, or `until`. For programs
+    /// without their own loop; an engine never calls this.
+    void wait(flow::time_point until) {
+        if (auto t = flows_.next_wake()) until = (std::min)(until, *t);
+        transport_.wait(until);
+    }
+
+    /// Flows added and neither finished nor destroyed.
+    std::size_t size() const noexcept { return flows_.size(); }
+
+    async_transport& transport() noexcept { return transport_; }
+    async_driver<async_transport>& flows() noexcept { return flows_; }
+
+private:
+    async_transport transport_; // declared first: destroyed after the flows abandoned their transfers
+    async_driver<async_transport> flows_;
+};
+
+} // namespace winhttp
+PULSE_NAMESPACE_END
+
+#endif
