@@ -4048,6 +4048,7 @@ PULSE_NAMESPACE_END
 #endif
 // ---- end file pulse/http/headers.hpp
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -4073,6 +4074,12 @@ struct response_head {
         return n;
     }
 };
+
+/// The most of one response head a transport keeps: a head with more fields or more bytes than
+/// this fails the transfer with errc::protocol_error (a hostile server must not make a client
+/// hold, copy and scan an unbounded head). Every adapter of this library applies both.
+inline constexpr std::size_t max_response_head_fields = 1000;
+inline constexpr std::size_t max_response_head_bytes = 256 * 1024;
 
 /// What a handler tells the transport after each callback.
 enum class sink_action : unsigned char { proceed, abort };
