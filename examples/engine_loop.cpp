@@ -1,5 +1,6 @@
-// A simulated 60 Hz game loop running 50 extractions at once with pulse::curl::multi_driver,
-// printing each job's progress as it happens, without ever stalling a frame.
+// A simulated 60 Hz game loop running 50 extractions at once with pulse::curl::multi_driver (on
+// Windows pulse::winhttp::driver), printing each job's progress as it happens, without ever
+// stalling a frame.
 //
 //     PULSE_API_KEY=... engine_loop [base-url] [jobs]
 //
@@ -12,8 +13,9 @@
 //
 // What an engine does differently from a tool:
 // - It never waits on the network. Each frame calls driver.tick() once; tick() does the I/O that
-//   is ready (one zero-timeout poll() of the sockets, libcurl's socket actions), steps only the
-//   flows that have something to do (a finished transfer, a poll timer that is due) and returns.
+//   is ready (one zero-timeout poll() of the sockets, libcurl's socket actions; with WinHTTP, what
+//   its threads finished since the last frame), steps only the flows that have something to do (a
+//   finished transfer, a poll timer that is due) and returns.
 //   Flows waiting for their next poll sit in a timer heap and cost nothing.
 // - The frame budget is the engine's. multi_options::io_budget caps the I/O part of a tick (a big
 //   download pauses and resumes next frame); driver_options caps the new connections per tick.
@@ -23,8 +25,15 @@
 //
 // The program prints the worst, median and 99th-percentile tick durations at the end and exits
 // 0 when every job succeeded.
-#include <pulse/curl/multi_driver.hpp>
 #include <pulse/flow/extract_flow.hpp>
+
+#if defined(_WIN32)
+#include <pulse/winhttp/driver.hpp> // Windows' own HTTP stack (target pulse::winhttp)
+using driver_type = pulse::winhttp::driver;
+#else
+#include <pulse/curl/multi_driver.hpp> // libcurl (target pulse::curl)
+using driver_type = pulse::curl::multi_driver;
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -66,11 +75,13 @@ int main(int argc, char** argv) {
     char const* doc_env = std::getenv("PULSE_DOCUMENT_URL");
     std::string const doc_url = doc_env && *doc_env ? doc_env : "https://www.w3.org/WAI/ER/tests/xhtml/testfiles/resources/pdf/dummy.pdf";
 
+#if !defined(_WIN32)
     auto const dns = pulse::curl::resolver();
     std::printf("libcurl %s: asynchronous DNS %s (%s)\n", dns.version.c_str(), dns.asynchronous ? "yes" : "NO",
                 dns.threaded ? "threaded resolver, lookups detached on cancel" : "c-ares or none");
+#endif
 
-    pulse::curl::multi_driver driver;
+    driver_type driver;
     std::vector<event> events; // filled by callbacks during tick(), printed after it
     std::vector<pulse::flow_handle<pulse::flow::extract_flow>> jobs;
     std::vector<bool> reported(static_cast<std::size_t>(jobs_wanted), false);

@@ -8,7 +8,14 @@
 // stderr, the markdown to stdout. Exit code 0 on success, 1 on any error (printed to stderr; it
 // never contains the API key).
 #include <pulse/client.hpp>
-#include <pulse/curl/transport.hpp>
+
+#if defined(_WIN32)
+#include <pulse/winhttp/transport.hpp> // Windows' own HTTP stack (target pulse::winhttp)
+using transport = pulse::winhttp::sync_transport;
+#else
+#include <pulse/curl/transport.hpp> // libcurl (target pulse::curl)
+using transport = pulse::curl::easy_transport;
+#endif
 
 #include <cstdio>
 #include <cstdlib>
@@ -31,7 +38,7 @@ int main(int argc, char** argv) {
     if (argc == 3) cfg.base_url = argv[2];
     else if (char const* base = std::getenv("PULSE_BASE_URL"); base && *base) cfg.base_url = base;
 
-    pulse::client<pulse::curl::easy_transport> client(cfg, pulse::curl::easy_transport{});
+    pulse::client<transport> client(cfg, transport{});
 
     std::string_view const doc = argv[1];
     bool const is_url = doc.rfind("http://", 0) == 0 || doc.rfind("https://", 0) == 0;

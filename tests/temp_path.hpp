@@ -14,10 +14,11 @@
 
 namespace pulse_test {
 
+/// `name` is UTF-8 (on Windows a narrow path would be read in the ANSI code page instead).
 inline std::filesystem::path temp_path(std::string_view name) {
     auto dir = std::filesystem::temp_directory_path() / ("pulse-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
-    return dir / name;
+    return dir / std::filesystem::path(std::u8string(name.begin(), name.end()));
 }
 
 } // namespace pulse_test

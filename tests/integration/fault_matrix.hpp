@@ -447,7 +447,7 @@ void check_matrix(std::string_view adapter, matrix_options const& mo = {}) {
         observed const& o = seen[i];
         INFO(adapter << " row " << i << ": " << std::string(phase_name(r.phase)) << " x " << std::string(r.fault) << " [" << o.scenario
                     << "] -> " << (o.ok ? std::string("ok") : o.err.to_string().substr(0, 300)) << " (" << o.elapsed.count() << " ms, "
-                    << o.retries << " retries, sink " << o.sink_bytes << " bytes)");
+                    << o.retries << " retries, sink " << o.sink_bytes << " bytes; retried after: " << o.progress.substr(0, 300) << ")");
         CHECK(o.setup_failure == "");
         if (!o.setup_failure.empty()) continue;
         if (r.expect == ok) {

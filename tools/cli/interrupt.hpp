@@ -12,10 +12,89 @@
 //
 // A second Ctrl-C quits at once (exit 12): a transfer stalled inside the transport is only
 // interrupted by the transport's own stall timeout, and nobody should have to wait for that.
+//
+// On Windows there are no signals to block: a console control handler (SetConsoleCtrlHandler)
+// receives Ctrl-C, Ctrl-Break and the console window closing, on a thread Windows starts for it,
+// where requesting stop is as safe as on the watcher thread above.
 #ifndef PULSE_CLI_INTERRUPT_HPP
 #define PULSE_CLI_INTERRUPT_HPP
 
 #include "exit_codes.hpp"
+
+#if defined(_WIN32)
+#include <windows.h>
+
+#include <io.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <stop_token>
+#include <utility>
+
+namespace pulse_cli {
+
+class interrupt_watcher {
+public:
+    /// Installs the console control handler. `on_first` runs on the handler's thread when the first
+    /// interrupt arrives, after stop was requested (to print a note).
+    explicit interrupt_watcher(std::function<void(int)> on_first = {}) : on_first_(std::move(on_first)) {
+        current() = this;
+        ::SetConsoleCtrlHandler(&handler, TRUE);
+    }
+    ~interrupt_watcher() {
+        ::SetConsoleCtrlHandler(&handler, FALSE);
+        current() = nullptr;
+    }
+    interrupt_watcher(interrupt_watcher const&) = delete;
+    interrupt_watcher& operator=(interrupt_watcher const&) = delete;
+
+    std::stop_token token() const noexcept { return source_.get_token(); }
+    /// SIGINT once interrupted (the value the POSIX build reports for Ctrl-C), 0 before.
+    int signal_received() const noexcept { return signal_.load(); }
+
+    /// Replace the note printed on the first interrupt (set before the library call starts).
+    void set_on_first(std::function<void(int)> f) {
+        std::lock_guard lock(mx_);
+        on_first_ = std::move(f);
+    }
+
+private:
+    static std::atomic<interrupt_watcher*>& current() {
+        static std::atomic<interrupt_watcher*> w{nullptr};
+        return w;
+    }
+
+    static BOOL WINAPI handler(DWORD type) {
+        if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT && type != CTRL_CLOSE_EVENT) return FALSE;
+        interrupt_watcher* self = current().load();
+        if (!self) return FALSE;
+        if (self->signal_.exchange(SIGINT) != 0) {
+            static constexpr char msg[] = "\npulse: interrupted twice, quitting\n";
+            (void)::_write(2, msg, sizeof msg - 1);
+            std::_Exit(exit_interrupted);
+        }
+        self->source_.request_stop();
+        std::function<void(int)> f;
+        {
+            std::lock_guard lock(self->mx_);
+            f = self->on_first_;
+        }
+        if (f) f(SIGINT);
+        return TRUE;
+    }
+
+    std::stop_source source_;
+    std::atomic<int> signal_{0};
+    std::mutex mx_;
+    std::function<void(int)> on_first_;
+};
+
+} // namespace pulse_cli
+
+#else // POSIX
 
 #include <pthread.h>
 #include <signal.h>
@@ -100,5 +179,7 @@ private:
 };
 
 } // namespace pulse_cli
+
+#endif // POSIX
 
 #endif

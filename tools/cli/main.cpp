@@ -1,30 +1,26 @@
 // SPDX-License-Identifier: MIT
 //
 // `pulse`: the command-line client for the Pulse document-extraction API, built on
-// pulse::client with the libcurl adapter. See README.md in this folder and `pulse --help`.
+// pulse::client with the libcurl adapter (WinHTTP on Windows). See README.md in this folder and
+// `pulse --help`.
 //
 // Layout: args.hpp (parsing), help.hpp (texts), progress.hpp (the stderr display),
 // exit_codes.hpp (error -> exit code), interrupt.hpp (Ctrl-C -> std::stop_source),
-// deadline_transport.hpp (--timeout bounds transfers too). This file: the commands.
+// deadline_transport.hpp (--timeout bounds transfers too), platform.hpp (the HTTP stack, terminals,
+// files: POSIX and Windows). This file: the commands.
 #include "args.hpp"
 #include "deadline_transport.hpp"
 #include "exit_codes.hpp"
 #include "help.hpp"
 #include "interrupt.hpp"
+#include "platform.hpp"
 #include "progress.hpp"
 
 #include <pulse/client.hpp>
-#include <pulse/curl/global_init.hpp>
-#include <pulse/curl/transport.hpp>
 #include <pulse/schema/codec.hpp>
 #include <pulse/version.hpp>
 
 #include <boost/json/serialize.hpp>
-
-#include <curl/curl.h>
-
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -45,7 +41,7 @@ namespace pulse_cli {
 namespace {
 
 namespace fs = std::filesystem;
-using transport_t = deadline_transport<pulse::curl::easy_transport>;
+using transport_t = deadline_transport<platform::http_transport>;
 using client_t = pulse::client<transport_t>;
 
 // ---- small helpers ------------------------------------------------------------------------------
@@ -181,7 +177,7 @@ class session {
 public:
     session(settings s, std::string command, interrupt_watcher& interrupts)
         : cfg_(s.cfg), command_(std::move(command)), progress_(progress::detect(s.quiet)), interrupts_(interrupts),
-          client_(s.cfg, transport_t(pulse::curl::easy_transport(s.transport), s.transport, s.deadline)),
+          client_(s.cfg, transport_t(platform::http_transport(s.transport), s.transport, s.deadline)),
           forward_(interrupts.token(), [this] { stop_.request_stop(); }) {
         // Runs on the watcher thread: it touches only the display (which has its own mutex).
         interrupts_.set_on_first([this, remote = s.cfg.remote_cancel](int) {
@@ -291,25 +287,12 @@ public:
             o.sink_.emplace(stdout);
             return o;
         }
-        std::string tmpl = *path + ".pulse-XXXXXX";
-        errno = 0;
-        int const fd = ::mkstemp(tmpl.data());
-        if (fd < 0) return pulse::error(pulse::errc::file_error, std::strerror(errno), *path);
-        // mkstemp creates 0600; a result file gets the usual 0666 & ~umask.
-        mode_t const mask = ::umask(0);
-        ::umask(mask);
-        (void)::fchmod(fd, static_cast<mode_t>(0666 & ~mask));
-        std::FILE* f = ::fdopen(fd, "wb");
-        if (!f) {
-            int const err = errno;
-            ::close(fd);
-            ::unlink(tmpl.c_str());
-            return pulse::error(pulse::errc::file_error, std::strerror(err), *path);
-        }
+        auto tmp = platform::create_temp_beside(*path);
+        if (!tmp) return tmp.error();
         o.path_ = *path;
-        o.tmp_ = std::move(tmpl);
-        o.file_ = f;
-        o.sink_.emplace(f);
+        o.tmp_ = std::move(tmp->name);
+        o.file_ = tmp->file;
+        o.sink_.emplace(tmp->file);
         return o;
     }
 
@@ -345,8 +328,8 @@ public:
             return done;
         }
         if (tmp_.empty()) return {};
-        if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-            pulse::error e(pulse::errc::file_error, std::string("cannot rename the result into place: ") + std::strerror(errno), path_);
+        if (auto why = platform::replace_file(tmp_, path_); !why.empty()) {
+            pulse::error e(pulse::errc::file_error, "cannot rename the result into place: " + why, path_);
             keep_partial();
             return e;
         }
@@ -383,7 +366,7 @@ private:
     std::string keep_partial() {
         if (tmp_.empty()) return {};
         std::string const partial = path_ + ".partial";
-        if (std::rename(tmp_.c_str(), partial.c_str()) == 0) {
+        if (platform::replace_file(tmp_, partial).empty()) {
             tmp_.clear();
             return partial;
         }
@@ -393,7 +376,7 @@ private:
     }
     void discard() noexcept {
         if (file_) std::fclose(std::exchange(file_, nullptr));
-        if (!tmp_.empty()) ::unlink(tmp_.c_str());
+        if (!tmp_.empty()) std::remove(tmp_.c_str());
         tmp_.clear();
     }
 
@@ -467,7 +450,7 @@ int fetch_result(session& s, parsed_args const& p, Make&& make, bool no_wait = f
 
     // JSON: the raw bytes stream to the output as they arrive (nothing is lost if decoding fails)
     // and are decoded on the side for the summary. Markdown: decoded, then written.
-    bool const json_to_terminal = !markdown && out->is_stdout() && ::isatty(STDOUT_FILENO) == 1;
+    bool const json_to_terminal = !markdown && out->is_stdout() && platform::is_terminal(stdout);
     screen_sharing_sink shared(out->sink(), s.display());
     pulse::flow::delivery d;
     if (!markdown) d = pulse::flow::delivery{json_to_terminal ? static_cast<pulse::http::response_handler*>(&shared) : &out->sink(), true};
@@ -728,9 +711,7 @@ command_entry const* find_command(std::string_view name) {
 }
 
 std::string version_text() {
-    curl_version_info_data const* info = curl_version_info(CURLVERSION_NOW);
-    return std::string("pulse ") + PULSE_VERSION_STRING + " (pulse-cpp " + PULSE_VERSION_STRING + ", libcurl " +
-           (info && info->version ? info->version : "?") + ")\n";
+    return std::string("pulse ") + PULSE_VERSION_STRING + " (pulse-cpp " + PULSE_VERSION_STRING + ", " + platform::stack_name() + ")\n";
 }
 
 int run_main(std::vector<std::string> const& argv) {
@@ -773,9 +754,9 @@ int run_main(std::vector<std::string> const& argv) {
     // job on the server.
     st.cfg.remote_cancel = p.has("cancel-on-interrupt") && !p.has("no-wait");
 
-    pulse::curl::global_init curl_init; // before any thread and any easy handle
-    if (!curl_init.ok()) {
-        std::fprintf(stderr, "pulse: %s\n", curl_init.status().error().to_string().c_str());
+    platform::stack_init stack; // before any thread and any transport
+    if (!stack.ok()) {
+        std::fprintf(stderr, "pulse: %s\n", stack.message().c_str());
         return exit_internal;
     }
     interrupt_watcher interrupts; // blocks SIGINT/SIGTERM before the progress ticker thread starts

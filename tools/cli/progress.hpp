@@ -18,12 +18,11 @@
 #ifndef PULSE_CLI_PROGRESS_HPP
 #define PULSE_CLI_PROGRESS_HPP
 
+#include "platform.hpp"
+
 #include <pulse/error.hpp>
 #include <pulse/flow/progress.hpp>
 #include <pulse/schema/job_status.hpp>
-
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -76,7 +75,7 @@ public:
     /// none with --quiet, else tty when stderr is a terminal, else plain.
     static mode detect(bool quiet) {
         if (quiet) return mode::none;
-        return ::isatty(STDERR_FILENO) == 1 ? mode::tty : mode::plain;
+        return platform::is_terminal(stderr) ? mode::tty : mode::plain;
     }
 
     explicit progress(mode m) : mode_(m), start_(steady::now()) {
@@ -311,11 +310,7 @@ private:
         finished_ = true;
     }
 
-    static std::size_t terminal_width() {
-        winsize ws{};
-        if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10) return ws.ws_col;
-        return 80;
-    }
+    static std::size_t terminal_width() { return platform::stderr_columns(); }
 
     std::string live_line_locked(bool final_draw) const {
         static constexpr char spin[] = {'|', '/', '-', '\\'};

@@ -23,6 +23,7 @@
 
 #include <pulse/config.hpp>
 #include <pulse/error.hpp>
+#include <pulse/http/detail/file.hpp>
 #include <pulse/http/response.hpp>
 
 #include <cerrno>
@@ -155,11 +156,11 @@ public:
     /// later fails; remove it yourself if a partial file is unwanted.
     static result<file_sink> create(std::filesystem::path const& path) {
         errno = 0;
-        std::FILE* f = std::fopen(path.string().c_str(), "wb");
-        if (!f) return error(errc::file_error, std::string("cannot create file: ") + std::strerror(errno), path.string());
+        std::FILE* f = detail::open_file(path, true);
+        if (!f) return error(errc::file_error, std::string("cannot create file: ") + std::strerror(errno), detail::path_text(path));
         file_sink s(f);
         s.owned_ = true;
-        s.path_ = path.string();
+        s.path_ = detail::path_text(path);
         return s;
     }
 

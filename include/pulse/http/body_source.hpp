@@ -12,6 +12,7 @@
 
 #include <pulse/config.hpp>
 #include <pulse/error.hpp>
+#include <pulse/http/detail/file.hpp>
 
 #include <cstdint>
 #include <cstdio>
@@ -68,7 +69,7 @@ public:
     result<void> append_file(std::filesystem::path const& path) {
         std::error_code ec;
         auto const n = std::filesystem::file_size(path, ec);
-        if (ec) return error(errc::file_error, "cannot read file size: " + ec.message(), path.string());
+        if (ec) return error(errc::file_error, "cannot read file size: " + ec.message(), detail::path_text(path));
         size_ += n;
         segments_.emplace_back(file_segment{path, 0, static_cast<std::uint64_t>(n)});
         return {};
@@ -114,16 +115,16 @@ public:
             } else {
                 auto const& fs = std::get<file_segment>(seg);
                 if (!file_) {
-                    file_ = std::fopen(fs.path.string().c_str(), "rb");
-                    if (!file_) return error(errc::file_error, "cannot open file for upload", fs.path.string());
+                    file_ = detail::open_file(fs.path, false);
+                    if (!file_) return error(errc::file_error, "cannot open file for upload", detail::path_text(fs.path));
                     if (fs.offset != 0 && std::fseek(file_, static_cast<long>(fs.offset), SEEK_SET) != 0)
-                        return error(errc::file_error, "cannot seek in file for upload", fs.path.string());
+                        return error(errc::file_error, "cannot seek in file for upload", detail::path_text(fs.path));
                 }
                 std::uint64_t const avail = fs.length - offset_;
                 std::size_t const want = avail < n - done ? static_cast<std::size_t>(avail) : n - done;
                 std::size_t const got = std::fread(out + done, 1, want, file_);
                 if (got < want)
-                    return error(errc::file_error, "file shorter than when the upload was prepared", fs.path.string());
+                    return error(errc::file_error, "file shorter than when the upload was prepared", detail::path_text(fs.path));
                 done += got;
                 offset_ += got;
                 if (offset_ == fs.length) next();

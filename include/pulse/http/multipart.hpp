@@ -49,6 +49,7 @@
 #include <pulse/config.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/body_source.hpp>
+#include <pulse/http/detail/file.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -118,7 +119,7 @@ public:
         std::error_code ec;
         if (!std::filesystem::is_regular_file(path, ec))
             return error(errc::file_error, ec ? "cannot stat file: " + ec.message() : "not a regular file",
-                         path.string());
+                         detail::path_text(path));
         if (filename.empty()) {
             auto const u8 = path.filename().u8string();
             filename.assign(u8.begin(), u8.end());
