@@ -13,6 +13,11 @@
 #                     <windows.h> and <X11/Xlib.h> define (TRUE, None, Status, Bool, CreateFile,
 #                     Yield(), ...) active when our headers are parsed (g++ and clang++)
 #   windows_h_first   a <windows.h> stand-in before everything, then <pulse/pulse.hpp>
+#   windows_h_real    mingw-w64's real <windows.h> first (the same -W... -Werror): then every core
+#                     header and every WinHTTP adapter header; after <winsock2.h> + <windows.h> (the
+#                     order Windows needs for sockets) the libcurl and Beast adapters; each WinHTTP
+#                     header alone, included twice. Needs g++-mingw-w64-x86-64-posix (SKIP without
+#                     it; tools/test-windows.sh installs it and runs this check)
 #   core_deps         the core's full include closure has no curl, Beast, windows.h or asio header
 #   macro_prefix      every macro defined in include/ starts with PULSE_
 #   two_versions      two copies with different versions (0.1.0 and 9.9.9, the latter also changed
@@ -45,10 +50,15 @@ for d in "$root"/adapters/*/; do [ -d "$d/pulse" ] && adapter_incs+=(-I "$d"); d
 
 core_headers=()
 mapfile -t core_headers < <(cd "$root/include" && find pulse -name '*.hpp' | LC_ALL=C sort)
+# Adapter headers for the host compiler; the WinHTTP adapter needs Windows' own headers, so it is
+# compiled by windows_h_real (mingw-w64) only.
 adapter_headers=()
+windows_headers=()
 for d in "$root"/adapters/*/; do
   [ -d "$d/pulse" ] || continue
-  while IFS= read -r h; do adapter_headers+=("$h"); done < <(cd "$d" && find pulse -name '*.hpp' | LC_ALL=C sort)
+  while IFS= read -r h; do
+    case "$h" in pulse/winhttp/*) windows_headers+=("$h") ;; *) adapter_headers+=("$h") ;; esac
+  done < <(cd "$d" && find pulse -name '*.hpp' | LC_ALL=C sort)
 done
 
 # Hostile macros (Azure's macro_guard_test idea): the classic list, then what <windows.h> (winnt.h,
@@ -322,7 +332,7 @@ EOF
   echo "result: 0.1.0 and 9.9.9 in one program, each its own behaviour, -flto -Wodr clean; control without the bump caught ($caught)"
 }
 
-checks=(standalone umbrella no_exceptions no_throw_rtti hostile_macros windows_h_first core_deps macro_prefix two_versions)
+checks=(standalone umbrella no_exceptions no_throw_rtti hostile_macros windows_h_first windows_h_real core_deps macro_prefix two_versions)
 # libstdc++'s <bits/c++config.h> #undefs min and max, so macros defined before the first standard
 # header would be gone before our code is parsed (MSVC's STL does not do that). Here the standard and
 # Boost headers come first, then the macros, then ours: this tests OUR code against the macros.
@@ -335,6 +345,45 @@ check_hostile_macros() {
 check_windows_h_first() {
   check_hostile windows_h_first "$tmp/windows.hpp" no &&
   echo "result: <windows.h> stand-in ($(grep -c '^#define' "$tmp/windows.hpp") macros) first, then <pulse/pulse.hpp>${adapter_headers:+ and the adapters}; $cxx${clang:+, clang++}"
+}
+
+# The real <windows.h>: mingw-w64's headers, Boost and doctest through folders holding only their
+# links (never the build machine's /usr/include on the target compiler's path), curl's and
+# OpenSSL's headers likewise (OpenSSL's configuration header is the build machine's: a syntax check).
+mingw=$(command -v x86_64-w64-mingw32-g++-posix || true)
+check_windows_h_real() {
+  if [ -z "$mingw" ]; then echo "skip: g++-mingw-w64-x86-64-posix is not installed (tools/test-windows.sh installs it)"; return 0; fi
+  local links="$tmp/winlinks" tu n=0
+  mkdir -p "$links/boost" "$links/curl" "$links/ssl" "$links/sslconf"
+  ln -sfn /usr/include/boost "$links/boost/boost"
+  [ -d /usr/include/x86_64-linux-gnu/curl ] && ln -sfn /usr/include/x86_64-linux-gnu/curl "$links/curl/curl"
+  [ -d /usr/include/openssl ] && ln -sfn /usr/include/openssl "$links/ssl/openssl"
+  [ -d /usr/include/x86_64-linux-gnu/openssl ] && ln -sfn /usr/include/x86_64-linux-gnu/openssl "$links/sslconf/openssl"
+  local wflags=("${std[@]}" "${warn[@]}" -isystem "$links/boost" -isystem "$links/curl" -isystem "$links/ssl"
+                -isystem "$links/sslconf" "${inc[@]}" "${adapter_incs[@]}")
+  local h list="$tmp/windows.list"
+  : >"$list"
+  tu="$tmp/tu/windows_real_core.cpp"
+  { echo '#include <windows.h>'; for h in "${core_headers[@]}" "${windows_headers[@]}"; do echo "#include <$h>"; done; } >"$tu"
+  echo "$tu" >>"$list"
+  local which
+  for which in curl beast; do
+    tu="$tmp/tu/windows_real_$which.cpp"
+    { echo '#include <winsock2.h>'; echo '#include <windows.h>'
+      for h in "${adapter_headers[@]}"; do case "$h" in "pulse/$which/"*) echo "#include <$h>" ;; esac; done; } >"$tu"
+    echo "$tu" >>"$list"
+  done
+  for h in "${windows_headers[@]}"; do
+    tu="$tmp/tu/windows_alone_$(echo "$h" | tr '/.' '__').cpp"
+    printf '#include <%s>\n#include <%s> // twice: the include guard must hold\n' "$h" "$h" >"$tu"
+    echo "$tu" >>"$list"
+    n=$((n + 1))
+  done
+  if ! xargs -P "$jobs" -I{} bash -c 'out=$(mktemp); if ! "$@" -fsyntax-only {} >"$out" 2>&1; then echo "FAILED: {}"; cat "$out"; rm -f "$out"; exit 1; fi; rm -f "$out"' _ \
+      "$mingw" "${wflags[@]}" <"$list"; then
+    return 1
+  fi
+  echo "result: real <windows.h> (mingw-w64 $("$mingw" -dumpversion)) first: ${#core_headers[@]} core + ${#windows_headers[@]} WinHTTP headers; after <winsock2.h>: the curl and Beast adapters; $n WinHTTP headers alone"
 }
 
 [ ${#only[@]} -gt 0 ] && checks=("${only[@]}")
@@ -359,7 +408,9 @@ wait
 
 passed=0 failed=0
 for c in "${checks[@]}"; do
-  if [ "$(cat "$tmp/logs/$c.rc")" = 0 ]; then
+  if [ "$(cat "$tmp/logs/$c.rc")" = 0 ] && grep -q '^skip: ' "$tmp/logs/$c.log"; then
+    printf 'SKIP  %-16s %s\n' "$c" "$(grep -m1 '^skip: ' "$tmp/logs/$c.log" | sed 's/^skip: //' | cut -c1-110)"
+  elif [ "$(cat "$tmp/logs/$c.rc")" = 0 ]; then
     passed=$((passed + 1))
     printf 'PASS  %-16s %s\n' "$c" "$(grep -m1 '^result: ' "$tmp/logs/$c.log" | sed 's/^result: //' | cut -c1-110)"
   else

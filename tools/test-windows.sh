@@ -23,6 +23,8 @@
 #                    (the server delivers even this small result as a large result), then a second
 #                    download of the same result, which must be refused (exit 8, gone)
 #      engine_loop   examples/engine_loop.exe: extractions in a 60 Hz loop over pulse::winhttp::driver
+#    and, natively, the hygiene check with mingw-w64's real <windows.h> (check-hygiene.sh windows_h_real:
+#    every public header compiles after it), while the Windows programs run.
 # Each check prints one line; the last line is "N passed, N failed"; the exit code is non-zero when
 # any failed. Logs stay in the build folder ($out/logs).
 #
@@ -111,6 +113,12 @@ else
   finish
 fi
 stamp "built"
+
+# The real-<windows.h> hygiene check needs only the compiler: it runs while the tests below do
+# (they mostly wait on the network and on timeouts).
+( bash tools/check-hygiene.sh windows_h_real >"$logs/hygiene.log" 2>&1 ) &
+hygiene_pid=$!
+pids+=("$hygiene_pid")
 
 # --- 3. the test PKI, trusted by the prefix -----------------------------------------------------
 pki=$out/pki
@@ -249,5 +257,10 @@ report cli_extract $rc "${msg:-see $logs/cli.log}; then a second download: 410, 
     "$wine" "$cross/examples/engine_loop.exe" "http://127.0.0.1:$cli_port" 8 ) >"$logs/engine_loop.log" 2>&1
 rc=$?
 report engine_loop $rc "$(grep -a 'succeeded' "$logs/engine_loop.log" | tail -1) in a 60 Hz loop over pulse::winhttp::driver"
+
+wait "$hygiene_pid"
+rc=$?
+report hygiene $rc "$(grep -a '^PASS\|^FAIL' "$logs/hygiene.log" | head -1 | cut -c7- | sed 's/  */ /g')"
+[ $rc = 0 ] || tail -n 30 "$logs/hygiene.log" | sed 's/^/      | /'
 
 finish
