@@ -22,6 +22,7 @@
 #      cli_extract   pulse.exe extract examples/data/sample.pdf: submit, poll, single-use download
 #                    (the server delivers even this small result as a large result), then a second
 #                    download of the same result, which must be refused (exit 8, gone)
+#      extract_md    examples/extract_markdown.exe: the blocking client, one document
 #      engine_loop   examples/engine_loop.exe: extractions in a 60 Hz loop over pulse::winhttp::driver
 #    and, natively, the hygiene check with mingw-w64's real <windows.h> (check-hygiene.sh windows_h_real:
 #    every public header compiles after it), while the Windows programs run.
@@ -97,7 +98,7 @@ build_rc=0
 {
   cmake -S . -B "$out/cross" -G Ninja \
     -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/mingw-w64-x86_64.cmake" \
-    -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O1 \
+    -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS="-O1 -Wa,-mbig-obj" \
     -DPULSE_BOOST_INCLUDE_DIR="$out/deps" -DPULSE_DOCTEST_INCLUDE_DIR="$out/deps" \
     -DPULSE_INSTALL=OFF -DPULSE_TEST_UNITY=ON -DPULSE_TEST_NO_EXCEPTIONS=OFF &&
   cmake --build "$out/cross" -j 2 --target "${targets[@]}"
@@ -252,7 +253,14 @@ rc=$?
 report cli_extract $rc "${msg:-see $logs/cli.log}; then a second download: 410, exit 8"
 [ $rc = 0 ] || tail -n 20 "$logs/cli.log" | sed 's/^/      | /'
 
-# --- 8. the engine-loop example over pulse::winhttp::driver ---------------------------------------
+# --- 8. the examples: extract_markdown (the blocking client), engine_loop (pulse::winhttp::driver) --
+( cd "$out" && PULSE_API_KEY=cli-key timeout 60 "$wine" "$cross/examples/extract_markdown.exe" \
+    "$(winpath "$root/examples/data/sample.pdf")" "http://127.0.0.1:$cli_port" ) >"$logs/extract_markdown.log" 2>"$logs/extract_markdown.err"
+rc=$?
+# The server's built-in result (tools/pulse_server/fixtures.cpp): its markdown starts with this title.
+if [ $rc = 0 ] && [ "$(head -1 "$logs/extract_markdown.log" | tr -d '\r')" != "# Quarterly Report" ]; then rc=1; fi
+report extract_md $rc "$(wc -c <"$logs/extract_markdown.log") bytes of markdown for sample.pdf: $(head -1 "$logs/extract_markdown.log" | cut -c1-60)"
+
 ( cd "$out" && PULSE_API_KEY=cli-key PULSE_DOCUMENT_URL=https://files.example/doc.pdf timeout 120 \
     "$wine" "$cross/examples/engine_loop.exe" "http://127.0.0.1:$cli_port" 8 ) >"$logs/engine_loop.log" 2>&1
 rc=$?
