@@ -173,6 +173,42 @@ bool pump(async_transport& t, Done done, clk::duration limit = 30s) {
 
 } // namespace
 
+TEST_CASE("winhttp: the raw head WinHTTP hands over becomes fields, within the field cap") {
+    using pulse::winhttp::detail::parse_fields;
+    http::headers h;
+    REQUIRE(parse_fields("HTTP/1.1 200 OK\r\nA: 1\r\nB:  two words \t\r\n  folded on\r\nnot a field\r\n: no name\r\nC:\r\n\r\n", h));
+    REQUIRE(h.size() == 3);
+    CHECK(h.find("a") == "1");
+    CHECK(h.find("B") == "two words folded on"); // obsolete line folding joins with one space
+    CHECK(h.find("c") == "");
+    auto head_of = [](std::size_t n) {
+        std::string text = "HTTP/1.1 200 OK\r\n";
+        for (std::size_t i = 0; i < n; ++i) text += "X-" + std::to_string(i) + ": v\r\n";
+        return text + "\r\n";
+    };
+    http::headers at_cap, past_cap;
+    CHECK(parse_fields(head_of(http::max_response_head_fields), at_cap));
+    CHECK(at_cap.size() == http::max_response_head_fields);
+    CHECK_FALSE(parse_fields(head_of(http::max_response_head_fields + 1), past_cap));
+}
+
+TEST_CASE("winhttp: WinHTTP and Winsock errors map to the library's error codes") {
+    using pulse::winhttp::detail::map_error;
+    CHECK(map_error(ERROR_WINHTTP_CANNOT_CONNECT, false) == errc::connect_failed);
+    CHECK(map_error(ERROR_WINHTTP_NAME_NOT_RESOLVED, false) == errc::resolve_failed);
+    CHECK(map_error(ERROR_WINHTTP_TIMEOUT, true) == errc::timeout);
+    CHECK(map_error(ERROR_WINHTTP_CONNECTION_ERROR, false) == errc::connection_reset);
+    CHECK(map_error(ERROR_WINHTTP_CONNECTION_ERROR, true) == errc::body_truncated);
+    CHECK(map_error(WSAECONNRESET, false) == errc::connection_reset);
+    CHECK(map_error(ERROR_WINHTTP_SECURE_FAILURE, false) == errc::tls_failed);
+    CHECK(map_error(ERROR_WINHTTP_SECURE_CERT_CN_INVALID, false) == errc::tls_failed);
+    CHECK(map_error(ERROR_WINHTTP_INVALID_SERVER_RESPONSE, false) == errc::protocol_error);
+    CHECK(map_error(ERROR_WINHTTP_HEADER_SIZE_OVERFLOW, false) == errc::protocol_error);
+    CHECK(map_error(ERROR_WINHTTP_RESEND_REQUEST, false) == errc::connection_reset);
+    CHECK(map_error(ERROR_NOT_ENOUGH_MEMORY, false) == errc::transport_failed);
+    CHECK_FALSE(pulse::winhttp::detail::message_of(ERROR_WINHTTP_CANNOT_CONNECT).empty());
+}
+
 TEST_CASE("winhttp sync_transport: transport conformance over plain HTTP") {
     pulse_test::run_transport_conformance<sync_transport>(make_winhttp, plain_setup());
 }

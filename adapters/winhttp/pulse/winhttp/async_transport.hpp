@@ -42,7 +42,10 @@
 //   failure after sending is reported (connection_reset, or ERROR_WINHTTP_RESEND_REQUEST mapped
 //   to it), and the flow decides. A POST without a body has nothing WinHTTP lacks, so it goes on a
 //   session of its own whose connections are never kept (WINHTTP_DISABLE_KEEP_ALIVE): a fresh
-//   connection each time, with no earlier request to be silently repeated on it.
+//   connection each time, with no earlier request to be silently repeated on it. (Wine keeps
+//   connections process-wide, not per session, so there it may share one; Wine's WinHTTP never
+//   resends a request.) A server that answers while the body is still being written (413) and
+//   closes: the write fails, and that is reported (connection_reset), not its early answer.
 // - The response: the head once, read with WINHTTP_QUERY_RAW_HEADERS_CRLF and refused past the
 //   library's caps (http::max_response_head_fields / max_response_head_bytes: errc::protocol_error;
 //   WinHTTP's own cap, WINHTTP_OPTION_MAX_RESPONSE_HEADER_SIZE, is raised to the same bytes), then
@@ -52,6 +55,8 @@
 // - A body that ends before its Content-Length is errc::body_truncated (checked here: WinHTTP reads
 //   a connection closed early as the end of the body). Not checkable: a content-coded body (its
 //   decoded length is unknown) and a chunked one (WinHTTP does not say whether the last chunk came).
+//   Never more than Content-Length bytes reach the handler; when WinHTTP has more than that for a
+//   response (a server writing past its own length), its connection is not kept for another.
 // - Redirects: WinHTTP's own following is off (WINHTTP_OPTION_REDIRECT_POLICY_NEVER). With
 //   transport_options::follow_redirects, the adapter follows them (http/redirect.hpp: the same
 //   credential rule as every adapter, at most http::max_redirects hops); the redirect's body is not
@@ -78,8 +83,8 @@
 //   (decompresses() says which). Content-Encoding stays in the head as the server sent it.
 // - user_agent: the User-Agent field of every request that does not set one.
 // - follow_redirects: as above.
-// - Timeouts, checked by perform() on the steady clock (and given to WinHTTP as its own
-//   per-operation timeouts, so its threads give up too):
+// - Timeouts, checked by perform() on the steady clock (and given to WinHTTP, a second later, as
+//   its own per-operation timeouts, so its threads give up on an ended transfer too):
 //   connect_timeout: from start() until WinHTTP is about to send the request (name resolution,
 //   TCP connect, proxy tunnel and TLS handshake); total_timeout: the whole transfer, redirects
 //   included; stall_timeout / stall_min_bytes_per_second: from the moment the connection is up,
@@ -160,13 +165,17 @@ public:
     async_transport(async_transport const&) = delete;
     async_transport& operator=(async_transport const&) = delete;
 
-    /// Abandons every transfer (no handler is called) and returns at once.
+    /// Abandons every transfer (no handler is called) and returns at once. Every WinHTTP handle is
+    /// closed here, on this thread; a transfer WinHTTP still reports on is freed by its last report
+    /// (detail/transfer.hpp), which then only releases memory.
     ~async_transport() {
         std::vector<detail::transfer*> free_now;
         for (auto& t : transfers_) {
             close_request(*t);
             for (HINTERNET c : t->connects) ::WinHttpCloseHandle(c);
             t->connects.clear();
+            t->reader.reset(); // its file, closed here
+            t->sess.reset();   // the session handle closes with the transport's own reference below
         }
         {
             std::lock_guard<std::mutex> lock(hub_->m);

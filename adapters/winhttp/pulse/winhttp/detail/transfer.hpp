@@ -14,9 +14,9 @@
 // Lifetime: a transfer is the context value of its request handles; WinHTTP may call back with it
 // until it reports WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING for the last of them. So it lives until
 // then: the callback counts open handles under the hub's mutex. While its transport exists, the
-// transport frees it after seeing the count reach zero. When the transport is destroyed first, the
-// transfer is marked orphaned, and the callback that closes its last handle deletes it: freeing
-// memory, the body reader's file and the transfer's share of the session handle, nothing else.
+// transport frees it after seeing the count reach zero. When the transport is destroyed first, it
+// closes every handle and file itself and marks the transfer orphaned; the callback that reports
+// its last handle closed deletes it, which frees memory and nothing else.
 //
 // Internal: names and signatures here may change without notice.
 #ifndef PULSE_WINHTTP_DETAIL_TRANSFER_HPP
