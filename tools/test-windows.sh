@@ -15,7 +15,7 @@
 #    trusts the Windows certificate store, not a CA file;
 # 4. starts the native servers the Windows programs attach to (tests/integration/server_process.hpp:
 #    one per profile, listed in PULSE_TEST_SERVERS), and runs under Wine:
-#      unit          the unit tests (minus the cases that read ../shared, listed below)
+#      unit          the unit tests (minus the cases that read ../shared: tests/windows/shared_readers.py)
 #      winhttp       the transport conformance suite over HTTP and HTTPS, the certificate cases,
 #                    proxies, the asynchronous transport and the driver (winhttp_transport.cpp)
 #      fault_matrix  the fault matrix with WinHTTP (winhttp_fault_matrix.cpp)
@@ -186,16 +186,11 @@ run_doctest() { # <name> <exe> [doctest args...]
 
 # --- 5. unit tests -------------------------------------------------------------------------------
 # Left out: the cases that read the project's ../shared folder (spec examples; a Python result
-# generator run through std::system, which Wine's cmd.exe cannot start). Nothing here reads
-# ../shared. (When those fixtures live under tests/data, this list goes.)
-shared_readers=(
-  "job_status_response: the spec examples*" "large_result_pointer: detected by is_url*"
-  "extract_result: the inline example*" "extract_result: a large synthetic result*"
-  "stream_decoder: the spec examples*" "stream_decoder: any chunking*" "stream_decoder: generated 5 MB*"
-  "stream_decoder: truncated bodies*" "stream_decoder: caps on body size*" "stream_decoder: reset*"
-  "stream_decoder: a size hint*" "decode_file: the same result*")
-exclude=$(IFS=,; echo "${shared_readers[*]}")
-echo "      (unit: ${#shared_readers[@]} cases that read ../shared left out)"
+# generator run through std::system, which Wine's cmd.exe cannot start): nothing here reads outside
+# the repository. tests/windows/shared_readers.py finds them (none once those fixtures live under
+# tests/data).
+exclude=$(python3 tests/windows/shared_readers.py tests/unit.list)
+echo "      (unit: $(echo "$exclude" | tr ',' '\n' | grep -c .) cases that read ../shared left out)"
 run_doctest unit "$cross/tests/pulse_unit_tests.exe" "--test-case-exclude=$exclude"
 
 # --- 6. WinHTTP: conformance, TLS, proxies, async transport, driver; then the fault matrix -------
