@@ -527,7 +527,9 @@ private:
         detail::transfer& t = *e.t;
         if (e.status == WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING) return; // counted by the callback
         if (t.at == stage::finished || e.handle != t.request) return;  // a closed hop, an ended transfer
-        auto const now = clock_type::now();
+        // Progress counts from when WinHTTP reported it, not from when this thread got to it: a
+        // loop that comes back late must not find a stall that did not happen on the wire.
+        auto const now = e.when;
         switch (e.status) {
         case WINHTTP_CALLBACK_STATUS_SENDING_REQUEST:
             if (!t.connected) {

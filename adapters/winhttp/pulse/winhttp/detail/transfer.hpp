@@ -6,8 +6,8 @@
 // WinHTTP in asynchronous mode reports each completed step (request sent, head arrived, a read or
 // write done, an error, a handle closed) by calling the session's status callback, on a thread
 // of its own or inside the API call that completed at once. on_status() does nothing but copy the
-// report into the hub's queue under its mutex and wake whoever waits on it (and add the bytes of
-// WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED to an atomic counter). The transfer's state,
+// report (and the time) into the hub's queue under its mutex and wake whoever waits on it (and add
+// the bytes of WINHTTP_CALLBACK_STATUS_RESPONSE_RECEIVED to an atomic counter). The transfer's state,
 // the handlers and every further WinHTTP call belong to the thread that drains the queue
 // (async_transport::perform()). Nothing of the caller's runs on WinHTTP's threads.
 //
@@ -59,6 +59,7 @@ struct event {
     DWORD status = 0;
     DWORD value = 0; ///< bytes (read/write complete, data available), flags (secure failure), the error (request error)
     DWORD api = 0;   ///< request error: the call that failed (API_RECEIVE_RESPONSE, ...)
+    steady::time_point when{}; ///< when WinHTTP reported it (the stall clock counts from then)
 };
 
 /// What a transport shares with its transfers' callbacks.
@@ -142,6 +143,7 @@ inline void CALLBACK on_status(HINTERNET handle, DWORD_PTR context, DWORD status
     case WINHTTP_CALLBACK_STATUS_HANDLE_CLOSING: break;
     default: return; // nothing the transfer needs
     }
+    e.when = steady::now();
     std::shared_ptr<detail::hub> keep; // outlives the lock when this call deletes the transfer
     transfer* doomed = nullptr;
     {
