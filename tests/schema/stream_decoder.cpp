@@ -72,24 +72,11 @@ void check_same(std::string_view text, chunking c = {}) {
     }
 }
 
-/// A document from the shared generator, cached in the temp directory.
-std::string generated(double mb, int seed) {
-    std::string name = "pulse_test_stream_";
-    name.append(std::to_string(static_cast<int>(mb * 1000))).append("k_").append(std::to_string(seed)).append(".json");
-    auto path = (std::filesystem::temp_directory_path() / name).string();
-    if (!std::filesystem::exists(path)) {
-        std::string const tmp = pulse_test::temp_path(name + ".tmp").string(); // renamed into place: concurrent runs never see half a file
-        std::string cmd = "python3 ";
-        cmd.append(shared_path("bench/gen_result.py")).append(" ").append(std::to_string(mb)).append(" ").append(tmp);
-        cmd.append(" ").append(std::to_string(seed)).append(" 2>/dev/null");
-        REQUIRE(std::system(cmd.c_str()) == 0);
-        std::filesystem::rename(tmp, path);
-    }
-    return read_file(path);
-}
+/// A synthetic result (tools/sample_result) of about `mb` MB.
+std::string generated(double mb, int seed) { return sample_document(mb, static_cast<std::uint64_t>(seed)); }
 
 std::string inline_result_text() {
-    auto doc = parse_or_fail(read_file(shared_path("spec/examples/poll-completed-inline.json")));
+    auto doc = parse_or_fail(api_fixture("poll-completed-inline.json"));
     return json::serialize(doc.as_object().at("result"));
 }
 
@@ -117,10 +104,12 @@ char const* const rich_doc = R"({
 
 } // namespace
 
-TEST_CASE("stream_decoder: the spec examples decode exactly as the DOM path decodes them") {
-    for (char const* name : {"poll-completed-inline.json", "poll-completed-is-url.json", "poll-pending.json"}) {
+TEST_CASE("stream_decoder: the fixtures decode exactly as the DOM path decodes them") {
+    for (char const* name : {"poll-completed-inline.json", "poll-completed-large.json", "poll-completed-large-legacy.json",
+                             "poll-pending.json", "poll-processing.json", "poll-failed.json", "poll-expired.json",
+                             "poll-cancelled-legacy.json", "poll-unknown-status.json"}) {
         CAPTURE(name);
-        std::string text = read_file(shared_path(std::string("spec/examples/") + name));
+        std::string text = api_fixture(name);
         check_same<pulse::job_status_response>(text);
         check_same<pulse::job_status_response>(text, {1});
     }
@@ -129,14 +118,16 @@ TEST_CASE("stream_decoder: the spec examples decode exactly as the DOM path deco
     check_same<pulse::extract_result>(result, {1});
     auto r = stream_decode<pulse::extract_result>(result, {3});
     REQUIRE(r.has_value());
-    CHECK(r->markdown->starts_with("# Quarterly Report"));
+    CHECK(r->markdown->starts_with("# Annual Statement"));
     CHECK(r->bounding_boxes->title->at(0).bounding_box->size() == 8);
     CHECK(r->credits_used->is_integer());
-    CHECK(r->plan_info->pages_used == 1843);
+    CHECK(r->plan_info->pages_used == 410);
+    check_same<pulse::extract_result>(api_fixture("result-legacy-spellings.json"), {3});
 
-    auto pointer = parse_or_fail(read_file(shared_path("spec/examples/poll-completed-is-url.json"))).as_object().at("result");
+    auto pointer = parse_or_fail(api_fixture("poll-completed-large.json")).as_object().at("result");
     check_same<pulse::large_result_pointer>(json::serialize(pointer), {5});
-    check_same<pulse::error_envelope>(read_file(shared_path("spec/examples/error-400.json")), {2});
+    check_same<pulse::error_envelope>(api_fixture("error-400.json"), {2});
+    check_same<pulse::form_result>(api_fixture("form-result.json"), {4});
 }
 
 TEST_CASE("stream_decoder: any chunking gives the same typed result (1 byte, 7 bytes, 4 KiB, random)") {
@@ -161,12 +152,15 @@ TEST_CASE("stream_decoder: generated 5 MB results, several seeds, equal the DOM 
         check_same<pulse::extract_result>(doc, {70000, static_cast<std::uint32_t>(seed)});
     }
     // The shape the generator promises is really there (so the comparison above is not vacuous).
-    auto r = stream_decode<pulse::extract_result>(generated(5, 1), {65536});
+    pulse_sample::stats st;
+    auto r = stream_decode<pulse::extract_result>(sample_document(5, 1, &st), {65536});
     REQUIRE(r.has_value());
-    CHECK(r->extensions->alt_outputs->wlbb->words->size() > 10000);
-    CHECK(r->bounding_boxes->text->size() == static_cast<std::size_t>(*r->page_count) * 12);
+    CHECK(st.words > 10000);
+    CHECK(r->extensions->alt_outputs->wlbb->words->size() == st.words);
+    CHECK(r->bounding_boxes->text->size() == st.text_boxes);
+    CHECK(r->bounding_boxes->images->size() == st.images);
     CHECK(r->extra.contains("future_field"));
-    CHECK(r->bounding_boxes->extra.contains("defined_names"));
+    CHECK(r->bounding_boxes->extra.contains("Page Number"));
 }
 
 TEST_CASE("stream_decoder: unknown members at every level and null optionals round-trip") {
