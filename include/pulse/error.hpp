@@ -9,7 +9,7 @@
 // must keep the status, the API's own code ("FILE_001") and message, a transport error must keep the
 // stack's text (curl's message). error_code alone carries none of that.
 //
-// Three layers stay apart (see design.md): transport failure (the request never got an answer),
+// Three layers stay apart: transport failure (the request never got an answer),
 // HTTP status (the server answered, with a non-success status), and job failure (the server said
 // the job ended as failed/canceled/expired). Decode, input and local (caller-side) errors are
 // layers of their own. errc values are grouped by layer so layer() is derived, not stored.

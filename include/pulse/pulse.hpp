@@ -11,7 +11,7 @@
 // and tools/check-hygiene.sh fails when a header under include/pulse/ is not reachable from here.
 // So: when you add a public header, add it below (or to its layer's sub-umbrella, e.g.
 // pulse/schema.hpp), then run `python3 tools/amalgamate.py` and commit the regenerated single header.
-// Keep the list in layer order (design.md: schema, http, flow, client), one include per line.
+// Keep the list in layer order (schema, http, flow, client), one include per line.
 #ifndef PULSE_PULSE_HPP
 #define PULSE_PULSE_HPP
 

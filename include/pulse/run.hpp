@@ -3,7 +3,8 @@
 // pulse::run: the blocking driver. It runs any flow machine to completion on the calling thread
 // with a blocking transport and a clock: send -> transport.perform(); wait -> sleep until the
 // machine's wake time; done/failed -> the result. This is the only place the library sleeps;
-// flow/ never does (design.md: the machines are sans-I/O).
+// flow/ never does (the machines are sans-I/O: they say when they want to run again, and the
+// driver decides how to wait).
 //
 // It is short on purpose, so other drivers can copy it: an engine's frame loop calls next() once
 // per frame and starts requests on its async transport instead of sleeping; a test passes a

@@ -22,7 +22,7 @@
 // and tools/check-hygiene.sh fails when a header under include/pulse/ is not reachable from here.
 // So: when you add a public header, add it below (or to its layer's sub-umbrella, e.g.
 // pulse/schema.hpp), then run `python3 tools/amalgamate.py` and commit the regenerated single header.
-// Keep the list in layer order (design.md: schema, http, flow, client), one include per line.
+// Keep the list in layer order (schema, http, flow, client), one include per line.
 #ifndef PULSE_PULSE_HPP
 #define PULSE_PULSE_HPP
 
@@ -90,7 +90,7 @@
 // must keep the status, the API's own code ("FILE_001") and message, a transport error must keep the
 // stack's text (curl's message). error_code alone carries none of that.
 //
-// Three layers stay apart (see design.md): transport failure (the request never got an answer),
+// Three layers stay apart: transport failure (the request never got an answer),
 // HTTP status (the server answered, with a non-success status), and job failure (the server said
 // the job ended as failed/canceled/expired). Decode, input and local (caller-side) errors are
 // layers of their own. errc values are grouped by layer so layer() is derived, not stored.
@@ -354,7 +354,7 @@ PULSE_NAMESPACE_END
 //     `plan-info`): the member holds the first one read, and both are written back.
 //
 // Why hand-written and not Boost.Describe: in Boost 1.81 described-struct conversion rejects
-// unknown keys and missing optionals (cpp-anchors.md §4), and the API adds fields over time.
+// unknown keys and missing optionals, and the API adds fields over time.
 //
 // Errors carry the JSON path. The path is built while unwinding from the failure (each level
 // prepends its key or index), so the success path pays nothing for it.
@@ -944,7 +944,7 @@ PULSE_NAMESPACE_END
 // about 16. So one number could decode to different doubles depending on where a network chunk
 // boundary fell, and a shortest-form double as Python writes it ("249.77792341670946") came back
 // as its neighbour, and was written back as other text. It also reads "0e400" as NaN (0 times an
-// infinite power of ten). bench/README.md ("Exact doubles") has the counts.
+// infinite power of ten).
 //
 // So every handler in this library that turns text into doubles (the DOM parser in dom_parser.hpp,
 // the typed stream decoder) passes the number's text through exact_double(). Boost >= 1.83 can do
@@ -952,7 +952,7 @@ PULSE_NAMESPACE_END
 //
 // The text is correct-rounded with std::from_chars, which libstdc++ (GCC 12 and later) and MSVC
 // implement for double. Where the standard library lacks it (libc++ before 20: __cpp_lib_to_chars
-// undefined), Boost's value is kept: the old behaviour, no worse.
+// undefined), Boost's value is kept: no worse than Boost alone.
 #ifndef PULSE_SCHEMA_DETAIL_EXACT_DOUBLE_HPP
 #define PULSE_SCHEMA_DETAIL_EXACT_DOUBLE_HPP
 
@@ -1301,8 +1301,7 @@ PULSE_NAMESPACE_END
 // SPDX-License-Identifier: MIT
 //
 // String enumerations that keep values they do not know. The API adds statuses and visual types
-// over time (`expired` appeared in 2026); rejecting an unknown one would break a working program
-// on a server upgrade. So these types hold the exact text (written back unchanged) plus the known
+// over time; rejecting an unknown one would break a working program on a server upgrade. So these types hold the exact text (written back unchanged) plus the known
 // value it maps to, or `unknown`.
 #ifndef PULSE_SCHEMA_OPEN_ENUM_HPP
 #define PULSE_SCHEMA_OPEN_ENUM_HPP
@@ -1834,8 +1833,8 @@ PULSE_NAMESPACE_END
 // "true"/"false" (the flow layer does that; see flow/requests.hpp).
 //
 // Wire names: snake_case at the top level (what the docs and working REST clients send), camelCase
-// inside `extensions` (what the SDK types and Pulse's own client send). The API's casing is an
-// open question (pulse-api.md §9.8); `extra` lets a caller send any other field as given.
+// inside `extensions` (what the SDK types and Pulse's own client send). The API's sources disagree
+// on the casing of several options; `extra` lets a caller send any other field as given.
 #ifndef PULSE_SCHEMA_EXTRACT_OPTIONS_HPP
 #define PULSE_SCHEMA_EXTRACT_OPTIONS_HPP
 
@@ -3593,9 +3592,9 @@ PULSE_NAMESPACE_BEGIN
 
 /// Caps for incremental decoding. Every one is checked while the bytes stream in.
 struct stream_limits {
-    /// Total body bytes. The typed result of a body takes about 1.3-1.5x its size in memory; 4 GiB
-    /// is far above any result seen (thousands of pages run to hundreds of MB) and stops a runaway
-    /// body before it exhausts a machine. errc::body_too_large.
+    /// Total body bytes. The typed result of a body takes somewhat more memory than the body
+    /// itself; 4 GiB is far above any real result (thousands of pages run to hundreds of MB) and
+    /// stops a runaway body before it exhausts a machine. errc::body_too_large.
     std::uint64_t max_body_bytes = std::uint64_t{4} << 30;
     /// JSON nesting depth. Boost's default of 32 is too shallow for real results; 512 is deep enough
     /// and cheap (the parser is iterative; the decoder's own stack is bounded by the schema, not the
@@ -5581,7 +5580,7 @@ PULSE_NAMESPACE_END
 // How long to wait, and when to give up: the poll, backoff and retry policies every flow machine
 // uses, and the small random source their jitter draws from.
 //
-// Why these pieces and these defaults (pulse-api.md §5, §8; cpp-anchors.md §3 lessons 4-6):
+// Why these pieces and these defaults:
 // - Polling = a wait before the first poll, then an exponential interval with jitter between a
 //   floor and a cap, inside one overall deadline. Pulse's own client polls every 3 s for up to
 //   20 min; we start at 1 s (short jobs finish fast), grow x1.5, cap at 10 s, and stop at 30 min.
@@ -5708,8 +5707,8 @@ struct retry_policy {
     }
 };
 
-/// A 404 from GET /job/{id} right after the submission may be the job store catching up
-/// (eventual consistency is undocumented, pulse-api.md §8.2). Within `window` from the moment the
+/// A 404 from GET /job/{id} right after the submission may be the job store catching up (the API
+/// does not say whether a new job is visible to a poll at once). Within `window` from the moment the
 /// job id became known, up to `max_retries` such 404s are retried; after that a 404 is fatal.
 struct not_found_grace {
     unsigned max_retries = 3;
@@ -5778,8 +5777,8 @@ namespace flow {
 /// Caps on what a response may make the library hold in memory. Raw sinks are not capped here:
 /// bytes that stream to the caller's sink are the caller's to limit.
 struct limits {
-    /// JSON answers decoded in memory: submission, poll (which may hold an inline result of up to
-    /// ~5 MB, pulse-api.md §3.3), cancel, status, form answers.
+    /// JSON answers decoded in memory: submission, poll (which may hold an inline result: the API
+    /// replaces results from about 5 MB up by a large-result pointer), cancel, status, form answers.
     std::uint64_t max_answer_bytes = 64ull << 20;
     /// A large result decoded into a typed value (GET /large_results/...). Results of thousands of
     /// pages run to hundreds of MB; raise this, or stream to a sink, for more.
@@ -6024,10 +6023,9 @@ PULSE_NAMESPACE_END
 //
 // typed_decoder is pulse::stream_decoder<T> (schema/stream_decoder.hpp): the bytes go straight into
 // T from Boost's basic_parser, no DOM for the members T names, so a large result costs about its
-// typed size in memory and decodes faster than a DOM alone would take (bench/README.md). A type
-// error is reported by the feed() that reaches it, so a machine without a tee can stop the transfer
-// there. json_body (the DOM) remains for answers whose shape is decided after parsing (poll,
-// submission).
+// typed size in memory and decodes without building a DOM first. A type error is reported by the
+// feed() that reaches it, so a machine without a tee can stop the transfer there. json_body (the
+// DOM) remains for answers whose shape is decided after parsing (poll, submission).
 //
 // Limits: the body size cap is checked before each chunk is parsed (errc::body_too_large), the
 // depth cap is the parser's max_depth (errc::too_deep). Errors are sticky: after one, feed() keeps
@@ -6265,8 +6263,8 @@ PULSE_NAMESPACE_END
 //   the configured base URL's origin -- not another host, port or scheme, not a userinfo trick.
 // - POST /extract with a file is multipart/form-data; the file is a body segment streamed from disk
 //   by the transport. Options become fields: strings as they are, booleans "true"/"false", numbers
-//   as JSON numbers, nested objects and arrays as JSON text (pulse-api.md §1). With a file_url and
-//   no file, the body is the options as JSON.
+//   as JSON numbers, nested objects and arrays as JSON text (how the API reads multipart options).
+//   With a file_url and no file, the body is the options as JSON.
 // - `async` is set to true unless the caller set it: polling survives long jobs that a held-open
 //   synchronous request would time out on. The machines accept sync answers anyway.
 #ifndef PULSE_FLOW_REQUESTS_HPP
@@ -6590,7 +6588,8 @@ public:
         if (io_ != io::in_flight) return http::sink_action::abort;
         if (cancel_observable()) return self_abort(abort_reason::cancel);
         // One head per transfer (response.hpp). A second one is a transport fault, not a new answer:
-        // taken as one, a 429 after body bytes reached the sink made a single-use download retry.
+        // taken as one, a 429 after body bytes reached the sink would make a single-use download
+        // retry.
         if (x_.have_head) return fail_in_transfer(error(errc::protocol_error, "a second response head in one transfer"));
         x_.head = head;
         x_.have_head = true;
@@ -6605,7 +6604,8 @@ public:
             x_.dest = route::result;
             if (out_.decode) {
                 decoder_.reset(detail::decode_limits{cfg_.limits.max_result_bytes, cfg_.limits.max_json_depth});
-                // The announced size lets the decoder size the big arrays once (bench/README.md).
+                // The announced size lets the decoder size the big arrays once instead of growing
+                // them step by step.
                 // Not under a Content-Encoding: the length then counts the encoded bytes, and the
                 // transport hands over decoded ones.
                 if (x_.content_length && !has_content_encoding(head)) decoder_.expect_size(*x_.content_length);
@@ -7454,7 +7454,7 @@ PULSE_NAMESPACE_END
 //
 // Forms: POST /form/detect, /form/fill, /form/clear. The answer is a FormResult (synchronous 200)
 // or an acknowledgement with a job id (asynchronous, 202) whose poll result is the FormResult,
-// always inline (pulse-api.md §2.6). Same machine as the extraction (job_flow.hpp): the poll loop,
+// always inline (the API never replaces a form result by a large-result pointer). Same machine as the extraction (job_flow.hpp): the poll loop,
 // retries, deadline and cancellation are shared; only the request and the result type differ.
 #ifndef PULSE_FLOW_FORM_FLOW_HPP
 #define PULSE_FLOW_FORM_FLOW_HPP
@@ -7571,7 +7571,8 @@ PULSE_NAMESPACE_END
 // pulse::run: the blocking driver. It runs any flow machine to completion on the calling thread
 // with a blocking transport and a clock: send -> transport.perform(); wait -> sleep until the
 // machine's wake time; done/failed -> the result. This is the only place the library sleeps;
-// flow/ never does (design.md: the machines are sans-I/O).
+// flow/ never does (the machines are sans-I/O: they say when they want to run again, and the
+// driver decides how to wait).
 //
 // It is short on purpose, so other drivers can copy it: an engine's frame loop calls next() once
 // per frame and starts requests on its async transport instead of sleeping; a test passes a

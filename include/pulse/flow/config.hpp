@@ -26,8 +26,8 @@ namespace flow {
 /// Caps on what a response may make the library hold in memory. Raw sinks are not capped here:
 /// bytes that stream to the caller's sink are the caller's to limit.
 struct limits {
-    /// JSON answers decoded in memory: submission, poll (which may hold an inline result of up to
-    /// ~5 MB, pulse-api.md §3.3), cancel, status, form answers.
+    /// JSON answers decoded in memory: submission, poll (which may hold an inline result: the API
+    /// replaces results from about 5 MB up by a large-result pointer), cancel, status, form answers.
     std::uint64_t max_answer_bytes = 64ull << 20;
     /// A large result decoded into a typed value (GET /large_results/...). Results of thousands of
     /// pages run to hundreds of MB; raise this, or stream to a sink, for more.

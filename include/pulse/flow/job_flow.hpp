@@ -186,7 +186,8 @@ public:
         if (io_ != io::in_flight) return http::sink_action::abort;
         if (cancel_observable()) return self_abort(abort_reason::cancel);
         // One head per transfer (response.hpp). A second one is a transport fault, not a new answer:
-        // taken as one, a 429 after body bytes reached the sink made a single-use download retry.
+        // taken as one, a 429 after body bytes reached the sink would make a single-use download
+        // retry.
         if (x_.have_head) return fail_in_transfer(error(errc::protocol_error, "a second response head in one transfer"));
         x_.head = head;
         x_.have_head = true;
@@ -201,7 +202,8 @@ public:
             x_.dest = route::result;
             if (out_.decode) {
                 decoder_.reset(detail::decode_limits{cfg_.limits.max_result_bytes, cfg_.limits.max_json_depth});
-                // The announced size lets the decoder size the big arrays once (bench/README.md).
+                // The announced size lets the decoder size the big arrays once instead of growing
+                // them step by step.
                 // Not under a Content-Encoding: the length then counts the encoded bytes, and the
                 // transport hands over decoded ones.
                 if (x_.content_length && !has_content_encoding(head)) decoder_.expect_size(*x_.content_length);

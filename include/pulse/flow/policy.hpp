@@ -3,7 +3,7 @@
 // How long to wait, and when to give up: the poll, backoff and retry policies every flow machine
 // uses, and the small random source their jitter draws from.
 //
-// Why these pieces and these defaults (pulse-api.md §5, §8; cpp-anchors.md §3 lessons 4-6):
+// Why these pieces and these defaults:
 // - Polling = a wait before the first poll, then an exponential interval with jitter between a
 //   floor and a cap, inside one overall deadline. Pulse's own client polls every 3 s for up to
 //   20 min; we start at 1 s (short jobs finish fast), grow x1.5, cap at 10 s, and stop at 30 min.
@@ -130,8 +130,8 @@ struct retry_policy {
     }
 };
 
-/// A 404 from GET /job/{id} right after the submission may be the job store catching up
-/// (eventual consistency is undocumented, pulse-api.md §8.2). Within `window` from the moment the
+/// A 404 from GET /job/{id} right after the submission may be the job store catching up (the API
+/// does not say whether a new job is visible to a poll at once). Within `window` from the moment the
 /// job id became known, up to `max_retries` such 404s are retried; after that a 404 is fatal.
 struct not_found_grace {
     unsigned max_retries = 3;

@@ -12,8 +12,8 @@
 //   the configured base URL's origin -- not another host, port or scheme, not a userinfo trick.
 // - POST /extract with a file is multipart/form-data; the file is a body segment streamed from disk
 //   by the transport. Options become fields: strings as they are, booleans "true"/"false", numbers
-//   as JSON numbers, nested objects and arrays as JSON text (pulse-api.md §1). With a file_url and
-//   no file, the body is the options as JSON.
+//   as JSON numbers, nested objects and arrays as JSON text (how the API reads multipart options).
+//   With a file_url and no file, the body is the options as JSON.
 // - `async` is set to true unless the caller set it: polling survives long jobs that a held-open
 //   synchronous request would time out on. The machines accept sync answers anyway.
 #ifndef PULSE_FLOW_REQUESTS_HPP

@@ -5,8 +5,8 @@
 // "true"/"false" (the flow layer does that; see flow/requests.hpp).
 //
 // Wire names: snake_case at the top level (what the docs and working REST clients send), camelCase
-// inside `extensions` (what the SDK types and Pulse's own client send). The API's casing is an
-// open question (pulse-api.md §9.8); `extra` lets a caller send any other field as given.
+// inside `extensions` (what the SDK types and Pulse's own client send). The API's sources disagree
+// on the casing of several options; `extra` lets a caller send any other field as given.
 #ifndef PULSE_SCHEMA_EXTRACT_OPTIONS_HPP
 #define PULSE_SCHEMA_EXTRACT_OPTIONS_HPP
 

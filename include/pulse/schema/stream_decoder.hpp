@@ -59,9 +59,9 @@ PULSE_NAMESPACE_BEGIN
 
 /// Caps for incremental decoding. Every one is checked while the bytes stream in.
 struct stream_limits {
-    /// Total body bytes. The typed result of a body takes about 1.3-1.5x its size in memory; 4 GiB
-    /// is far above any result seen (thousands of pages run to hundreds of MB) and stops a runaway
-    /// body before it exhausts a machine. errc::body_too_large.
+    /// Total body bytes. The typed result of a body takes somewhat more memory than the body
+    /// itself; 4 GiB is far above any real result (thousands of pages run to hundreds of MB) and
+    /// stops a runaway body before it exhausts a machine. errc::body_too_large.
     std::uint64_t max_body_bytes = std::uint64_t{4} << 30;
     /// JSON nesting depth. Boost's default of 32 is too shallow for real results; 512 is deep enough
     /// and cheap (the parser is iterative; the decoder's own stack is bounded by the schema, not the

@@ -131,10 +131,9 @@ struct multi_options {
     /// comment). Zero: no limit. The default is a frame's share (multi_driver.hpp, the budgets).
     std::chrono::microseconds io_budget{250};
     /// CURLMOPT_MAX_TOTAL_CONNECTIONS: transfers beyond it wait in libcurl's queue for a
-    /// connection. 0 = no cap. Measured (bench/README.md): with libcurl 7.88 a cap that a burst
-    /// reaches makes transfers queue inside libcurl, where each one costs several times more CPU
-    /// to start, so a frame-budgeted driver falls behind and stays behind. Cap only if the server
-    /// requires it.
+    /// connection. 0 = no cap. With libcurl 7.88 a transfer that waits in that queue costs far more
+    /// CPU to start than one that gets a connection at once, so a cap that a burst reaches makes a
+    /// frame-budgeted driver fall behind and stay behind. Cap only if the server requires it.
     long max_total_connections = 0;
     /// CURLMOPT_MAX_HOST_CONNECTIONS (same caveat).
     long max_host_connections = 0;
@@ -150,11 +149,9 @@ struct multi_options {
     std::size_t handle_pool = 64;
     /// Let every transfer resume the TLS sessions of the others (a curl share handle with
     /// CURL_LOCK_DATA_SSL_SESSION). A new connection to a host seen before then resumes its
-    /// session instead of a full handshake: measured with libcurl 7.88 and OpenSSL 3 on the
-    /// reference machine (bench/bench_tls_resume), 0.66-0.74x the client CPU per new connection,
-    /// and the libcurl call that reads the server's handshake from 0.6-0.9 ms to 0.2 ms. (The
-    /// call that sends the first message stays at 0.5-0.75 ms: libcurl 7.88 builds a new
-    /// SSL_CTX for every connection.)
+    /// session instead of a full handshake, which saves client CPU, most of all in the libcurl
+    /// call that reads the server's handshake. (The call that sends the first message costs the
+    /// same either way: libcurl 7.88 builds a new SSL_CTX for every connection.)
     bool share_tls_sessions = true;
     /// Set CURLOPT_QUICK_EXIT on every transfer so removing one during a threaded DNS lookup does
     /// not join the lookup thread (libcurl >= 7.87.0; ignored before).

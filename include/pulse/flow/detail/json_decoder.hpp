@@ -5,10 +5,9 @@
 //
 // typed_decoder is pulse::stream_decoder<T> (schema/stream_decoder.hpp): the bytes go straight into
 // T from Boost's basic_parser, no DOM for the members T names, so a large result costs about its
-// typed size in memory and decodes faster than a DOM alone would take (bench/README.md). A type
-// error is reported by the feed() that reaches it, so a machine without a tee can stop the transfer
-// there. json_body (the DOM) remains for answers whose shape is decided after parsing (poll,
-// submission).
+// typed size in memory and decodes without building a DOM first. A type error is reported by the
+// feed() that reaches it, so a machine without a tee can stop the transfer there. json_body (the
+// DOM) remains for answers whose shape is decided after parsing (poll, submission).
 //
 // Limits: the body size cap is checked before each chunk is parsed (errc::body_too_large), the
 // depth cap is the parser's max_depth (errc::too_deep). Errors are sticky: after one, feed() keeps

@@ -13,7 +13,7 @@
 //     `plan-info`): the member holds the first one read, and both are written back.
 //
 // Why hand-written and not Boost.Describe: in Boost 1.81 described-struct conversion rejects
-// unknown keys and missing optionals (cpp-anchors.md §4), and the API adds fields over time.
+// unknown keys and missing optionals, and the API adds fields over time.
 //
 // Errors carry the JSON path. The path is built while unwinding from the failure (each level
 // prepends its key or index), so the success path pays nothing for it.

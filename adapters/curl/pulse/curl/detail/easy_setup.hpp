@@ -202,11 +202,10 @@ inline result<void> configure(CURL* h, hop const& hp, http::request const& req, 
         // On a reused connection that closes before any answer, libcurl silently sends the
         // request again on a new one. For a POST /extract that is a second job, billed twice,
         // which the flow's retry policy exists to prevent. A POST with a body may still share
-        // connections: libcurl must rewind the body to resend it, and refuse_rewind says no.
-        // (An earlier version opened a fresh connection per POST instead. Over HTTPS that is a full
-        // TLS handshake per submission, 1.5-2 ms of CPU each with libcurl 7.88 and OpenSSL 3;
-        // bench/README.md.) A POST without a body has nothing to rewind, so it gets a connection
-        // of its own, closed afterwards.
+        // connections (a fresh connection per POST would cost a full TLS handshake per
+        // submission): libcurl must rewind the body to resend it, and refuse_rewind says no. A
+        // POST without a body has nothing to rewind, so it gets a connection of its own, closed
+        // afterwards.
         if (has_body) {
             set(curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &refuse_rewind));
         } else {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // One request/response exchange on a curl easy handle: option setup, the C callbacks, response-head
-// collection and CURLcode mapping. Shared by the blocking easy_transport and (later) a multi-handle
-// transport, which drive the same handle setup from different loops.
+// collection and CURLcode mapping. Shared by the blocking easy_transport and the multi_transport,
+// which drive the same handle setup from different loops.
 //
 // Internal: names and signatures here may change without notice.
 #ifndef PULSE_CURL_DETAIL_EASY_TRANSFER_HPP
