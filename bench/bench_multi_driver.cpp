@@ -19,8 +19,8 @@
 //     driver causes), and how many ticks a budget cut short;
 //   - new connections and TLS handshakes that resumed a session (the server's /__stats), and the
 //     CPU time the VM's host took away during the round (steal, /proc/stat, all CPUs).
-// The server runs on the same machine (its CPU competes with the client's: the figures include
-// that contention, as the task asks).
+// The server runs on the same machine (its CPU competes with the client's, and the figures include
+// that contention, as they would for a game talking to a server on a small machine).
 #include "../tests/integration/server_process.hpp"
 #include "server_stats.hpp"
 

@@ -470,9 +470,9 @@ TEST_CASE("job_flow: Retry-After HTTP-date without a Date header uses the driver
     CHECK(tr.waits[0] == 30000ms);
 }
 
-// Found by tests/fuzz/fuzz_job_flow: a Date header outside what system_clock can hold (years
-// before ~1678 or after ~2262; HTTP-dates go from 0000 to 9999) overflowed when it was taken as the
-// reference time for a Retry-After date.
+// A Date header outside what system_clock can hold (years before ~1678 or after ~2262; HTTP-dates
+// go from 0000 to 9999) would overflow if it were taken as the reference time for a Retry-After
+// date.
 TEST_CASE("job_flow: a Date header the wall clock cannot hold is ignored, not overflowed") {
     for (auto const* date : {"Fri, 01 Jan 2300 00:00:00 GMT", "Sun, 06 Nov 0051 08:49:37 GMT"}) {
         CAPTURE(date);
@@ -517,9 +517,9 @@ TEST_CASE("job_flow: a Retry-After past the deadline ends the operation at once"
     CHECK(now == t0());
 }
 
-// Found by tests/fuzz/fuzz_job_flow: a Retry-After of up to milliseconds::max() (what
-// parse_retry_after accepts) was added to the nanosecond steady clock and overflowed (undefined
-// behaviour; in practice a wake time far in the past, so the request was retried at once).
+// A Retry-After of up to milliseconds::max() (what parse_retry_after accepts) added as it is to
+// the nanosecond steady clock would overflow (undefined behaviour; in practice a wake time far in
+// the past, so the request would be retried at once).
 TEST_CASE("job_flow: a huge Retry-After does not overflow the clock") {
     auto c = test_config();
     c.policies.deadline = 60s;
@@ -1013,9 +1013,9 @@ TEST_CASE("job_flow: a failure after bytes reached the caller's sink is partial_
     CHECK(t.finished()); // no third request
 }
 
-// Found by tests/fuzz/fuzz_job_flow: a transport that reported a second head (a 429) after body
-// bytes had reached the caller's sink made the machine retry the single-use download, so the sink
-// would have received the start of the body twice.
+// A transport that reports a second head (a 429) after body bytes reached the caller's sink must
+// not make the machine retry the single-use download: the sink would receive the start of the body
+// twice.
 TEST_CASE("job_flow: a second response head in one transfer is a protocol error, not a new answer") {
     memory_sink sink;
     auto made = pulse::flow::make_large_result_download_from_url(test_config(), "https://api.runpulse.com/large_results/j",

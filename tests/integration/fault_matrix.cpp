@@ -1,5 +1,5 @@
-// The fault matrix (fault_matrix.hpp) with the libcurl adapter, and the checks of issue 8 that
-// need the wire and the curl adapter's own caps.
+// The fault matrix (fault_matrix.hpp) with the libcurl adapter, and the security checks that need
+// the wire and the curl adapter's own caps.
 #include "fault_matrix.hpp"
 
 #include <pulse/curl/transport.hpp>
@@ -8,7 +8,8 @@ TEST_CASE("fault matrix: every phase x every fault, against the local server (li
     check_matrix<pulse::curl::easy_transport>("curl");
 }
 
-// Security rules of issue 8 that need the wire (the others: see the README's security section).
+// Security rules that need the wire (the others, such as the same-origin rule and redaction, are
+// tested without a server in tests/http and tests/flow).
 TEST_CASE("fault matrix: job ids travel as one path segment") {
     REQUIRE_MESSAGE(server().running(), server().error());
     pulse::client<pulse::curl::easy_transport> client(pulse_test::fast_config(server()), pulse::curl::easy_transport{}, 7);

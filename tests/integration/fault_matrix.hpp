@@ -1,4 +1,4 @@
-// The fault matrix (issue 8): every phase of a job -- submit, poll, large-result download, form
+// The fault matrix: every phase of a job -- submit, poll, large-result download, form
 // PDF download -- against every fault the network or the server can throw at it, each with its
 // expected outcome written down below, and each row run against the real local server
 // (tools/pulse_server) over loopback with the blocking client, once per HTTP adapter:

@@ -2,10 +2,10 @@
 // reads a double as the nearest double to its text, however the text was cut into writes; and the
 // DOM parser otherwise builds what boost::json::parse builds.
 //
-// Why these tests exist: Boost.JSON 1.81 reads about one shortest-form double in ten one ulp off
+// Why these tests exist: Boost.JSON 1.81 reads some shortest-form doubles one ulp off
 // ("249.77792341670946" as 249.77792341670943), and a number split across writes differently from
 // the same number in one piece. Each test below checks that Boost itself gets its inputs wrong
-// (`boost_wrong > 0`), so it would fail on the old code, which used Boost's conversion.
+// (`boost_wrong > 0`), so it would fail on code that took Boost's conversion.
 #include <pulse/flow/detail/json_decoder.hpp>
 #include <pulse/schema.hpp>
 #include <pulse/schema/detail/dom_parser.hpp>
@@ -130,8 +130,8 @@ TEST_CASE("exact_double: shortest-form doubles read back as the doubles they wer
 }
 
 TEST_CASE("exact_double: the typed stream decoder, members and kept unknown members alike, at every cut") {
-    // The number fuzz_job found parsed apart in one piece and in three, and the number the session-3
-    // CI run found parsed apart in one piece and in two.
+    // Among them, numbers that Boost 1.81 alone reads apart in one piece and in three, and in one
+    // piece and in two.
     for (std::string const s : {"2051111.1112222222222", "20.511111112222222222e5", "20.5111111111111111111111111111111111111111115",
                                 "249.77792341670946", "961.4318682911543"}) {
         double const want = nearest(s);

@@ -135,8 +135,8 @@ TEST_CASE("extract_result: both spellings of renamed members are read and writte
 }
 
 TEST_CASE("extract_result: an object carrying both spellings of one member keeps both") {
-    // Found by fuzz_schema_decode: the second spelling used to be dropped, so such a document did
-    // not round trip. The member holds the first spelling read; the other stays in `extra`.
+    // Dropping the second spelling would break the round trip. The member holds the first spelling
+    // read; the other stays in `extra`.
     auto both = parse_or_fail(R"({"plan_info": {"tier": "new"}, "plan-info": {"tier": "old"},
         "extensions": {"altOutputs": {"html": "a"}, "alt_outputs": {"html": "b"},
                        "footnote_references": [{"symbol": "1"}], "footnoteReferences": 7}})");

@@ -14,8 +14,8 @@ namespace pulse_server {
 namespace json = boost::json;
 
 const std::string& builtin_result_json() {
-    // Shaped like the spec's inline example, plus an image, chunking, and a member the schema does not
-    // know (future_field) so clients exercise their round-tripping of unknown keys.
+    // Shaped like the API documentation's inline example, plus an image, chunking, and a member the
+    // schema does not know (future_field) so clients exercise their round-tripping of unknown keys.
     static const std::string s = R"({"markdown":"# Quarterly Report\n\nRevenue grew 12% year over year.\n\n<table><tr><th>Quarter</th><th>Revenue</th></tr><tr><td>Q1</td><td>4.2</td></tr></table>",)"
         R"("page_count":3,"extraction_id":"8f0e2a51-7c3d-4a8e-9b1f-2d6c5e4a7b90",)"
         R"("extraction_url":"https://platform.runpulse.com/dashboard/extractions/8f0e2a51-7c3d-4a8e-9b1f-2d6c5e4a7b90",)"
