@@ -9,9 +9,9 @@
 //
 // The parent starts pulse-server (with --result FILE for a document written by pulse-server
 // --write-sample), and for every run of every mode creates a fresh job (the large result is
-// single-use: a second download is a 410) with a synchronous submission carrying `x-pulse-scenario: result=large`, which answers
-// with the large-result pointer at once. Each run then happens in a child process of its own, so
-// its peak RSS is that mode's alone:
+// single-use: a second download is a 410) with a synchronous submission carrying
+// `x-pulse-scenario: result=large`, which answers with the large-result pointer at once. Each run
+// then happens in a child process of its own, so its peak RSS is that mode's alone:
 //
 //   pulse_typed   this library as a user calls it: pulse::client<pulse::curl::easy_transport>::
 //                 large_result(url) -> pulse::extract_result (bytes go from curl's write callback
