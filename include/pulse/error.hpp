@@ -41,9 +41,10 @@ enum class error_layer : unsigned char {
     local,     ///< stopped on the caller's side: cancel, deadline, a cap, a sink's abort
 };
 
-/// Error conditions. Values are grouped by layer in blocks of 100.
+/// Error conditions. Values are grouped by layer in blocks of 100, so layer_of() derives the layer
+/// from the number; the numbers are stable and may be logged or stored.
 enum class errc : int {
-    ok = 0,
+    ok = 0, ///< no error (a default-constructed pulse::error)
 
     // input (100..199)
     invalid_argument = 100, ///< an option or argument is invalid (message says which)
@@ -52,21 +53,21 @@ enum class errc : int {
     // decode (200..299)
     json_syntax = 200,   ///< bytes are not JSON (or are truncated JSON)
     type_mismatch = 201, ///< a member has the wrong JSON type (path says where)
-    missing_member = 202,
+    missing_member = 202, ///< a member the schema requires is absent (path says which)
     invalid_value = 203, ///< right type, unusable value (e.g. negative page_number)
     too_deep = 204,      ///< nesting exceeded the depth cap
-    string_too_long = 205,
+    string_too_long = 205, ///< a string or key exceeded the length cap
     unexpected_shape = 206, ///< valid JSON that is not any shape the operation accepts
 
     // transport (300..399)
     transport_failed = 300, ///< anything else the stack reported
-    resolve_failed = 301,
-    connect_failed = 302,
-    tls_failed = 303,
+    resolve_failed = 301,   ///< the host name did not resolve
+    connect_failed = 302,   ///< the TCP connection could not be established
+    tls_failed = 303,       ///< the TLS handshake failed, including certificate verification
     timeout = 304,          ///< connect, total or stall timeout
     connection_reset = 305, ///< the peer closed or reset the connection mid-exchange
     body_truncated = 306,   ///< fewer bytes than Content-Length / chunked framing promised
-    too_many_redirects = 307,
+    too_many_redirects = 307, ///< a redirect chain exceeded the adapter's hop limit
     protocol_error = 308,   ///< the peer did not speak HTTP correctly
 
     // http (400..499)
@@ -168,6 +169,7 @@ constexpr std::string_view to_string(error_layer l) noexcept {
 /// server (an error body that may echo request headers) passes through redact() before it is
 /// stored.
 struct error {
+    /// What went wrong; errc::ok for "no error". Its layer is layer().
     errc code = errc::ok;
     /// Human-readable summary, e.g. "expected integer, got string" or curl's message.
     std::string message;
@@ -184,11 +186,15 @@ struct error {
     /// Bytes of the body that reached the caller's sink before the failure (single-use downloads).
     std::size_t bytes_delivered = 0;
 
+    /// No error (errc::ok, every field empty).
     error() = default;
+    /// An error with its code, message and, for decode errors, the JSON path where it occurred.
     error(errc c, std::string msg, std::string where = {})
         : code(c), message(std::move(msg)), path(std::move(where)) {}
 
+    /// The part of the exchange that failed, derived from `code`.
     error_layer layer() const noexcept { return layer_of(code); }
+    /// True for an actual error (any code but errc::ok).
     explicit operator bool() const noexcept { return code != errc::ok; }
 
     /// One line: "<path>: <message>" for decode errors, "<layer> error (<code>): <message>

@@ -46,8 +46,11 @@ concept driver_clock = requires(C const& c, flow::time_point t, std::stop_token 
 /// The real clocks: std::chrono::steady_clock for time, system_clock for the wall, and a sleep
 /// that a std::stop_token interrupts. Stateless; thread-safe.
 struct real_clock {
+    /// The steady clock's time: what the machines measure waits and deadlines in.
     flow::time_point now() const { return flow::clock::now(); }
+    /// The wall-clock time, for turning Retry-After HTTP-dates into delays.
     std::chrono::system_clock::time_point wall() const { return std::chrono::system_clock::now(); }
+    /// Sleep until `t`, or less when stop is requested on `st` (at once if it already was).
     void sleep_until(flow::time_point t, std::stop_token const& st) const {
         if (!st.stop_possible()) {
             std::this_thread::sleep_until(t);

@@ -38,6 +38,7 @@ PULSE_NAMESPACE_BEGIN
 /// safe (Boost's parser is iterative for nesting, and the decoder recurses at most as deep as the
 /// schema, not the document).
 struct parse_limits {
+    /// Deepest nesting of arrays and objects accepted; deeper text is errc::too_deep.
     std::size_t max_depth = 512;
 };
 

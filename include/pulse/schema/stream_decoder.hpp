@@ -82,11 +82,15 @@ class stream_decoder {
                   "schema nests deeper than the stream decoder's frame stack");
 
 public:
+    /// The schema type decoded.
     using value_type = T;
 
+    /// A decoder with these caps. Nothing is allocated until the first write().
     explicit stream_decoder(stream_limits limits = {}) : limits_(limits) {}
 
+    /// Moves the decoder, mid-body included (its state is one heap allocation).
     stream_decoder(stream_decoder&&) noexcept = default;
+    /// Moves the decoder, mid-body included (its state is one heap allocation).
     stream_decoder& operator=(stream_decoder&&) noexcept = default;
     stream_decoder(stream_decoder const&) = delete;
     stream_decoder& operator=(stream_decoder const&) = delete;
@@ -161,6 +165,7 @@ public:
     bool failed() const noexcept { return error_.has_value(); }
     /// The error that stopped the decoder, or nullptr.
     error const* last_error() const noexcept { return error_ ? &*error_ : nullptr; }
+    /// The caps in force.
     stream_limits const& limits() const noexcept { return limits_; }
 
 private:
