@@ -16,8 +16,15 @@ PULSE_NAMESPACE_BEGIN
 namespace http {
 
 /// The methods the Pulse API uses.
-enum class method : unsigned char { get, post, put, delete_, head };
+enum class method : unsigned char {
+    get,     ///< GET: polls and downloads
+    post,    ///< POST: submissions
+    put,     ///< PUT (not used by the API's documented calls; transports support it)
+    delete_, ///< DELETE: cancelling a job (the underscore keeps clear of the keyword and of macros)
+    head,    ///< HEAD (transports support it; the flows do not send it)
+};
 
+/// The method's name as sent on the wire ("GET", "DELETE", ...).
 constexpr std::string_view to_string(method m) noexcept {
     switch (m) {
     case method::get: return "GET";
@@ -31,10 +38,12 @@ constexpr std::string_view to_string(method m) noexcept {
 
 /// A request ready to send. `url` is absolute ("https://api.runpulse.com/job/abc").
 struct request {
-    http::method method = http::method::get;
-    std::string url;
+    http::method method = http::method::get; ///< the method
+    std::string url;        ///< the absolute URL, already percent-encoded (http::join_url)
+    /// The fields to send, as given. The transport adds Content-Length and replaces any framing
+    /// field given here (Content-Length, Transfer-Encoding).
     http::headers headers;
-    body_source body;
+    body_source body;       ///< the body, streamed by the transport; empty for none
 };
 
 } // namespace http

@@ -40,6 +40,12 @@
 #include <string>
 
 PULSE_NAMESPACE_BEGIN
+
+/// \namespace pulse::http
+/// Transport-neutral HTTP: requests and bodies, the push interface responses arrive through
+/// (response_handler), the two transport concepts an HTTP stack implements, ready-made sinks,
+/// URL building, the same-origin rule for credentials, and Retry-After parsing. Nothing here
+/// opens a socket.
 namespace http {
 
 /// Options every adapter honours. Defaults are safe for production use.
@@ -51,6 +57,7 @@ struct transport_options {
     std::chrono::milliseconds total_timeout{0};
     /// A transfer slower than `stall_min_bytes_per_second` for this long is aborted (errc::timeout).
     std::chrono::milliseconds stall_timeout{60'000};
+    /// The rate below which a transfer counts as stalled (see stall_timeout).
     std::uint32_t stall_min_bytes_per_second = 1;
     /// Verify the server's TLS certificate and host name. Turning this off makes every request
     /// open to interception; only for local testing against self-signed servers.
