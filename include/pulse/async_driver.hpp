@@ -440,11 +440,16 @@ struct adopt_t {};
 template <class Machine>
 class flow_handle {
 public:
+    /// The machine type the handle owns.
     using machine_type = Machine;
+    /// What the flow produces (take() returns result<value_type>).
     using value_type = typename Machine::value_type;
 
+    /// An empty handle (valid() is false).
     flow_handle() noexcept = default;
+    /// Takes over the flow; `o` becomes empty. The flow keeps running.
     flow_handle(flow_handle&&) noexcept = default;
+    /// Ends this handle's own flow (as reset() does), then takes over `o`'s.
     flow_handle& operator=(flow_handle&& o) noexcept {
         if (this != &o) {
             reset();
@@ -454,10 +459,12 @@ public:
     }
     flow_handle(flow_handle const&) = delete;
     flow_handle& operator=(flow_handle const&) = delete;
+    /// Ends the flow at once, as reset() does.
     ~flow_handle() { reset(); }
 
     /// Holds a flow (not default-constructed, moved from, or reset).
     bool valid() const noexcept { return node_ != nullptr; }
+    /// valid().
     explicit operator bool() const noexcept { return valid(); }
 
     /// The machine answered done or failed: take() has the outcome.
@@ -504,6 +511,7 @@ template <class Transport, class Clock = real_clock>
     requires abandoning_transport<Transport> && driver_clock<Clock>
 class async_driver : private detail::driver_base {
 public:
+    /// A driver over `transport` (kept by reference) with these per-tick budgets and clock.
     explicit async_driver(Transport& transport, driver_options options = {}, Clock clock = {})
         : transport_(transport), options_(options), clock_(std::move(clock)) {}
 
@@ -564,10 +572,14 @@ public:
         return std::nullopt;
     }
 
+    /// Flows added and neither finished nor destroyed.
     using detail::driver_base::size;
 
+    /// The transport the flows run over.
     Transport& transport() noexcept { return transport_; }
+    /// The per-tick budgets in force.
     driver_options const& options() const noexcept { return options_; }
+    /// New budgets, in force from the next tick.
     void set_options(driver_options o) noexcept { options_ = o; }
 
 private:

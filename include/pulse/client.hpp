@@ -6,7 +6,7 @@
 // network, server or input condition.
 //
 //   pulse::flow::config cfg;
-//   cfg.api_key = std::getenv("PULSE_API_KEY");
+//   if (char const* key = std::getenv("PULSE_API_KEY")) cfg.api_key = key;
 //   pulse::client<pulse::curl::easy_transport> c(cfg, pulse::curl::easy_transport{});
 //   auto r = c.extract_file("report.pdf");
 //   if (!r) std::cerr << r.error().to_string() << "\n";
@@ -77,6 +77,7 @@ template <class Transport, driver_clock Clock = real_clock>
     requires http::blocking_transport<std::remove_reference_t<Transport>>
 class client {
 public:
+    /// The transport as given (a reference type when the client uses the caller's object).
     using transport_type = Transport;
 
     /// A client for `cfg` using `transport`. `seed` seeds jitter and multipart boundaries; by
@@ -89,6 +90,7 @@ public:
 
     /// The configuration every call uses. Changing it affects later calls.
     flow::config& config() noexcept { return cfg_; }
+    /// The configuration every call uses.
     flow::config const& config() const noexcept { return cfg_; }
     /// The transport (to adjust its options, or inspect it in tests).
     std::remove_reference_t<Transport>& transport() noexcept { return transport_; }

@@ -59,8 +59,8 @@ struct config {
     /// On a local cancel of a job whose id is known and which is not finished, also send
     /// `DELETE /job/{id}` (best effort: one attempt, its outcome does not change the result).
     bool remote_cancel = false;
-    flow::limits limits{};
-    flow::policies policies{};
+    flow::limits limits{};     ///< how much a response may make the library hold in memory
+    flow::policies policies{}; ///< polling, retries and the deadline
 
     /// Check what can be checked before any request: the base URL is an absolute http(s) URL.
     /// (An empty API key is allowed: a local test server may not need one.)

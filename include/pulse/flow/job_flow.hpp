@@ -143,7 +143,7 @@ enum class entry_point : unsigned char {
 
 /// Everything a machine needs besides the config. Built by the operation headers.
 struct job_plan {
-    entry_point entry = entry_point::submit;
+    entry_point entry = entry_point::submit; ///< where the machine starts
     http::request request; ///< submit, fetch, single
     std::string job_id;    ///< attach (and known context for fetch/single)
     /// Names the request in error messages ("POST /extract"). Never a full URL: a pre-signed URL's
@@ -158,10 +158,22 @@ struct job_plan {
 // final: the machine hands itself out as the response_handler of its transfers; the handler's
 // destructor is protected and non-virtual on purpose (handlers are never deleted through it), so
 // nothing may derive from the machine and be destroyed through a base.
+/// The sans-I/O machine behind every operation: submit, poll, download and the one-shot calls,
+/// with the retry rules, the deadline, Retry-After, cancellation and the single-use download rules
+/// (the file comment of job_flow.hpp has them all). Built by the factories (make_extract_flow,
+/// make_form_flow, ...); driven by pulse::run, pulse::async_driver or your own loop.
+///
+/// `T` is what the operation produces: extract_result, form_result, raw_download (bytes streamed
+/// to the caller's sink only), job_status_response or job_cancellation.
+///
+/// Not thread-safe; movable, but not while a transfer is in flight (the handler handed out with
+/// `send` is the machine itself).
 template <class T>
 class job_flow final : private http::response_handler {
 public:
+    /// What the operation produces (take_result() returns result<T>).
     using value_type = T;
+    /// True for raw_download: the body goes to the caller's sink only, never decoded.
     static constexpr bool is_raw = std::is_same_v<T, raw_download>;
 
     /// A machine for `plan`. `seed` drives jitter and multipart boundaries; fix it in tests.
@@ -170,7 +182,9 @@ public:
         if constexpr (is_raw) out_.decode = false;
     }
 
+    /// Moves the machine. Not while a transfer is in flight.
     job_flow(job_flow&&) = default;
+    /// Moves the machine. Not while a transfer is in flight.
     job_flow& operator=(job_flow&&) = default;
     job_flow(job_flow const&) = delete;
     job_flow& operator=(job_flow const&) = delete;

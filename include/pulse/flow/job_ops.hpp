@@ -20,7 +20,9 @@
 PULSE_NAMESPACE_BEGIN
 namespace flow {
 
+/// The machine of one poll (make_job_status_flow): its result is the status answer.
 using job_status_flow = job_flow<job_status_response>;
+/// The machine of a cancel (make_cancel_flow): its result is the DELETE's answer.
 using cancel_flow = job_flow<job_cancellation>;
 
 namespace detail {

@@ -25,8 +25,15 @@ PULSE_NAMESPACE_BEGIN
 namespace flow {
 
 /// The phase an event belongs to.
-enum class phase : unsigned char { submit, poll, download, single, remote_cancel };
+enum class phase : unsigned char {
+    submit,        ///< the POST that submits the job
+    poll,          ///< GET /job/{id} while waiting for the job
+    download,      ///< fetching the result body (large result, PDF, image)
+    single,        ///< a one-shot request (job status, cancel)
+    remote_cancel, ///< the best-effort DELETE /job/{id} after a local cancel
+};
 
+/// The phase's name for messages ("submit", "request" for phase::single, "remote cancel", ...).
 constexpr std::string_view to_string(phase p) noexcept {
     switch (p) {
     case phase::submit: return "submit";
@@ -40,7 +47,7 @@ constexpr std::string_view to_string(phase p) noexcept {
 
 /// A retry about to be scheduled.
 struct retry_event {
-    flow::phase phase = flow::phase::submit;
+    flow::phase phase = flow::phase::submit; ///< the phase whose request failed
     unsigned attempt = 0;              ///< the attempt that failed, from 1
     std::chrono::milliseconds delay{}; ///< the wait before the next attempt
     pulse::error const* cause = nullptr; ///< why (HTTP status or transport error); valid during the call

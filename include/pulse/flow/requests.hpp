@@ -48,19 +48,21 @@ namespace flow {
 /// The document an extraction or form call works on: a local file (uploaded, streamed from disk)
 /// or a URL Pulse downloads itself. Form calls may also name neither and use form_options::form_id.
 struct document_source {
-    std::optional<std::filesystem::path> file;
-    std::optional<std::string> file_url;
+    std::optional<std::filesystem::path> file; ///< a local file, uploaded as the `file` part
+    std::optional<std::string> file_url; ///< a URL Pulse downloads the document from
     /// Content-Type of the uploaded file part; empty: guessed from the extension.
     std::string content_type;
     /// Filename sent in the multipart part; empty: the path's last component.
     std::string filename;
 
+    /// A local file to upload; `type` is its Content-Type (empty: guessed from the extension).
     static document_source from_file(std::filesystem::path p, std::string type = {}) {
         document_source d;
         d.file = std::move(p);
         d.content_type = std::move(type);
         return d;
     }
+    /// A document Pulse downloads itself from `url` (public, or pre-signed).
     static document_source from_url(std::string url) {
         document_source d;
         d.file_url = std::move(url);
@@ -69,8 +71,13 @@ struct document_source {
 };
 
 /// The form endpoints.
-enum class form_action : unsigned char { detect, fill, clear };
+enum class form_action : unsigned char {
+    detect, ///< POST /form/detect: find the fields of a form
+    fill,   ///< POST /form/fill: fill them following instructions
+    clear,  ///< POST /form/clear: remove the values filled in
+};
 
+/// The endpoint's path segment: "detect", "fill" or "clear".
 constexpr std::string_view to_string(form_action a) noexcept {
     switch (a) {
     case form_action::detect: return "detect";
