@@ -48,27 +48,52 @@
 #ifndef PULSE_VERSION_HPP
 #define PULSE_VERSION_HPP
 
+/// \file
+/// The library's version: the numbers for preprocessor checks and the text for messages.
+
+/// Major part of the version. With the minor part it names the versioned inline namespace.
 #define PULSE_VERSION_MAJOR 0
+/// Minor part of the version. With the major part it names the versioned inline namespace, so two
+/// copies of the library that differ in it can live in one program.
 #define PULSE_VERSION_MINOR 1
+/// Patch part of the version. Not part of the inline namespace: patch releases keep the ABI.
 #define PULSE_VERSION_PATCH 0
 
+/// The whole version as text ("0.1.0"); also the version in the default User-Agent.
 #define PULSE_VERSION_STRING "0.1.0"
 
 #endif
 // ---- end file pulse/version.hpp
 
+/// \file
+/// Conventions every header of the library includes first: the versioned inline namespace and
+/// the detection of exception support.
+
+/// \namespace pulse
+/// The Pulse client library. Every public name lives here or in one of its layer namespaces
+/// (pulse::http, pulse::flow) and adapter namespaces (pulse::curl, pulse::beast). The names are
+/// declared inside a versioned inline namespace (PULSE_ABI_NAMESPACE) that users never spell.
+
 #define PULSE_DETAIL_CAT2(a, b, c) v##a##_##b
 #define PULSE_DETAIL_CAT(a, b, c) PULSE_DETAIL_CAT2(a, b, c)
-// The inline namespace name encodes major and minor version: v0_1.
+/// The name of the versioned inline namespace: `v` then the major and minor version (v0_1). Symbols
+/// of two copies of the library that differ in it never collide.
 #define PULSE_ABI_NAMESPACE PULSE_DETAIL_CAT(PULSE_VERSION_MAJOR, PULSE_VERSION_MINOR, PULSE_VERSION_PATCH)
 
+/// Opens namespace pulse and its versioned inline namespace. Every library header wraps its
+/// declarations in PULSE_NAMESPACE_BEGIN ... PULSE_NAMESPACE_END.
 #define PULSE_NAMESPACE_BEGIN                                                                        \
     namespace pulse {                                                                                \
     inline namespace PULSE_ABI_NAMESPACE {
+/// Closes what PULSE_NAMESPACE_BEGIN opened.
 #define PULSE_NAMESPACE_END                                                                          \
     }                                                                                                \
     }
 
+/// \def PULSE_HAS_EXCEPTIONS
+/// 1 when the translation unit is compiled with exceptions enabled, 0 under -fno-exceptions (or
+/// MSVC without /EHsc). The library behaves the same either way: it never throws for network,
+/// server or input conditions.
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
 #define PULSE_HAS_EXCEPTIONS 1
 #else
@@ -122,9 +147,10 @@ enum class error_layer : unsigned char {
     local,     ///< stopped on the caller's side: cancel, deadline, a cap, a sink's abort
 };
 
-/// Error conditions. Values are grouped by layer in blocks of 100.
+/// Error conditions. Values are grouped by layer in blocks of 100, so layer_of() derives the layer
+/// from the number; the numbers are stable and may be logged or stored.
 enum class errc : int {
-    ok = 0,
+    ok = 0, ///< no error (a default-constructed pulse::error)
 
     // input (100..199)
     invalid_argument = 100, ///< an option or argument is invalid (message says which)
@@ -133,21 +159,21 @@ enum class errc : int {
     // decode (200..299)
     json_syntax = 200,   ///< bytes are not JSON (or are truncated JSON)
     type_mismatch = 201, ///< a member has the wrong JSON type (path says where)
-    missing_member = 202,
+    missing_member = 202, ///< a member the schema requires is absent (path says which)
     invalid_value = 203, ///< right type, unusable value (e.g. negative page_number)
     too_deep = 204,      ///< nesting exceeded the depth cap
-    string_too_long = 205,
+    string_too_long = 205, ///< a string or key exceeded the length cap
     unexpected_shape = 206, ///< valid JSON that is not any shape the operation accepts
 
     // transport (300..399)
     transport_failed = 300, ///< anything else the stack reported
-    resolve_failed = 301,
-    connect_failed = 302,
-    tls_failed = 303,
+    resolve_failed = 301,   ///< the host name did not resolve
+    connect_failed = 302,   ///< the TCP connection could not be established
+    tls_failed = 303,       ///< the TLS handshake failed, including certificate verification
     timeout = 304,          ///< connect, total or stall timeout
     connection_reset = 305, ///< the peer closed or reset the connection mid-exchange
     body_truncated = 306,   ///< fewer bytes than Content-Length / chunked framing promised
-    too_many_redirects = 307,
+    too_many_redirects = 307, ///< a redirect chain exceeded the adapter's hop limit
     protocol_error = 308,   ///< the peer did not speak HTTP correctly
 
     // http (400..499)
@@ -249,6 +275,7 @@ constexpr std::string_view to_string(error_layer l) noexcept {
 /// server (an error body that may echo request headers) passes through redact() before it is
 /// stored.
 struct error {
+    /// What went wrong; errc::ok for "no error". Its layer is layer().
     errc code = errc::ok;
     /// Human-readable summary, e.g. "expected integer, got string" or curl's message.
     std::string message;
@@ -265,11 +292,15 @@ struct error {
     /// Bytes of the body that reached the caller's sink before the failure (single-use downloads).
     std::size_t bytes_delivered = 0;
 
+    /// No error (errc::ok, every field empty).
     error() = default;
+    /// An error with its code, message and, for decode errors, the JSON path where it occurred.
     error(errc c, std::string msg, std::string where = {})
         : code(c), message(std::move(msg)), path(std::move(where)) {}
 
+    /// The part of the exchange that failed, derived from `code`.
     error_layer layer() const noexcept { return layer_of(code); }
+    /// True for an actual error (any code but errc::ok).
     explicit operator bool() const noexcept { return code != errc::ok; }
 
     /// One line: "<path>: <message>" for decode errors, "<layer> error (<code>): <message>
@@ -381,15 +412,27 @@ PULSE_NAMESPACE_BEGIN
 /// A JSON number: a signed or unsigned 64-bit integer, or a double, as it appeared on the wire.
 class number {
 public:
-    enum class kind : unsigned char { int64, uint64, double_ };
+    /// How the number was written, and so which representation it holds.
+    enum class kind : unsigned char {
+        int64,   ///< an integer that fits std::int64_t
+        uint64,  ///< an integer above INT64_MAX that fits std::uint64_t
+        double_, ///< a number with a fraction or an exponent, or an integer beyond 64 bits
+    };
 
+    /// The integer 0.
     constexpr number() noexcept : i_(0), kind_(kind::int64) {}
+    /// A number written as a double (3.0 stays 3.0 when written back).
     constexpr number(double d) noexcept : d_(d), kind_(kind::double_) {}
+    /// A signed integer.
     constexpr number(std::int64_t i) noexcept : i_(i), kind_(kind::int64) {}
+    /// A signed integer (so that `number(3)` is not ambiguous).
     constexpr number(int i) noexcept : i_(i), kind_(kind::int64) {}
+    /// An unsigned integer; kept as kind::uint64 even when it would fit std::int64_t.
     constexpr number(std::uint64_t u) noexcept : u_(u), kind_(kind::uint64) {}
 
+    /// Which representation the number holds.
     constexpr kind get_kind() const noexcept { return kind_; }
+    /// True for kind::int64 and kind::uint64.
     constexpr bool is_integer() const noexcept { return kind_ != kind::double_; }
 
     /// The value as a double (exact for doubles and for integers up to 2^53).
@@ -401,7 +444,9 @@ public:
         }
         return 0;
     }
+    /// The signed integer. Precondition: get_kind() == kind::int64 (nothing is checked).
     constexpr std::int64_t as_int64_unchecked() const noexcept { return i_; }
+    /// The unsigned integer. Precondition: get_kind() == kind::uint64.
     constexpr std::uint64_t as_uint64_unchecked() const noexcept { return u_; }
 
     /// Numeric equality: 3 == 3.0.
@@ -460,29 +505,45 @@ PULSE_NAMESPACE_END
 
 PULSE_NAMESPACE_BEGIN
 
-/// A flat list of coordinates, normalised 0–1 by the API.
+/// The coordinates of a bounding box as the API sends them: a flat list [x1,y1, x2,y2, ...],
+/// normalised to 0-1 by the API. Read as doubles; written back exactly as read (an integer
+/// coordinate stays an integer, see written_value()).
 class polygon {
 public:
+    /// No coordinates.
     polygon() = default;
+    /// Coordinates given as doubles (written back as doubles).
     polygon(std::initializer_list<double> values) : values_(values) {}
+    /// Moves the coordinates and what is remembered about their spelling.
     polygon(polygon&&) noexcept = default;
+    /// Moves the coordinates and what is remembered about their spelling.
     polygon& operator=(polygon&&) noexcept = default;
+    /// Copies the coordinates and what is remembered about their spelling.
     polygon(polygon const& o)
         : values_(o.values_), integer_mask_(o.integer_mask_),
           tail_(o.tail_ ? std::make_unique<tail_table>(*o.tail_) : nullptr) {}
+    /// Copies the coordinates and what is remembered about their spelling.
     polygon& operator=(polygon const& o) {
         if (this != &o) *this = polygon(o);
         return *this;
     }
 
+    /// Number of coordinates (twice the number of points).
     std::size_t size() const noexcept { return values_.size(); }
+    /// True when there are no coordinates (common for spreadsheet regions).
     bool empty() const noexcept { return values_.empty(); }
+    /// Coordinate `i` as the nearest double. Precondition: i < size().
     double operator[](std::size_t i) const noexcept { return values_[i]; }
+    /// The first coordinate, as a double.
     std::vector<double>::const_iterator begin() const noexcept { return values_.begin(); }
+    /// Past the last coordinate.
     std::vector<double>::const_iterator end() const noexcept { return values_.end(); }
+    /// Every coordinate as a double, contiguous.
     std::span<double const> values() const noexcept { return values_; }
 
+    /// Reserve room for `n` coordinates.
     void reserve(std::size_t n) { values_.reserve(n); }
+    /// Remove every coordinate and what was remembered about their spelling.
     void clear() noexcept {
         values_.clear();
         integer_mask_ = 0;
@@ -501,6 +562,7 @@ public:
             remember(number(i));
         values_.push_back(d);
     }
+    /// Append a coordinate that was written as an unsigned integer (kept as such when written back).
     void push_back_uint64(std::uint64_t u) {
         if (u <= static_cast<std::uint64_t>((std::numeric_limits<std::int64_t>::max)())) return push_back_int64(static_cast<std::int64_t>(u));
         remember(number(u));
@@ -526,6 +588,7 @@ public:
         return number(values_[i]);
     }
 
+    /// Compares the coordinates as doubles; how they were written does not matter.
     friend bool operator==(polygon const& a, polygon const& b) noexcept { return a.values_ == b.values_; }
 
 private:
@@ -1205,14 +1268,14 @@ PULSE_NAMESPACE_BEGIN
 struct api_error {
     std::optional<std::string> code;    ///< e.g. "FILE_001", "GONE"
     std::optional<std::string> message; ///< e.g. "Invalid file type"
-    std::optional<boost::json::value> details;
-    boost::json::object extra;
+    std::optional<boost::json::value> details; ///< further details, any JSON, kept as sent
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
 /// The envelope `{"error": {...}}` in its documented shape.
 struct error_envelope {
-    std::optional<api_error> error;
-    boost::json::object extra;
+    std::optional<api_error> error; ///< the error itself
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
 namespace detail {
@@ -1314,25 +1377,37 @@ PULSE_NAMESPACE_END
 
 PULSE_NAMESPACE_BEGIN
 
-/// Traits: `enum class value`, `static value parse(std::string_view)`, `static std::string_view
-/// name(value)` giving the canonical spelling.
+/// A string enumeration that keeps values it does not know: the exact text as received, and the
+/// known value it maps to (value_type::unknown when there is none). Written back, it is the text
+/// as received, so a document survives a round trip even when the server sent a newer value.
+///
+/// `Traits` provides `enum class value` (with an `unknown` enumerator), `static value
+/// parse(std::string_view)` mapping wire text to a value, and `static std::string_view
+/// name(value)` giving a value's canonical spelling. See job_status and visual_type.
 template <class Traits>
 class open_enum {
 public:
+    /// The enumeration of known values (Traits::value).
     using value_type = typename Traits::value;
+    /// Marks the type for the JSON codec, which reads and writes every open_enum as a string.
     using is_open_enum = void;
 
+    /// value_type::unknown with empty text.
     open_enum() = default;
     /// From wire text; unknown text maps to value_type::unknown and is kept.
     explicit open_enum(std::string text) : text_(std::move(text)), value_(Traits::parse(text_)) {}
     /// From a known value, with its canonical spelling.
     open_enum(value_type v) : text_(Traits::name(v)), value_(v) {}
 
+    /// The known value the text maps to, or value_type::unknown.
     value_type value() const noexcept { return value_; }
     /// The exact text as received (or the canonical spelling).
     std::string const& str() const noexcept { return text_; }
+    /// Whether this version of the library knows the value (false for value_type::unknown).
     bool is_known() const noexcept { return value_ != value_type::unknown; }
 
+    /// Compares the known value, whatever the spelling: a status read as "cancelled" equals
+    /// value_type::canceled.
     friend bool operator==(open_enum const& a, value_type v) noexcept { return a.value_ == v; }
     /// Two values are equal when their texts are (so "canceled" != "cancelled" here, but both
     /// compare equal to value_type::canceled).
@@ -1360,13 +1435,21 @@ PULSE_NAMESPACE_END
 
 PULSE_NAMESPACE_BEGIN
 
+/// The visual types this version knows, for open_enum (see visual_type).
 struct visual_type_traits {
-    enum class value : unsigned char { unknown, chart, image };
+    /// The known visual types.
+    enum class value : unsigned char {
+        unknown, ///< a type this version does not know (its text is kept)
+        chart,   ///< a data visualisation: bar, line, pie charts, spreadsheet chart objects
+        image,   ///< any other visual: photos, logos, screenshots
+    };
+    /// The value for wire text; value::unknown for any other text.
     static constexpr value parse(std::string_view s) noexcept {
         if (s == "chart") return value::chart;
         if (s == "image") return value::image;
         return value::unknown;
     }
+    /// The canonical spelling of a value ("unknown" for value::unknown).
     static constexpr std::string_view name(value v) noexcept {
         switch (v) {
         case value::chart: return "chart";
@@ -1382,74 +1465,83 @@ using visual_type = open_enum<visual_type_traits>;
 
 /// BoundingBoxItem: one region of `Text`, `Title`, `Header` or `Footer`.
 struct bounding_box_item {
-    std::optional<std::string> id; ///< e.g. "txt-1"; referenced by footnote extensions
-    std::optional<std::string> content;
-    std::optional<std::int64_t> page_number; ///< 1-based
+    std::optional<std::string> id; ///< stable region id, e.g. "txt-1"; footnote references use it
+    std::optional<std::string> content; ///< the region's plain text
+    /// 1-based page number; for spreadsheets, the sheet's index after hidden sheets were dropped.
+    std::optional<std::int64_t> page_number;
+    /// Where the region sits on its page; often empty for spreadsheets (see excel_range).
     std::optional<polygon> bounding_box;
-    std::optional<std::string> excel_range; ///< spreadsheets only
-    std::optional<std::string> sheet_name;
-    std::optional<std::int64_t> sheet_index;
-    std::optional<std::int64_t> workbook_sheet_index;
-    boost::json::object extra;
+    std::optional<std::string> excel_range; ///< spreadsheets: the cell or range the region covers
+    std::optional<std::string> sheet_name;  ///< spreadsheets: the sheet's name
+    std::optional<std::int64_t> sheet_index; ///< spreadsheets: index after hidden sheets were dropped
+    std::optional<std::int64_t> workbook_sheet_index; ///< spreadsheets: index in the original workbook
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
-/// Visual classification metadata of an image entry.
+/// Visual classification metadata of an image entry, present when classification ran.
 struct image_classification {
-    std::optional<number> confidence;
-    std::optional<std::string> model;
-    std::optional<std::string> error;
-    boost::json::object extra;
+    std::optional<number> confidence; ///< confidence of the classification, 0-1
+    std::optional<std::string> model; ///< the model that classified the visual
+    std::optional<std::string> error; ///< a non-fatal classification error
+    boost::json::object extra;        ///< members this version does not name, kept and written back
 };
 
 /// BoundingBoxImage: a detected or embedded visual (`Images`). `id` and `visual_type` are required.
 struct bounding_box_image {
+    /// Stable visual id (e.g. "fig-3"); the markdown refers to it in `data-bb-image-id`.
     std::string id;
-    pulse::visual_type visual_type;
-    std::optional<std::string> content;
-    std::optional<std::int64_t> page_number;
+    pulse::visual_type visual_type; ///< chart or image (other values are kept)
+    std::optional<std::string> content; ///< a short caption, when one was found
+    std::optional<std::int64_t> page_number; ///< 1-based page (or sheet) number
+    /// Where the visual sits on its page; spreadsheet visuals usually leave it empty.
     std::optional<polygon> bounding_box;
-    std::optional<std::string> image_url; ///< may point at GET /results/{job}/images/{name}
+    /// The visual's image, when figure_processing.show_images asked for it; may point at
+    /// GET /results/{job}/images/{name} (client::download_image) or be a data URI.
+    std::optional<std::string> image_url;
+    /// A generated description, when figure_processing.description asked for one.
     std::optional<std::string> description;
-    std::optional<image_classification> classification;
-    std::optional<std::string> sheet_name;
-    std::optional<std::int64_t> sheet_index;
-    std::optional<std::int64_t> workbook_sheet_index;
-    std::optional<std::string> excel_range;
-    std::optional<std::string> chart_type;
-    std::optional<std::string> chart_title;
+    std::optional<image_classification> classification; ///< present when classification ran
+    std::optional<std::string> sheet_name; ///< spreadsheets: the sheet's name
+    std::optional<std::int64_t> sheet_index; ///< spreadsheets: index after hidden sheets were dropped
+    std::optional<std::int64_t> workbook_sheet_index; ///< spreadsheets: index in the original workbook
+    std::optional<std::string> excel_range; ///< spreadsheets: the anchor or range of the visual
+    std::optional<std::string> chart_type;  ///< spreadsheet charts: the chart class, e.g. "BarChart"
+    std::optional<std::string> chart_title; ///< spreadsheet charts: the chart's title
+    /// Spreadsheet charts: the ranges the chart plots, e.g. "Charts!$B$1:$B$3".
     std::optional<std::vector<std::string>> source_ranges;
+    /// A non-fatal error rendering a spreadsheet visual (image_url may then be missing).
     std::optional<std::string> render_error;
-    std::optional<std::string> description_error;
-    boost::json::object extra;
+    std::optional<std::string> description_error; ///< a non-fatal error generating the description
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
-/// The `table_info` block of a table entry.
+/// The `table_info` block of a table entry. Most members describe spreadsheet tables.
 struct table_info {
-    std::optional<std::string> id;
+    std::optional<std::string> id;                       ///< stable table id
     std::optional<std::vector<std::int64_t>> dimensions; ///< [rows, cols]
-    std::optional<std::string> excel_range;
-    std::optional<std::string> sheet_name;
-    std::optional<std::int64_t> sheet_index;
-    std::optional<std::int64_t> workbook_sheet_index;
-    std::optional<std::int64_t> section_index;
-    std::optional<std::string> section_type;
-    std::optional<std::string> section_name;
-    std::optional<std::string> table_name;
-    std::optional<std::string> layout_type;
-    std::optional<bool> is_chart;
-    std::optional<std::string> chart_type;
-    std::optional<std::string> chart_title;
-    std::optional<std::vector<std::string>> source_ranges;
-    std::optional<boost::json::object> location; ///< free-form
-    boost::json::object extra;
+    std::optional<std::string> excel_range;              ///< spreadsheets: the range the table covers
+    std::optional<std::string> sheet_name;               ///< spreadsheets: the sheet's name
+    std::optional<std::int64_t> sheet_index; ///< spreadsheets: index after hidden sheets were dropped
+    std::optional<std::int64_t> workbook_sheet_index; ///< spreadsheets: index in the original workbook
+    std::optional<std::int64_t> section_index; ///< which section of the sheet the table is
+    std::optional<std::string> section_type;   ///< the kind of that section, as the API names it
+    std::optional<std::string> section_name;   ///< that section's name
+    std::optional<std::string> table_name;     ///< the table's name, when the document gives one
+    std::optional<std::string> layout_type;    ///< the table's layout, as the API classifies it
+    std::optional<bool> is_chart;              ///< the table is the data of a chart
+    std::optional<std::string> chart_type;     ///< that chart's class, e.g. "LineChart"
+    std::optional<std::string> chart_title;    ///< that chart's title
+    std::optional<std::vector<std::string>> source_ranges; ///< the ranges that chart plots
+    std::optional<boost::json::object> location; ///< where the table sits; free-form, kept as JSON
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
 /// BoundingBoxTable: a detected table (`Tables`).
 struct bounding_box_table {
-    std::optional<pulse::table_info> table_info;
+    std::optional<pulse::table_info> table_info; ///< what the table is and where it sits
     /// Cell payload; its shape varies by extraction path, so it is kept as JSON.
     std::optional<boost::json::array> cell_data;
-    boost::json::object extra;
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
 /// BoundingBoxes: every positional entry of a result, by kind.
@@ -1460,8 +1552,10 @@ struct bounding_boxes {
     std::optional<std::vector<bounding_box_item>> title;   ///< `Title`
     std::optional<std::vector<bounding_box_item>> header;  ///< `Header`
     std::optional<std::vector<bounding_box_item>> footer;  ///< `Footer`
+    /// The markdown with `data-bb-*-id` attributes on its figures, tables and text, to join
+    /// rendered output back to these entries by id.
     std::optional<std::string> markdown_with_ids;
-    boost::json::object extra; ///< e.g. `defined_names`, `Page Number`
+    boost::json::object extra; ///< members this version does not name (`defined_names`, `Page Number`, ...)
 };
 
 namespace detail {
@@ -1601,6 +1695,7 @@ PULSE_NAMESPACE_BEGIN
 /// safe (Boost's parser is iterative for nesting, and the decoder recurses at most as deep as the
 /// schema, not the document).
 struct parse_limits {
+    /// Deepest nesting of arrays and objects accepted; deeper text is errc::too_deep.
     std::size_t max_depth = 512;
 };
 
@@ -1711,11 +1806,11 @@ PULSE_NAMESPACE_BEGIN
 
 /// Chunks by strategy (`extensions.chunking`).
 struct chunking_result {
-    std::optional<std::vector<std::string>> semantic;
-    std::optional<std::vector<std::string>> header;
-    std::optional<std::vector<std::string>> page;
-    std::optional<std::vector<std::string>> recursive;
-    boost::json::object extra;
+    std::optional<std::vector<std::string>> semantic;  ///< chunks split by meaning
+    std::optional<std::vector<std::string>> header;    ///< chunks split at the document's headings
+    std::optional<std::vector<std::string>> page;      ///< one chunk per page
+    std::optional<std::vector<std::string>> recursive; ///< chunks split recursively to a size limit
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
 /// A footnote and the paragraphs that reference it, by bounding-box text id.
@@ -1723,40 +1818,41 @@ struct footnote_reference {
     std::optional<std::string> symbol;                         ///< "*", "†", "1", ...
     std::optional<std::string> footnote_text_id;               ///< `footnoteTextId`
     std::optional<std::vector<std::string>> reference_text_ids; ///< `referenceTextIds`
-    boost::json::object extra;
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
 /// One recognised word with its position (`altOutputs.wlbb.words[]`).
 struct word_box {
     std::optional<std::string> id; ///< "w-1", ...
-    std::optional<std::string> text;
-    std::optional<std::int64_t> page_number;
+    std::optional<std::string> text; ///< the word as recognised
+    std::optional<std::int64_t> page_number; ///< 1-based
     std::optional<polygon> bounding_box; ///< 8 numbers, normalised 0–1
-    std::optional<number> average_word_confidence;
-    boost::json::object extra;
+    std::optional<number> average_word_confidence; ///< recognition confidence, 0-1
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
 /// Word-level bounding boxes (`altOutputs.wlbb`).
 struct word_level_boxes {
-    std::optional<std::vector<word_box>> words;
+    std::optional<std::vector<word_box>> words; ///< every recognised word with its box
     std::optional<std::string> error; ///< set when word-level extraction failed
-    boost::json::object extra;
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
-/// Alternate output formats (`altOutputs`).
+/// Alternate output formats (`altOutputs`), each present when the request asked for it
+/// (alt_output_options).
 struct alt_outputs {
-    std::optional<word_level_boxes> wlbb;
-    std::optional<std::string> html;
-    std::optional<std::string> xml;
-    boost::json::object extra;
+    std::optional<word_level_boxes> wlbb; ///< word-level bounding boxes
+    std::optional<std::string> html;      ///< the document as HTML
+    std::optional<std::string> xml;       ///< the document as XML
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
-/// The `extensions` object of a result.
+/// The `extensions` object of a result: the outputs of the extensions the request enabled.
 struct extensions {
-    std::optional<chunking_result> chunking;
+    std::optional<chunking_result> chunking; ///< the chunks, by strategy
     std::optional<std::vector<footnote_reference>> footnote_references; ///< `footnoteReferences`
     std::optional<pulse::alt_outputs> alt_outputs;                       ///< `altOutputs`
-    boost::json::object extra;
+    boost::json::object extra; ///< members this version does not name, kept and written back
     /// Which legacy spellings were read (bit 0: `footnote_references`, bit 1: `alt_outputs`), so
     /// they are written back as read. 0 writes the canonical camelCase.
     unsigned wire_spelling = 0;
@@ -1871,10 +1967,11 @@ PULSE_NAMESPACE_BEGIN
 
 /// Billing tier and usage to date (`plan_info`, or `plan-info` from older servers).
 struct plan_info {
-    std::optional<std::string> tier;          ///< e.g. "trial", "growth"
-    std::optional<number> total_credits_used; ///< the primary billing metric
-    std::optional<std::int64_t> pages_used;   ///< legacy metric
-    std::optional<std::string> note;
+    std::optional<std::string> tier;          ///< billing tier, e.g. "trial", "growth"
+    /// Credits the organisation used to date, this request included: the primary billing metric.
+    std::optional<number> total_credits_used;
+    std::optional<std::int64_t> pages_used;   ///< pages processed to date (the older metric)
+    std::optional<std::string> note;          ///< a note on the billing state, when there is one
     boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
@@ -1907,37 +2004,37 @@ PULSE_NAMESPACE_BEGIN
 
 /// One option of a checkbox group.
 struct checkbox_detail {
-    std::optional<polygon> center_coord; ///< [x, y]
-    std::optional<bool> selected;
-    std::optional<std::string> text;
-    boost::json::object extra;
+    std::optional<polygon> center_coord; ///< [x, y] of the box, normalised
+    std::optional<bool> selected;        ///< whether the option is ticked
+    std::optional<std::string> text;     ///< the option's label
+    boost::json::object extra;           ///< members this version does not name, kept and written back
 };
 
-/// FormCell: a detected form field.
+/// FormCell: a detected form field. Sent back in form_options::form_fields, it overrides detection.
 struct form_cell {
     std::optional<std::int64_t> page_number; ///< 1-based
     std::optional<polygon> bounding_box;     ///< [x1,y1,x2,y2], normalised, top-left origin
-    std::optional<std::string> text;
+    std::optional<std::string> text;         ///< the field's value (after a fill: what was written)
     std::optional<std::string> type; ///< "text", "checkbox", "signature", ... (open set)
-    std::optional<std::int64_t> row;
-    std::optional<std::int64_t> col;
-    std::optional<std::int64_t> table_idx;
-    std::optional<std::vector<checkbox_detail>> checkbox_details;
-    boost::json::object extra;
+    std::optional<std::int64_t> row;       ///< row of the field when it sits in a table
+    std::optional<std::int64_t> col;       ///< column of the field when it sits in a table
+    std::optional<std::int64_t> table_idx; ///< which table of the page the field sits in
+    std::optional<std::vector<checkbox_detail>> checkbox_details; ///< checkbox groups: each option
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
-/// FormResult.
+/// FormResult: the answer of a form call, synchronous or as the poll result of a form job.
 struct form_result {
-    std::optional<std::string> form_id; ///< reuse in later form calls
-    std::optional<std::int64_t> page_count;
-    std::optional<std::string> pdf_url; ///< GET /results/{jobId}/pdf
-    std::optional<std::vector<form_cell>> form_fields;
+    std::optional<std::string> form_id; ///< reuse in later form calls (skips the upload and detection)
+    std::optional<std::int64_t> page_count; ///< pages of the output PDF
+    std::optional<std::string> pdf_url; ///< GET /results/{jobId}/pdf (client::download_pdf)
+    std::optional<std::vector<form_cell>> form_fields; ///< the fields, detected or as filled
     std::optional<std::int64_t> fields_filled;  ///< fill only
     std::optional<std::int64_t> fields_cleared; ///< clear only
-    std::optional<number> credits_used;
-    std::optional<pulse::plan_info> plan_info;
-    boost::json::object extra;
-    unsigned wire_spelling = 0; ///< bit 0: `plan-info` was read
+    std::optional<number> credits_used; ///< credits this request used
+    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
+    boost::json::object extra; ///< members this version does not name, kept and written back
+    unsigned wire_spelling = 0; ///< bit 0: `plan-info` was read (and is written back)
 };
 
 namespace detail {
@@ -1995,78 +2092,84 @@ PULSE_NAMESPACE_END
 
 PULSE_NAMESPACE_BEGIN
 
-/// `figure_processing`.
+/// `figure_processing`: what to do with the figures (charts and images) found.
 struct figure_processing_options {
     std::optional<bool> description; ///< generate descriptions of figures
     std::optional<bool> show_images; ///< return image URLs
-    boost::json::object extra;
+    boost::json::object extra; ///< any other field, sent as given
 };
 
-/// `extensions.chunking`.
+/// `extensions.chunking`: split the document into chunks (for retrieval and embedding).
 struct chunking_options {
     std::optional<std::vector<std::string>> chunk_types; ///< "semantic", "header", "page", "recursive"
     std::optional<std::int64_t> chunk_size;              ///< 100–10000
-    boost::json::object extra;
+    boost::json::object extra; ///< any other field, sent as given
 };
 
-/// `extensions.altOutputs`.
+/// `extensions.altOutputs`: formats to return besides markdown.
 struct alt_output_options {
     std::optional<bool> wlbb;        ///< word-level bounding boxes
     std::optional<bool> return_html; ///< `returnHtml`
     std::optional<bool> return_xml;  ///< `returnXml`
-    boost::json::object extra;
+    boost::json::object extra; ///< any other field, sent as given
 };
 
-/// `extensions`.
+/// `extensions`: optional outputs computed on top of the extraction.
 struct extension_options {
-    std::optional<bool> footnote_references; ///< `footnoteReferences`
-    std::optional<chunking_options> chunking;
+    /// `footnoteReferences`: link footnotes to the paragraphs that reference them.
+    std::optional<bool> footnote_references;
+    std::optional<chunking_options> chunking; ///< chunk the document
     std::optional<alt_output_options> alt_outputs; ///< `altOutputs`
-    boost::json::object extra;
+    boost::json::object extra; ///< any other field, sent as given
 };
 
-/// `spreadsheet`.
+/// `spreadsheet`: whether hidden parts of a workbook are extracted too.
 struct spreadsheet_options {
-    std::optional<bool> include_hidden_rows;
-    std::optional<bool> include_hidden_cols;
-    std::optional<bool> include_hidden_sheets;
-    boost::json::object extra;
+    std::optional<bool> include_hidden_rows;   ///< extract hidden rows
+    std::optional<bool> include_hidden_cols;   ///< extract hidden columns
+    std::optional<bool> include_hidden_sheets; ///< extract hidden sheets
+    boost::json::object extra; ///< any other field, sent as given
 };
 
-/// `storage`.
+/// `storage`: whether and where the extraction is kept on the Pulse platform.
 struct storage_options {
     std::optional<bool> enabled; ///< disabled: no extraction_id for later steps
-    std::optional<std::string> folder_name;
-    std::optional<std::string> folder_id;
-    boost::json::object extra;
+    std::optional<std::string> folder_name; ///< the folder to keep it in, by name
+    std::optional<std::string> folder_id;   ///< the folder to keep it in, by id
+    boost::json::object extra; ///< any other field, sent as given
 };
 
 /// Options of POST /extract. The document itself (a file to upload, or `file_url`) is given to the
 /// flow separately; `file_url` here is for JSON bodies.
 struct extract_options {
+    /// A URL Pulse downloads the document from; set from flow::document_source::file_url.
     std::optional<std::string> file_url;
     std::optional<std::string> model; ///< "default" or "pulse-ultra-2"
     std::optional<std::string> pages; ///< 1-based page filter, e.g. "1-2,5"
-    std::optional<figure_processing_options> figure_processing;
-    std::optional<extension_options> extensions;
-    std::optional<spreadsheet_options> spreadsheet;
-    std::optional<storage_options> storage;
+    std::optional<figure_processing_options> figure_processing; ///< figure descriptions and images
+    std::optional<extension_options> extensions; ///< chunking, footnotes, alternate outputs
+    std::optional<spreadsheet_options> spreadsheet; ///< hidden rows, columns and sheets
+    std::optional<storage_options> storage; ///< keeping the extraction on the platform
+    /// A saved extraction configuration to start from; options given here override it.
     std::optional<std::string> extraction_config_id;
-    std::optional<bool> refine;
-    std::optional<boost::json::object> refine_options;
+    std::optional<bool> refine; ///< ask for the API's refinement pass
+    std::optional<boost::json::object> refine_options; ///< options of that pass, sent as given
     std::optional<bool> async; ///< set by the flow; leave empty
     boost::json::object extra; ///< any other field, sent as given
 };
 
 /// Options of POST /form/detect, /form/fill and /form/clear.
 struct form_options {
+    /// A URL Pulse downloads the form from; set from flow::document_source::file_url.
     std::optional<std::string> file_url;
     std::optional<std::string> form_id;      ///< reuse an earlier detection
     std::optional<std::string> instructions; ///< required by fill
+    /// Fields to use instead of (or to correct) the detected ones.
     std::optional<std::vector<form_cell>> form_fields;
-    std::optional<std::string> page_range;
+    std::optional<std::string> page_range; ///< pages to work on, e.g. "1,3-5"
+    /// Ask for a job (true, the flow's default when unset) or a synchronous answer (false).
     std::optional<bool> async;
-    boost::json::object extra;
+    boost::json::object extra; ///< any other field, sent as given
 };
 
 namespace detail {
@@ -2186,14 +2289,19 @@ PULSE_NAMESPACE_BEGIN
 /// members stay absent when written back. `credits_used` may be null: it then reads as nullopt and
 /// the null is written back.
 struct extract_result {
-    std::optional<std::string> markdown;
+    std::optional<std::string> markdown; ///< the document as markdown (tables as HTML)
+    /// The outputs of the extensions the request enabled (chunks, footnotes, alternate formats).
     std::optional<pulse::extensions> extensions;
-    std::optional<pulse::bounding_boxes> bounding_boxes;
-    std::optional<std::string> extraction_id;  ///< present when storage is enabled
+    std::optional<pulse::bounding_boxes> bounding_boxes; ///< where each text, table and visual sits
+    /// Id of the stored extraction, for later calls on it; present when storage is enabled.
+    std::optional<std::string> extraction_id;
+    /// Where to view the extraction on the Pulse platform; present when storage is enabled.
     std::optional<std::string> extraction_url;
-    std::optional<std::int64_t> page_count;
+    std::optional<std::int64_t> page_count; ///< pages processed
     std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
+    /// Non-fatal warnings: deprecated options used, limits of the requested outputs.
     std::optional<std::vector<std::string>> warnings;
+    /// Credits this request used; only for organisations on credit billing.
     std::optional<number> credits_used;
     boost::json::object extra; ///< deprecated and future members (`html`, `chunks`, ...)
     /// Bit 0: the legacy spelling `plan-info` was read (and is written back).
@@ -2248,10 +2356,20 @@ PULSE_NAMESPACE_END
 
 PULSE_NAMESPACE_BEGIN
 
+/// The job statuses this version knows, for open_enum (see job_status).
 struct job_status_traits {
-    /// `canceled` covers both spellings the server has used (`canceled`, `cancelled`).
-    enum class value : unsigned char { unknown, pending, processing, completed, failed, canceled, expired };
+    /// The known statuses.
+    enum class value : unsigned char {
+        unknown,    ///< a status this version does not know (its text is kept); not terminal
+        pending,    ///< accepted, waiting to be processed
+        processing, ///< being processed
+        completed,  ///< finished; the poll answer carries the result (or a large-result pointer)
+        failed,     ///< finished unsuccessfully; the poll answer's `error` says why
+        canceled,   ///< cancelled; covers both spellings the server uses (`canceled`, `cancelled`)
+        expired,    ///< the output was purged after the retention window; re-run the job
+    };
 
+    /// The value for wire text; value::unknown for any other text.
     static constexpr value parse(std::string_view s) noexcept {
         if (s == "pending") return value::pending;
         if (s == "processing") return value::processing;
@@ -2261,6 +2379,8 @@ struct job_status_traits {
         if (s == "expired") return value::expired;
         return value::unknown;
     }
+    /// The canonical spelling of a value ("canceled" for value::canceled; "unknown" for
+    /// value::unknown).
     static constexpr std::string_view name(value v) noexcept {
         switch (v) {
         case value::pending: return "pending";
@@ -2279,12 +2399,14 @@ struct job_status_traits {
 /// `s.str()` for the text, `is_terminal(s)` to know whether polling should stop.
 using job_status = open_enum<job_status_traits>;
 
-/// completed, failed, canceled/cancelled and expired end a job; pending, processing and any
-/// status this version does not know do not (keep polling until the deadline).
+/// Whether a status ends a job: completed, failed, canceled/cancelled and expired do; pending,
+/// processing and any status this version does not know do not (keep polling until the deadline).
 constexpr bool is_terminal(job_status_traits::value v) noexcept {
     using V = job_status_traits::value;
     return v == V::completed || v == V::failed || v == V::canceled || v == V::expired;
 }
+/// Whether a status as received ends a job (see the overload for known values); an unknown text
+/// never does.
 inline bool is_terminal(job_status const& s) noexcept { return is_terminal(s.value()); }
 
 PULSE_NAMESPACE_END
@@ -2305,43 +2427,48 @@ PULSE_NAMESPACE_BEGIN
 
 /// AsyncSubmissionResponse: `{job_id, status, message?, queuedAt?, credits_used?}`.
 struct async_submission {
-    std::string job_id;
+    std::string job_id; ///< the job to poll (GET /job/{job_id}); required
     std::optional<job_status> status; ///< normally pending
-    std::optional<std::string> message;
+    std::optional<std::string> message; ///< e.g. "Job queued for processing"
     std::optional<std::string> queued_at; ///< deprecated `queuedAt`
-    std::optional<number> credits_used;
-    boost::json::object extra;
+    std::optional<number> credits_used; ///< credits charged so far; only on credit billing
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
 /// JobStatusResponse: the poll answer. `result` is kept as JSON because its shape depends on the
 /// job kind and size: an ExtractResultCore, a large-result pointer, a FormResult, or a retention
 /// stub for expired jobs. Use is_large_result_pointer() and pulse::decode<T>() on it.
 struct job_status_response {
-    std::string job_id;
-    job_status status;
+    std::string job_id; ///< the job polled; required
+    job_status status; ///< where the job is; required
     std::optional<std::string> created_at; ///< ISO-8601
-    std::optional<std::string> updated_at;
+    std::optional<std::string> updated_at; ///< ISO-8601, the last change of the job
+    /// The job's output once completed, as JSON: an inline result, or a large-result pointer when
+    /// is_large_result_pointer() says so. Decode it with pulse::decode<T>().
     std::optional<boost::json::value> result;
     std::optional<std::string> error; ///< the job's error text when status is failed
-    boost::json::object extra;
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
 /// The pointer a large result is replaced by: `{is_url: true, url, ...}`. Download `url` once.
 struct large_result_pointer {
-    bool is_url = false;
+    bool is_url = false; ///< always true in a pointer; required
+    /// Where to GET the result (usually GET /large_results/{job}). Single-use: a second successful
+    /// download answers 410. Required.
     std::string url;
-    std::optional<std::string> extraction_id;
-    std::optional<std::int64_t> page_count;
+    std::optional<std::string> extraction_id; ///< the stored extraction, when storage is enabled
+    std::optional<std::int64_t> page_count;   ///< pages processed
     std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
     boost::json::object extra;                 ///< e.g. Gen-A `expires_at`
     unsigned wire_spelling = 0;                ///< bit 0: `plan-info` was read
 };
 
-/// JobCancellationResponse.
+/// JobCancellationResponse: the answer of DELETE /job/{id}. Cancelling is best effort on the
+/// server's side: a job that is already running may still complete.
 struct job_cancellation {
-    std::optional<std::string> job_id;
-    std::optional<std::string> message;
-    boost::json::object extra;
+    std::optional<std::string> job_id; ///< the job the cancel was for
+    std::optional<std::string> message; ///< e.g. "Job cancelled successfully"
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
 /// Whether a result value is a large-result pointer rather than the result itself. Tests the
@@ -3615,11 +3742,15 @@ class stream_decoder {
                   "schema nests deeper than the stream decoder's frame stack");
 
 public:
+    /// The schema type decoded.
     using value_type = T;
 
+    /// A decoder with these caps. Nothing is allocated until the first write().
     explicit stream_decoder(stream_limits limits = {}) : limits_(limits) {}
 
+    /// Moves the decoder, mid-body included (its state is one heap allocation).
     stream_decoder(stream_decoder&&) noexcept = default;
+    /// Moves the decoder, mid-body included (its state is one heap allocation).
     stream_decoder& operator=(stream_decoder&&) noexcept = default;
     stream_decoder(stream_decoder const&) = delete;
     stream_decoder& operator=(stream_decoder const&) = delete;
@@ -3694,6 +3825,7 @@ public:
     bool failed() const noexcept { return error_.has_value(); }
     /// The error that stopped the decoder, or nullptr.
     error const* last_error() const noexcept { return error_ ? &*error_ : nullptr; }
+    /// The caps in force.
     stream_limits const& limits() const noexcept { return limits_; }
 
 private:
@@ -3820,7 +3952,9 @@ public:
         return {};
     }
 
+    /// Bytes written so far.
     std::uint64_t bytes_written() const noexcept { return written_; }
+    /// The file being written.
     std::filesystem::path const& path() const noexcept { return path_; }
 
 private:
@@ -3837,6 +3971,7 @@ template <class T, byte_sink Sink>
     requires detail::described<T>
 class tee_decoder {
 public:
+    /// Tee into `sink` (moved in; reach it with sink()) and a stream_decoder<T> with `limits`.
     explicit tee_decoder(Sink sink, stream_limits limits = {}) : sink_(std::move(sink)), decoder_(limits) {}
 
     /// The whole body's expected size, when known (see stream_decoder::expect_size).
@@ -3887,7 +4022,9 @@ public:
     /// The sink's error, if it failed.
     error const* sink_error() const noexcept { return sink_error_ ? &*sink_error_ : nullptr; }
 
+    /// The sink, e.g. to read a file_spool's path after finish().
     Sink& sink() noexcept { return sink_; }
+    /// The sink, e.g. to read a file_spool's path after finish().
     Sink const& sink() const noexcept { return sink_; }
 
 private:
@@ -3985,18 +4122,22 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
 
 /// One header field as received or to be sent.
 struct header_field {
-    std::string name;
-    std::string value;
+    std::string name;  ///< the field name, in the case it was given or received
+    std::string value; ///< the field's value, as given or received
 };
 
 /// An ordered list of header fields; lookups ignore the case of names.
 /// Not thread-safe for concurrent mutation (a plain value type).
 class headers {
 public:
+    /// The storage: fields in order.
     using container = std::vector<header_field>;
+    /// Iterates over the fields in order.
     using const_iterator = container::const_iterator;
 
+    /// No fields.
     headers() = default;
+    /// These fields, in this order (duplicates kept).
     headers(std::initializer_list<header_field> init) : fields_(init) {}
 
     /// Append a field, keeping any existing one of the same name.
@@ -4029,12 +4170,18 @@ public:
         return std::nullopt;
     }
 
+    /// Whether a field named `name` is present.
     bool contains(std::string_view name) const noexcept { return find(name).has_value(); }
 
+    /// Number of fields, duplicates counted.
     std::size_t size() const noexcept { return fields_.size(); }
+    /// True when there are no fields.
     bool empty() const noexcept { return fields_.empty(); }
+    /// Remove every field.
     void clear() noexcept { fields_.clear(); }
+    /// The first field, in order of addition.
     const_iterator begin() const noexcept { return fields_.begin(); }
+    /// Past the last field.
     const_iterator end() const noexcept { return fields_.end(); }
 
 private:
@@ -4056,8 +4203,8 @@ namespace http {
 
 /// Status and header fields of a response (after any redirect the transport followed).
 struct response_head {
-    int status = 0;
-    http::headers headers;
+    int status = 0;         ///< the HTTP status code, e.g. 200 or 404
+    http::headers headers;  ///< the response's header fields, in the order received
 
     /// Content-Length when the server sent a valid one (absent for chunked bodies).
     std::optional<std::uint64_t> content_length() const noexcept {
@@ -4074,7 +4221,10 @@ struct response_head {
 };
 
 /// What a handler tells the transport after each callback.
-enum class sink_action : unsigned char { proceed, abort };
+enum class sink_action : unsigned char {
+    proceed, ///< keep the transfer going
+    abort,   ///< stop the transfer now; the transport reports errc::aborted_by_sink
+};
 
 /// Receives a response as it arrives. Implemented by the library's flow drivers and by callers who
 /// want raw bytes. Callbacks run on the thread that drives the transport.
@@ -4093,6 +4243,8 @@ public:
     virtual void on_complete(result<void> outcome) { (void)outcome; }
 
 protected:
+    /// Not virtual: handlers are never destroyed through this interface (the owner of a handler
+    /// knows its type; a transport only holds a reference).
     ~response_handler() = default;
 };
 
@@ -4148,10 +4300,13 @@ enum class overflow_policy : unsigned char {
 /// Collects the body in memory, up to `max_bytes`.
 class string_sink final : public response_handler {
 public:
+    /// A sink that keeps at most `max_bytes` of body, and does what `policy` says beyond that.
     explicit string_sink(std::size_t max_bytes = (std::numeric_limits<std::size_t>::max)(),
                          overflow_policy policy = overflow_policy::fail) noexcept
         : max_(max_bytes), policy_(policy) {}
 
+    /// Records the head and starts a new body. Refuses (abort) a Content-Length beyond the cap under
+    /// overflow_policy::fail, unless a Content-Encoding makes the length count encoded bytes.
     sink_action on_head(response_head const& h) override {
         head_ = h;
         body_.clear();
@@ -4168,6 +4323,7 @@ public:
         return sink_action::proceed;
     }
 
+    /// Appends the chunk; past the cap, stops the transfer or drops the rest, as the policy says.
     sink_action on_body(std::string_view chunk) override {
         std::size_t const room = max_ - body_.size();
         if (chunk.size() <= room) {
@@ -4183,6 +4339,7 @@ public:
         return sink_action::proceed;
     }
 
+    /// Asynchronous transports: keeps finish(outcome) in completion().
     void on_complete(result<void> outcome) override { completion_ = finish(outcome); }
 
     /// The transfer's real outcome: body_too_large if this sink stopped it, else `transport`.
@@ -4190,8 +4347,11 @@ public:
         return detail::combine_outcome(transport, failure_, body_.size());
     }
 
+    /// The head of the response (status 0 before one arrived).
     response_head const& head() const noexcept { return head_; }
+    /// The body received so far (at most the cap).
     std::string const& body() const noexcept { return body_; }
+    /// Moves the body out, leaving the sink's body empty.
     std::string take_body() noexcept { return std::move(body_); }
     /// True when the truncate policy dropped bytes.
     bool truncated() const noexcept { return truncated_; }
@@ -4240,9 +4400,11 @@ public:
         return s;
     }
 
+    /// Takes over the file (and its ownership) and everything recorded; `o` is left without a file.
     file_sink(file_sink&& o) noexcept
         : file_(std::exchange(o.file_, nullptr)), owned_(o.owned_), path_(std::move(o.path_)), head_(std::move(o.head_)),
           written_(o.written_), failure_(std::move(o.failure_)), completion_(std::move(o.completion_)) {}
+    /// Closes a file this sink created, then takes over `o`'s as the move constructor does.
     file_sink& operator=(file_sink&& o) noexcept {
         if (this != &o) {
             close_quietly();
@@ -4258,13 +4420,16 @@ public:
     }
     file_sink(file_sink const&) = delete;
     file_sink& operator=(file_sink const&) = delete;
+    /// Closes a file this sink created, without reporting errors (call finish() to learn them).
     ~file_sink() { close_quietly(); }
 
+    /// Records the head; every status is accepted.
     sink_action on_head(response_head const& h) override {
         head_ = h;
         return sink_action::proceed;
     }
 
+    /// Writes the chunk; a failed write stops the transfer and is kept as failure().
     sink_action on_body(std::string_view chunk) override {
         if (!file_) {
             if (!failure_) failure_ = error(errc::file_error, "file sink has no open file", path_);
@@ -4280,6 +4445,7 @@ public:
         return sink_action::proceed;
     }
 
+    /// Asynchronous transports: runs finish(outcome) and keeps the answer in completion().
     void on_complete(result<void> outcome) override { completion_ = finish(outcome); }
 
     /// Flush (and close, if this sink created the file), then the transfer's real outcome: a
@@ -4297,10 +4463,13 @@ public:
         return detail::combine_outcome(transport, failure_, written_);
     }
 
+    /// The head of the response (status 0 before one arrived).
     response_head const& head() const noexcept { return head_; }
     /// Bytes handed to the file so far.
     std::uint64_t bytes_written() const noexcept { return written_; }
+    /// The first write, flush or close failure (errc::file_error), if there was one.
     std::optional<error> const& failure() const noexcept { return failure_; }
+    /// For asynchronous transports: finish(outcome) once on_complete ran.
     std::optional<result<void>> const& completion() const noexcept { return completion_; }
 
 private:
@@ -4325,27 +4494,33 @@ private:
     std::optional<result<void>> completion_;
 };
 
-/// Feeds every callback to two handlers (nest tees for more).
+/// When a tee_sink stops the transfer.
 ///
 /// By default the transfer continues while either branch still wants bytes: a branch that aborts
 /// is simply not called again (except on_complete). That is what "nothing lost" needs: when the
 /// JSON parser on one branch gives up on a single-use large result, the file on the other branch
-/// still receives every byte. With tee_policy::stop_on_first_abort, either branch's abort stops
-/// the transfer.
-enum class tee_policy : unsigned char { continue_while_any, stop_on_first_abort };
+/// still receives every byte.
+enum class tee_policy : unsigned char {
+    continue_while_any,  ///< stop only when both branches have aborted
+    stop_on_first_abort, ///< stop as soon as either branch aborts
+};
 
+/// Feeds every callback to two handlers (nest tees for more); see tee_policy for when it stops.
 class tee_sink final : public response_handler {
 public:
+    /// A tee over `first` and `second`, which must outlive it; each is called in that order.
     tee_sink(response_handler& first, response_handler& second,
              tee_policy policy = tee_policy::continue_while_any) noexcept
         : a_(&first), b_(&second), policy_(policy) {}
 
+    /// Gives the head to both branches.
     sink_action on_head(response_head const& h) override {
         a_stopped_ = a_->on_head(h) == sink_action::abort;
         b_stopped_ = b_->on_head(h) == sink_action::abort;
         return verdict();
     }
 
+    /// Gives the chunk to each branch that has not aborted.
     sink_action on_body(std::string_view chunk) override {
         if (!a_stopped_) a_stopped_ = a_->on_body(chunk) == sink_action::abort;
         if (!b_stopped_) b_stopped_ = b_->on_body(chunk) == sink_action::abort;
@@ -4358,7 +4533,9 @@ public:
         b_->on_complete(outcome);
     }
 
+    /// Whether the first branch has aborted.
     bool first_stopped() const noexcept { return a_stopped_; }
+    /// Whether the second branch has aborted.
     bool second_stopped() const noexcept { return b_stopped_; }
 
 private:
@@ -4409,9 +4586,9 @@ namespace http {
 
 /// Bytes of a file on disk: [offset, offset + length).
 struct file_segment {
-    std::filesystem::path path;
-    std::uint64_t offset = 0;
-    std::uint64_t length = 0;
+    std::filesystem::path path; ///< the file, opened only while its bytes are being read
+    std::uint64_t offset = 0;   ///< the first byte sent
+    std::uint64_t length = 0;   ///< bytes sent from `offset` (fixed when the segment was added)
 };
 
 /// One piece of a body: bytes in memory or a file range.
@@ -4421,6 +4598,7 @@ using body_segment = std::variant<std::string, file_segment>;
 /// A value type; copying it copies the in-memory bytes but never file contents.
 class body_source {
 public:
+    /// An empty body (no bytes, Content-Length 0 where one is sent).
     body_source() = default;
 
     /// A body of the given bytes (e.g. a JSON document).
@@ -4456,9 +4634,12 @@ public:
         return {};
     }
 
+    /// True when the body has no bytes.
     bool empty() const noexcept { return size_ == 0; }
     /// Total length in bytes (the Content-Length to send).
     std::uint64_t size() const noexcept { return size_; }
+    /// The segments in order: what body_reader reads, and what a transport that hands files to its
+    /// stack by path (rather than reading them) would walk itself.
     std::vector<body_segment> const& segments() const noexcept { return segments_; }
 
     /// Concatenate an all-memory body into one string (tests, small JSON bodies). File segments
@@ -4475,9 +4656,11 @@ private:
 /// resend the body, e.g. after a 307, or curl's seek callback at offset 0).
 class body_reader {
 public:
+    /// A reader at the first byte of `src`, which must outlive the reader and not change meanwhile.
     explicit body_reader(body_source const& src) : src_(&src) {}
     body_reader(body_reader const&) = delete;
     body_reader& operator=(body_reader const&) = delete;
+    /// Closes the file being read, if any.
     ~body_reader() { close_file(); }
 
     /// Copy up to `n` bytes into `out`. Returns the count (0 at the end), or a file_error.
@@ -4630,10 +4813,10 @@ namespace http {
 
 /// A finished multipart body and the Content-Type header value that goes with it.
 struct multipart_body {
-    body_source body;
+    body_source body; ///< the body; file parts stream from disk when it is sent
     /// `multipart/form-data; boundary=...` -- send it as the request's Content-Type.
     std::string content_type;
-    std::string boundary;
+    std::string boundary; ///< the boundary chosen (also inside content_type)
 };
 
 /// Escape a field name or filename for a Content-Disposition quoted string (see the file comment).
@@ -4659,6 +4842,7 @@ class multipart_form {
 public:
     /// Boundary length without the prefix; see the file comment for why 32.
     static constexpr std::size_t boundary_random_chars = 32;
+    /// Fixed start of every drawn boundary, so it is recognisable in a capture.
     static constexpr std::string_view boundary_prefix = "pulse-cpp-";
 
     /// A text field, sent byte for byte (JSON text for nested options, "true"/"false", ...).
@@ -4693,6 +4877,7 @@ public:
         return {};
     }
 
+    /// Number of parts added.
     std::size_t size() const noexcept { return parts_.size(); }
 
     /// Build with a boundary drawn from `gen`. Draws again if a candidate occurs in a text piece;
@@ -4881,10 +5066,11 @@ namespace http {
 /// Scheme (lowercase, "http" or "https"), host (lowercase; an IPv6 literal in canonical form
 /// inside brackets) and effective port.
 struct origin {
-    std::string scheme;
-    std::string host;
-    std::uint16_t port = 0;
+    std::string scheme;     ///< "http" or "https"
+    std::string host;       ///< lowercase name, dotted IPv4, or bracketed canonical IPv6
+    std::uint16_t port = 0; ///< the explicit port, else 80 or 443
 
+    /// Same origin: same scheme, host and port.
     friend bool operator==(origin const&, origin const&) = default;
 
     /// "https://api.runpulse.com:443" (always with the port, so equal origins print equally).
@@ -4987,8 +5173,15 @@ PULSE_NAMESPACE_BEGIN
 namespace http {
 
 /// The methods the Pulse API uses.
-enum class method : unsigned char { get, post, put, delete_, head };
+enum class method : unsigned char {
+    get,     ///< GET: polls and downloads
+    post,    ///< POST: submissions
+    put,     ///< PUT (not used by the API's documented calls; transports support it)
+    delete_, ///< DELETE: cancelling a job (the underscore keeps clear of the keyword and of macros)
+    head,    ///< HEAD (transports support it; the flows do not send it)
+};
 
+/// The method's name as sent on the wire ("GET", "DELETE", ...).
 constexpr std::string_view to_string(method m) noexcept {
     switch (m) {
     case method::get: return "GET";
@@ -5002,10 +5195,12 @@ constexpr std::string_view to_string(method m) noexcept {
 
 /// A request ready to send. `url` is absolute ("https://api.runpulse.com/job/abc").
 struct request {
-    http::method method = http::method::get;
-    std::string url;
+    http::method method = http::method::get; ///< the method
+    std::string url;        ///< the absolute URL, already percent-encoded (http::join_url)
+    /// The fields to send, as given. The transport adds Content-Length and replaces any framing
+    /// field given here (Content-Length, Transfer-Encoding).
     http::headers headers;
-    body_source body;
+    body_source body;       ///< the body, streamed by the transport; empty for none
 };
 
 } // namespace http
@@ -5298,6 +5493,12 @@ PULSE_NAMESPACE_END
 #include <string>
 
 PULSE_NAMESPACE_BEGIN
+
+/// \namespace pulse::http
+/// Transport-neutral HTTP: requests and bodies, the push interface responses arrive through
+/// (response_handler), the two transport concepts an HTTP stack implements, ready-made sinks,
+/// URL building, the same-origin rule for credentials, and Retry-After parsing. Nothing here
+/// opens a socket.
 namespace http {
 
 /// Options every adapter honours. Defaults are safe for production use.
@@ -5309,6 +5510,7 @@ struct transport_options {
     std::chrono::milliseconds total_timeout{0};
     /// A transfer slower than `stall_min_bytes_per_second` for this long is aborted (errc::timeout).
     std::chrono::milliseconds stall_timeout{60'000};
+    /// The rate below which a transfer counts as stalled (see stall_timeout).
     std::uint32_t stall_min_bytes_per_second = 1;
     /// Verify the server's TLS certificate and host name. Turning this off makes every request
     /// open to interception; only for local testing against self-signed servers.
@@ -5392,8 +5594,8 @@ namespace http {
 
 /// One query parameter, given decoded; join_url percent-encodes both parts.
 struct query_param {
-    std::string_view name;
-    std::string_view value;
+    std::string_view name;  ///< the parameter's name, not encoded
+    std::string_view value; ///< the parameter's value, not encoded
 };
 
 namespace detail {
@@ -5519,14 +5721,30 @@ PULSE_NAMESPACE_END
 #include <string_view>
 
 PULSE_NAMESPACE_BEGIN
+
+/// \namespace pulse::flow
+/// The sans-I/O layer: state machines that decide which request to send and when, and never
+/// send, read a clock or sleep themselves. A driver (pulse::run, pulse::async_driver, your own)
+/// feeds them events and performs the actions they ask for. Here too: the factories that build
+/// each operation's machine, the requests of the API, and the retry, poll and deadline policies.
 namespace flow {
 
 /// The clock whose time points the machines take. Only the type is used: nothing in flow/ reads it.
 using clock = std::chrono::steady_clock;
+/// A point in time of flow::clock: what next() takes and what a wait ends at.
 using time_point = clock::time_point;
 
-enum class action_kind : unsigned char { send, wait, in_flight, abort_transfer, done, failed };
+/// What a machine asks its driver to do (see the file comment of action.hpp for the protocol).
+enum class action_kind : unsigned char {
+    send,           ///< start action::request, delivering the response to action::handler
+    wait,           ///< nothing to do before action::wake_at
+    in_flight,      ///< a transfer is running; feed it events, then call next() again
+    abort_transfer, ///< cancel the transfer started with action::handler (asynchronous drivers)
+    done,           ///< finished with a value: take_result()
+    failed,         ///< finished with an error (action::error): take_result()
+};
 
+/// The kind's name ("send", "abort_transfer", ...), for logs and tests.
 constexpr std::string_view to_string(action_kind k) noexcept {
     switch (k) {
     case action_kind::send: return "send";
@@ -5543,7 +5761,7 @@ constexpr std::string_view to_string(action_kind k) noexcept {
 /// transfer they belong to has completed (handle_complete) and the machine is neither moved nor
 /// destroyed in between.
 struct action {
-    action_kind kind = action_kind::in_flight;
+    action_kind kind = action_kind::in_flight; ///< what to do; the other members belong to it
     /// send: the request to start.
     http::request const* request = nullptr;
     /// send, abort_transfer: where the response goes / which transfer to abort.
@@ -5614,6 +5832,7 @@ namespace flow {
 /// has to spread retries out. A value type: copying it copies its state.
 class jitter_source {
 public:
+    /// A source whose sequence is fixed by `seed`: the same seed, the same delays.
     explicit constexpr jitter_source(std::uint64_t seed = 0) noexcept : state_(seed) {}
 
     /// The next 64 random bits.
@@ -5634,9 +5853,10 @@ private:
 /// Exponential backoff with jitter: attempt n (0-based) waits about initial * multiplier^n, never
 /// more than `cap`, never less than `floor`.
 struct backoff_policy {
-    std::chrono::milliseconds initial{1000};
-    double multiplier = 2.0;
-    std::chrono::milliseconds floor{250};
+    std::chrono::milliseconds initial{1000}; ///< the first delay, before jitter
+    double multiplier = 2.0; ///< growth per attempt; values below 1 count as 1 (no shrinking)
+    std::chrono::milliseconds floor{250};  ///< no delay is shorter, jitter included
+    /// No delay is longer (a cap below floor counts as floor).
     std::chrono::milliseconds cap{15'000};
     /// Fraction of the delay that may be removed at random, in [0, 1]. 0 disables jitter.
     double jitter = 0.2;
@@ -5656,7 +5876,8 @@ struct backoff_policy {
 
 /// Which failures a retry_policy retries. Combine with |.
 enum class retry_on : unsigned {
-    none = 0,
+    none = 0, ///< retry nothing
+
     /// The request never left this machine: resolve, connect or TLS failure. Safe for any method.
     connect_failure = 1u << 0,
     /// Any other transport failure (reset, timeout, body cut short): the server may have acted.
@@ -5671,9 +5892,11 @@ enum class retry_on : unsigned {
     idempotent = connect_failure | transport_failure | request_timeout | rate_limited | server_error,
 };
 
+/// The union of two sets of failures.
 constexpr retry_on operator|(retry_on a, retry_on b) noexcept {
     return static_cast<retry_on>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
 }
+/// Whether `set` contains any failure of `bit`.
 constexpr bool has(retry_on set, retry_on bit) noexcept {
     return (static_cast<unsigned>(set) & static_cast<unsigned>(bit)) != 0;
 }
@@ -5683,8 +5906,8 @@ struct retry_policy {
     /// Tries in total, including the first. 1 disables retries. For polls this counts consecutive
     /// failed polls: a poll that gets an answer resets it.
     unsigned max_attempts = 5;
-    retry_on on = retry_on::idempotent;
-    backoff_policy backoff{};
+    retry_on on = retry_on::idempotent; ///< which failures are retried
+    backoff_policy backoff{};           ///< the wait before each retry (at least any Retry-After)
 
     /// Whether an answer with this HTTP status is retried (attempts permitting).
     constexpr bool retries_status(int status) const noexcept {
@@ -5711,7 +5934,8 @@ struct retry_policy {
 /// does not say whether a new job is visible to a poll at once). Within `window` from the moment the
 /// job id became known, up to `max_retries` such 404s are retried; after that a 404 is fatal.
 struct not_found_grace {
-    unsigned max_retries = 3;
+    unsigned max_retries = 3; ///< 404s retried at most, within the window
+    /// How long after the job id became known a 404 may still be retried.
     std::chrono::milliseconds window{10'000};
 };
 
@@ -5722,7 +5946,7 @@ struct poll_policy {
     /// Interval between polls that answered "not done yet". Attempt n is the n-th such answer.
     backoff_policy interval{std::chrono::milliseconds{1000}, 1.5, std::chrono::milliseconds{500},
                             std::chrono::milliseconds{10'000}, 0.2};
-    not_found_grace not_found{};
+    not_found_grace not_found{}; ///< tolerance for a 404 right after the submission
 };
 
 /// Every policy a flow machine consults.
@@ -5733,7 +5957,7 @@ struct policies {
     /// Zero means no deadline.
     std::chrono::milliseconds deadline{std::chrono::minutes{30}};
 
-    poll_policy poll{};
+    poll_policy poll{}; ///< how the job's status is polled
 
     /// POST /extract, POST /form/*. Retries only 429 and failures before the request left.
     retry_policy submit{4, retry_on::rate_limited | retry_on::connect_failure,
@@ -5810,8 +6034,8 @@ struct config {
     /// On a local cancel of a job whose id is known and which is not finished, also send
     /// `DELETE /job/{id}` (best effort: one attempt, its outcome does not change the result).
     bool remote_cancel = false;
-    flow::limits limits{};
-    flow::policies policies{};
+    flow::limits limits{};     ///< how much a response may make the library hold in memory
+    flow::policies policies{}; ///< polling, retries and the deadline
 
     /// Check what can be checked before any request: the base URL is an absolute http(s) URL.
     /// (An empty API key is allowed: a local test server may not need one.)
@@ -6207,8 +6431,15 @@ PULSE_NAMESPACE_BEGIN
 namespace flow {
 
 /// The phase an event belongs to.
-enum class phase : unsigned char { submit, poll, download, single, remote_cancel };
+enum class phase : unsigned char {
+    submit,        ///< the POST that submits the job
+    poll,          ///< GET /job/{id} while waiting for the job
+    download,      ///< fetching the result body (large result, PDF, image)
+    single,        ///< a one-shot request (job status, cancel)
+    remote_cancel, ///< the best-effort DELETE /job/{id} after a local cancel
+};
 
+/// The phase's name for messages ("submit", "request" for phase::single, "remote cancel", ...).
 constexpr std::string_view to_string(phase p) noexcept {
     switch (p) {
     case phase::submit: return "submit";
@@ -6222,7 +6453,7 @@ constexpr std::string_view to_string(phase p) noexcept {
 
 /// A retry about to be scheduled.
 struct retry_event {
-    flow::phase phase = flow::phase::submit;
+    flow::phase phase = flow::phase::submit; ///< the phase whose request failed
     unsigned attempt = 0;              ///< the attempt that failed, from 1
     std::chrono::milliseconds delay{}; ///< the wait before the next attempt
     pulse::error const* cause = nullptr; ///< why (HTTP status or transport error); valid during the call
@@ -6299,19 +6530,21 @@ namespace flow {
 /// The document an extraction or form call works on: a local file (uploaded, streamed from disk)
 /// or a URL Pulse downloads itself. Form calls may also name neither and use form_options::form_id.
 struct document_source {
-    std::optional<std::filesystem::path> file;
-    std::optional<std::string> file_url;
+    std::optional<std::filesystem::path> file; ///< a local file, uploaded as the `file` part
+    std::optional<std::string> file_url; ///< a URL Pulse downloads the document from
     /// Content-Type of the uploaded file part; empty: guessed from the extension.
     std::string content_type;
     /// Filename sent in the multipart part; empty: the path's last component.
     std::string filename;
 
+    /// A local file to upload; `type` is its Content-Type (empty: guessed from the extension).
     static document_source from_file(std::filesystem::path p, std::string type = {}) {
         document_source d;
         d.file = std::move(p);
         d.content_type = std::move(type);
         return d;
     }
+    /// A document Pulse downloads itself from `url` (public, or pre-signed).
     static document_source from_url(std::string url) {
         document_source d;
         d.file_url = std::move(url);
@@ -6320,8 +6553,13 @@ struct document_source {
 };
 
 /// The form endpoints.
-enum class form_action : unsigned char { detect, fill, clear };
+enum class form_action : unsigned char {
+    detect, ///< POST /form/detect: find the fields of a form
+    fill,   ///< POST /form/fill: fill them following instructions
+    clear,  ///< POST /form/clear: remove the values filled in
+};
 
+/// The endpoint's path segment: "detect", "fill" or "clear".
 constexpr std::string_view to_string(form_action a) noexcept {
     switch (a) {
     case form_action::detect: return "detect";
@@ -6545,7 +6783,7 @@ enum class entry_point : unsigned char {
 
 /// Everything a machine needs besides the config. Built by the operation headers.
 struct job_plan {
-    entry_point entry = entry_point::submit;
+    entry_point entry = entry_point::submit; ///< where the machine starts
     http::request request; ///< submit, fetch, single
     std::string job_id;    ///< attach (and known context for fetch/single)
     /// Names the request in error messages ("POST /extract"). Never a full URL: a pre-signed URL's
@@ -6560,10 +6798,22 @@ struct job_plan {
 // final: the machine hands itself out as the response_handler of its transfers; the handler's
 // destructor is protected and non-virtual on purpose (handlers are never deleted through it), so
 // nothing may derive from the machine and be destroyed through a base.
+/// The sans-I/O machine behind every operation: submit, poll, download and the one-shot calls,
+/// with the retry rules, the deadline, Retry-After, cancellation and the single-use download rules
+/// (the file comment of job_flow.hpp has them all). Built by the factories (make_extract_flow,
+/// make_form_flow, ...); driven by pulse::run, pulse::async_driver or your own loop.
+///
+/// `T` is what the operation produces: extract_result, form_result, raw_download (bytes streamed
+/// to the caller's sink only), job_status_response or job_cancellation.
+///
+/// Not thread-safe; movable, but not while a transfer is in flight (the handler handed out with
+/// `send` is the machine itself).
 template <class T>
 class job_flow final : private http::response_handler {
 public:
+    /// What the operation produces (take_result() returns result<T>).
     using value_type = T;
+    /// True for raw_download: the body goes to the caller's sink only, never decoded.
     static constexpr bool is_raw = std::is_same_v<T, raw_download>;
 
     /// A machine for `plan`. `seed` drives jitter and multipart boundaries; fix it in tests.
@@ -6572,7 +6822,9 @@ public:
         if constexpr (is_raw) out_.decode = false;
     }
 
+    /// Moves the machine. Not while a transfer is in flight.
     job_flow(job_flow&&) = default;
+    /// Moves the machine. Not while a transfer is in flight.
     job_flow& operator=(job_flow&&) = default;
     job_flow(job_flow const&) = delete;
     job_flow& operator=(job_flow const&) = delete;
@@ -7523,7 +7775,9 @@ PULSE_NAMESPACE_END
 PULSE_NAMESPACE_BEGIN
 namespace flow {
 
+/// The machine of one poll (make_job_status_flow): its result is the status answer.
 using job_status_flow = job_flow<job_status_response>;
+/// The machine of a cancel (make_cancel_flow): its result is the DELETE's answer.
 using cancel_flow = job_flow<job_cancellation>;
 
 namespace detail {
@@ -7614,8 +7868,11 @@ concept driver_clock = requires(C const& c, flow::time_point t, std::stop_token 
 /// The real clocks: std::chrono::steady_clock for time, system_clock for the wall, and a sleep
 /// that a std::stop_token interrupts. Stateless; thread-safe.
 struct real_clock {
+    /// The steady clock's time: what the machines measure waits and deadlines in.
     flow::time_point now() const { return flow::clock::now(); }
+    /// The wall-clock time, for turning Retry-After HTTP-dates into delays.
     std::chrono::system_clock::time_point wall() const { return std::chrono::system_clock::now(); }
+    /// Sleep until `t`, or less when stop is requested on `st` (at once if it already was).
     void sleep_until(flow::time_point t, std::stop_token const& st) const {
         if (!st.stop_possible()) {
             std::this_thread::sleep_until(t);
@@ -7700,7 +7957,7 @@ PULSE_NAMESPACE_END
 // network, server or input condition.
 //
 //   pulse::flow::config cfg;
-//   cfg.api_key = std::getenv("PULSE_API_KEY");
+//   if (char const* key = std::getenv("PULSE_API_KEY")) cfg.api_key = key;
 //   pulse::client<pulse::curl::easy_transport> c(cfg, pulse::curl::easy_transport{});
 //   auto r = c.extract_file("report.pdf");
 //   if (!r) std::cerr << r.error().to_string() << "\n";
@@ -7771,6 +8028,7 @@ template <class Transport, driver_clock Clock = real_clock>
     requires http::blocking_transport<std::remove_reference_t<Transport>>
 class client {
 public:
+    /// The transport as given (a reference type when the client uses the caller's object).
     using transport_type = Transport;
 
     /// A client for `cfg` using `transport`. `seed` seeds jitter and multipart boundaries; by
@@ -7783,6 +8041,7 @@ public:
 
     /// The configuration every call uses. Changing it affects later calls.
     flow::config& config() noexcept { return cfg_; }
+    /// The configuration every call uses.
     flow::config const& config() const noexcept { return cfg_; }
     /// The transport (to adjust its options, or inspect it in tests).
     std::remove_reference_t<Transport>& transport() noexcept { return transport_; }
@@ -8489,11 +8748,16 @@ struct adopt_t {};
 template <class Machine>
 class flow_handle {
 public:
+    /// The machine type the handle owns.
     using machine_type = Machine;
+    /// What the flow produces (take() returns result<value_type>).
     using value_type = typename Machine::value_type;
 
+    /// An empty handle (valid() is false).
     flow_handle() noexcept = default;
+    /// Takes over the flow; `o` becomes empty. The flow keeps running.
     flow_handle(flow_handle&&) noexcept = default;
+    /// Ends this handle's own flow (as reset() does), then takes over `o`'s.
     flow_handle& operator=(flow_handle&& o) noexcept {
         if (this != &o) {
             reset();
@@ -8503,10 +8767,12 @@ public:
     }
     flow_handle(flow_handle const&) = delete;
     flow_handle& operator=(flow_handle const&) = delete;
+    /// Ends the flow at once, as reset() does.
     ~flow_handle() { reset(); }
 
     /// Holds a flow (not default-constructed, moved from, or reset).
     bool valid() const noexcept { return node_ != nullptr; }
+    /// valid().
     explicit operator bool() const noexcept { return valid(); }
 
     /// The machine answered done or failed: take() has the outcome.
@@ -8553,6 +8819,7 @@ template <class Transport, class Clock = real_clock>
     requires abandoning_transport<Transport> && driver_clock<Clock>
 class async_driver : private detail::driver_base {
 public:
+    /// A driver over `transport` (kept by reference) with these per-tick budgets and clock.
     explicit async_driver(Transport& transport, driver_options options = {}, Clock clock = {})
         : transport_(transport), options_(options), clock_(std::move(clock)) {}
 
@@ -8613,10 +8880,14 @@ public:
         return std::nullopt;
     }
 
+    /// Flows added and neither finished nor destroyed.
     using detail::driver_base::size;
 
+    /// The transport the flows run over.
     Transport& transport() noexcept { return transport_; }
+    /// The per-tick budgets in force.
     driver_options const& options() const noexcept { return options_; }
+    /// New budgets, in force from the next tick.
     void set_options(driver_options o) noexcept { options_ = o; }
 
 private:

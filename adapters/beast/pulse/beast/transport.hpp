@@ -152,6 +152,10 @@
 #include <vector>
 
 PULSE_NAMESPACE_BEGIN
+
+/// \namespace pulse::beast
+/// The Boost.Beast adapter: sync_transport, a blocking transport on Beast, Asio and OpenSSL
+/// (target pulse::beast).
 namespace beast {
 namespace detail {
 
@@ -777,18 +781,30 @@ private:
 
 } // namespace detail
 
+/// A pulse::http::blocking_transport on Boost.Beast (HTTP/1.1) and Boost.Asio (TCP, OpenSSL TLS):
+/// keep-alive, TLS verification on by default, timeouts on every step, redirects followed with
+/// the credential rule. No compression and no proxies (the file comment of
+/// <pulse/beast/transport.hpp> says what it supports, and its limits).
+///
+/// Not thread-safe: one transfer at a time, on the thread that calls perform(). Movable, not
+/// copyable.
 class sync_transport {
 public:
     /// Redirect hops followed (when transport_options::follow_redirects is on) before giving up.
     static constexpr int max_redirects = detail::max_redirects;
 
+    /// A transport with these options. No connection is opened before the first perform().
     explicit sync_transport(http::transport_options options = {})
         : e_(std::make_unique<detail::engine>(std::move(options))) {}
 
     sync_transport(sync_transport const&) = delete;
     sync_transport& operator=(sync_transport const&) = delete;
+    /// Takes over the connection and settings; `o` can no longer perform (valid() is false).
     sync_transport(sync_transport&&) noexcept = default;
+    /// Takes over the connection and settings; `o` can no longer perform (valid() is false).
     sync_transport& operator=(sync_transport&&) noexcept = default;
+    /// Closes the kept connection. A name lookup still running on Asio's resolver thread (one
+    /// that timed out) is waited for: getaddrinfo cannot be cancelled.
     ~sync_transport() = default;
 
     /// false only for a moved-from transport.

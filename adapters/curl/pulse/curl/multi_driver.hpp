@@ -98,6 +98,12 @@ namespace curl {
 
 static_assert(abandoning_transport<multi_transport>);
 
+/// Runs any number of flows (extractions, polls, downloads, form calls) over one libcurl multi
+/// handle, from the caller's loop, on the caller's thread, without blocking: pulse::async_driver
+/// over multi_transport, with budgets that keep a tick short and back-pressure from the I/O. The
+/// file comment of <pulse/curl/multi_driver.hpp> explains a tick, the budgets and their price.
+///
+/// Not thread-safe; not copyable or movable.
 class multi_driver {
 public:
     /// What one tick did.
@@ -118,6 +124,8 @@ public:
         return o;
     }
 
+    /// A driver whose requests use `options`, on a multi handle tuned by `mopts`, with the
+    /// per-tick budgets `dopts`.
     explicit multi_driver(http::transport_options options = {}, multi_options mopts = {},
                           driver_options dopts = default_driver_options())
         : transport_(std::move(options), mopts), flows_(transport_, dopts) {}
@@ -197,7 +205,9 @@ public:
     /// Flows added and neither finished nor destroyed.
     std::size_t size() const noexcept { return flows_.size(); }
 
+    /// The transport, e.g. for its stats() or to change its options.
     multi_transport& transport() noexcept { return transport_; }
+    /// The flow driver, e.g. to change its budgets (set_options).
     async_driver<multi_transport>& flows() noexcept { return flows_; }
 
 private:

@@ -167,16 +167,27 @@ struct io_stats {
 
 /// A socket libcurl wants watched, for callers with their own event loop.
 struct socket_interest {
-    curl_socket_t fd;
-    bool read;
-    bool write;
+    curl_socket_t fd; ///< the socket
+    bool read;        ///< libcurl waits for it to be readable
+    bool write;       ///< libcurl waits for it to be writable
 };
 
+/// A pulse::http::async_transport on one libcurl multi handle, driven from the caller's loop:
+/// start() returns at once, and perform() does the I/O that is ready within a time budget and
+/// calls the handlers. No thread is started and nothing waits on a socket (the file comment of
+/// <pulse/curl/multi_transport.hpp> says where libcurl itself can still block). Requests are set
+/// up exactly as easy_transport sets them up; connections, easy handles and TLS sessions are
+/// shared between transfers.
+///
+/// To run flow machines over it, use multi_driver. Not thread-safe; not copyable or movable
+/// (libcurl holds pointers to it).
 class multi_transport {
 public:
     /// The clock of next_timeout() and wait(): libcurl's timers are real time.
     using clock_type = std::chrono::steady_clock;
 
+    /// A transport whose requests use `options`, on a multi handle tuned by `mopts`. If libcurl
+    /// cannot create the handle, valid() is false and every start() fails.
     explicit multi_transport(http::transport_options options = {}, multi_options mopts = {})
         : options_(std::move(options)), mopts_(mopts), multi_(curl_multi_init()) {
         if (!multi_) return;
@@ -225,9 +236,11 @@ public:
     /// curl_multi_init succeeded. When false, start() fails with errc::transport_failed.
     bool valid() const noexcept { return multi_ != nullptr; }
 
+    /// The options requests are set up with.
     http::transport_options const& options() const noexcept { return options_; }
     /// New options apply to transfers started afterwards.
     void set_options(http::transport_options o) { options_ = std::move(o); }
+    /// The multi handle's settings (the io_budget as last set).
     multi_options const& tuning() const noexcept { return mopts_; }
     /// The io_budget of later perform() calls.
     void set_io_budget(std::chrono::microseconds b) noexcept { mopts_.io_budget = b; }
@@ -398,6 +411,7 @@ public:
     void for_each_socket(F&& f) const {
         for (auto const& p : fds_) f(socket_interest{p.fd, (p.events & POLLIN) != 0, (p.events & POLLOUT) != 0});
     }
+    /// Number of sockets libcurl currently wants watched.
     std::size_t socket_count() const noexcept { return fds_.size(); }
 
     /// Block until a socket is ready, libcurl's timer is due, or `until` (whichever is first).
@@ -413,6 +427,7 @@ public:
         (void)sys_poll(poll_.data(), poll_.size(), static_cast<int>((std::min)(ms, 3'600'000LL)));
     }
 
+    /// Counters of the budgets' effect, for tuning them.
     io_stats const& stats() const noexcept { return stats_; }
 
     /// The last perform() ran out of budget with ready sockets left unread: the I/O is behind.

@@ -87,6 +87,13 @@
 PULSE_NAMESPACE_BEGIN
 namespace curl {
 
+/// A pulse::http::blocking_transport on one libcurl easy handle: connections, DNS cache and TLS
+/// sessions are kept between requests; bodies stream both ways; redirects are followed by the
+/// adapter with the credential rule; a POST is never sent twice. The file comment of
+/// <pulse/curl/transport.hpp> lists every behaviour and how transport_options map to libcurl.
+///
+/// Not thread-safe: one transfer at a time, on the thread that calls perform(). Movable, not
+/// copyable.
 class easy_transport {
 public:
     /// Redirect hops followed (when transport_options::follow_redirects is on) before giving up.
@@ -98,8 +105,10 @@ public:
 
     easy_transport(easy_transport const&) = delete;
     easy_transport& operator=(easy_transport const&) = delete;
+    /// Takes over the handle and its connections; `o` is left without a handle (valid() is false).
     easy_transport(easy_transport&& o) noexcept
         : options_(std::move(o.options_)), handle_(std::exchange(o.handle_, nullptr)), effective_url_(std::move(o.effective_url_)) {}
+    /// Frees this transport's handle, then takes over `o`'s as the move constructor does.
     easy_transport& operator=(easy_transport&& o) noexcept {
         if (this != &o) {
             if (handle_) curl_easy_cleanup(handle_);
@@ -109,11 +118,14 @@ public:
         }
         return *this;
     }
+    /// Frees the handle and closes its connections.
     ~easy_transport() {
         if (handle_) curl_easy_cleanup(handle_);
     }
 
+    /// Whether the transport has an easy handle (false after a failed curl_easy_init, or moved from).
     bool valid() const noexcept { return handle_ != nullptr; }
+    /// The options in force.
     http::transport_options const& options() const noexcept { return options_; }
     /// New options apply from the next perform().
     void set_options(http::transport_options options) { options_ = std::move(options); }
