@@ -416,7 +416,7 @@ public:
     enum class kind : unsigned char {
         int64,   ///< an integer that fits std::int64_t
         uint64,  ///< an integer above INT64_MAX that fits std::uint64_t
-        double_, ///< a number with a fraction or an exponent, or an integer beyond 64 bits
+        double_  ///< a number with a fraction or an exponent, or an integer beyond 64 bits
     };
 
     /// The integer 0.
@@ -1441,7 +1441,7 @@ struct visual_type_traits {
     enum class value : unsigned char {
         unknown, ///< a type this version does not know (its text is kept)
         chart,   ///< a data visualisation: bar, line, pie charts, spreadsheet chart objects
-        image,   ///< any other visual: photos, logos, screenshots
+        image    ///< any other visual: photos, logos, screenshots
     };
     /// The value for wire text; value::unknown for any other text.
     static constexpr value parse(std::string_view s) noexcept {
@@ -2366,7 +2366,7 @@ struct job_status_traits {
         completed,  ///< finished; the poll answer carries the result (or a large-result pointer)
         failed,     ///< finished unsuccessfully; the poll answer's `error` says why
         canceled,   ///< cancelled; covers both spellings the server uses (`canceled`, `cancelled`)
-        expired,    ///< the output was purged after the retention window; re-run the job
+        expired     ///< the output was purged after the retention window; re-run the job
     };
 
     /// The value for wire text; value::unknown for any other text.
@@ -4223,7 +4223,7 @@ struct response_head {
 /// What a handler tells the transport after each callback.
 enum class sink_action : unsigned char {
     proceed, ///< keep the transfer going
-    abort,   ///< stop the transfer now; the transport reports errc::aborted_by_sink
+    abort    ///< stop the transfer now; the transport reports errc::aborted_by_sink
 };
 
 /// Receives a response as it arrives. Implemented by the library's flow drivers and by callers who
@@ -4502,7 +4502,7 @@ private:
 /// still receives every byte.
 enum class tee_policy : unsigned char {
     continue_while_any,  ///< stop only when both branches have aborted
-    stop_on_first_abort, ///< stop as soon as either branch aborts
+    stop_on_first_abort  ///< stop as soon as either branch aborts
 };
 
 /// Feeds every callback to two handlers (nest tees for more); see tee_policy for when it stops.
@@ -5178,7 +5178,7 @@ enum class method : unsigned char {
     post,    ///< POST: submissions
     put,     ///< PUT (not used by the API's documented calls; transports support it)
     delete_, ///< DELETE: cancelling a job (the underscore keeps clear of the keyword and of macros)
-    head,    ///< HEAD (transports support it; the flows do not send it)
+    head     ///< HEAD (transports support it; the flows do not send it)
 };
 
 /// The method's name as sent on the wire ("GET", "DELETE", ...).
@@ -5741,7 +5741,7 @@ enum class action_kind : unsigned char {
     in_flight,      ///< a transfer is running; feed it events, then call next() again
     abort_transfer, ///< cancel the transfer started with action::handler (asynchronous drivers)
     done,           ///< finished with a value: take_result()
-    failed,         ///< finished with an error (action::error): take_result()
+    failed          ///< finished with an error (action::error): take_result()
 };
 
 /// The kind's name ("send", "abort_transfer", ...), for logs and tests.
@@ -6436,7 +6436,7 @@ enum class phase : unsigned char {
     poll,          ///< GET /job/{id} while waiting for the job
     download,      ///< fetching the result body (large result, PDF, image)
     single,        ///< a one-shot request (job status, cancel)
-    remote_cancel, ///< the best-effort DELETE /job/{id} after a local cancel
+    remote_cancel  ///< the best-effort DELETE /job/{id} after a local cancel
 };
 
 /// The phase's name for messages ("submit", "request" for phase::single, "remote cancel", ...).
@@ -6556,7 +6556,7 @@ struct document_source {
 enum class form_action : unsigned char {
     detect, ///< POST /form/detect: find the fields of a form
     fill,   ///< POST /form/fill: fill them following instructions
-    clear,  ///< POST /form/clear: remove the values filled in
+    clear   ///< POST /form/clear: remove the values filled in
 };
 
 /// The endpoint's path segment: "detect", "fill" or "clear".

@@ -51,7 +51,7 @@ enum class action_kind : unsigned char {
     in_flight,      ///< a transfer is running; feed it events, then call next() again
     abort_transfer, ///< cancel the transfer started with action::handler (asynchronous drivers)
     done,           ///< finished with a value: take_result()
-    failed,         ///< finished with an error (action::error): take_result()
+    failed          ///< finished with an error (action::error): take_result()
 };
 
 /// The kind's name ("send", "abort_transfer", ...), for logs and tests.

@@ -30,7 +30,7 @@ enum class phase : unsigned char {
     poll,          ///< GET /job/{id} while waiting for the job
     download,      ///< fetching the result body (large result, PDF, image)
     single,        ///< a one-shot request (job status, cancel)
-    remote_cancel, ///< the best-effort DELETE /job/{id} after a local cancel
+    remote_cancel  ///< the best-effort DELETE /job/{id} after a local cancel
 };
 
 /// The phase's name for messages ("submit", "request" for phase::single, "remote cancel", ...).

@@ -74,7 +74,7 @@ struct document_source {
 enum class form_action : unsigned char {
     detect, ///< POST /form/detect: find the fields of a form
     fill,   ///< POST /form/fill: fill them following instructions
-    clear,  ///< POST /form/clear: remove the values filled in
+    clear   ///< POST /form/clear: remove the values filled in
 };
 
 /// The endpoint's path segment: "detect", "fill" or "clear".

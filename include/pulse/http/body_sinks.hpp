@@ -273,7 +273,7 @@ private:
 /// still receives every byte.
 enum class tee_policy : unsigned char {
     continue_while_any,  ///< stop only when both branches have aborted
-    stop_on_first_abort, ///< stop as soon as either branch aborts
+    stop_on_first_abort  ///< stop as soon as either branch aborts
 };
 
 /// Feeds every callback to two handlers (nest tees for more); see tee_policy for when it stops.

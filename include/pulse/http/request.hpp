@@ -21,7 +21,7 @@ enum class method : unsigned char {
     post,    ///< POST: submissions
     put,     ///< PUT (not used by the API's documented calls; transports support it)
     delete_, ///< DELETE: cancelling a job (the underscore keeps clear of the keyword and of macros)
-    head,    ///< HEAD (transports support it; the flows do not send it)
+    head     ///< HEAD (transports support it; the flows do not send it)
 };
 
 /// The method's name as sent on the wire ("GET", "DELETE", ...).

@@ -44,7 +44,7 @@ struct response_head {
 /// What a handler tells the transport after each callback.
 enum class sink_action : unsigned char {
     proceed, ///< keep the transfer going
-    abort,   ///< stop the transfer now; the transport reports errc::aborted_by_sink
+    abort    ///< stop the transfer now; the transport reports errc::aborted_by_sink
 };
 
 /// Receives a response as it arrives. Implemented by the library's flow drivers and by callers who

@@ -27,7 +27,7 @@ struct visual_type_traits {
     enum class value : unsigned char {
         unknown, ///< a type this version does not know (its text is kept)
         chart,   ///< a data visualisation: bar, line, pie charts, spreadsheet chart objects
-        image,   ///< any other visual: photos, logos, screenshots
+        image    ///< any other visual: photos, logos, screenshots
     };
     /// The value for wire text; value::unknown for any other text.
     static constexpr value parse(std::string_view s) noexcept {

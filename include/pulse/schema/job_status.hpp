@@ -21,7 +21,7 @@ struct job_status_traits {
         completed,  ///< finished; the poll answer carries the result (or a large-result pointer)
         failed,     ///< finished unsuccessfully; the poll answer's `error` says why
         canceled,   ///< cancelled; covers both spellings the server uses (`canceled`, `cancelled`)
-        expired,    ///< the output was purged after the retention window; re-run the job
+        expired     ///< the output was purged after the retention window; re-run the job
     };
 
     /// The value for wire text; value::unknown for any other text.

@@ -19,7 +19,7 @@ public:
     enum class kind : unsigned char {
         int64,   ///< an integer that fits std::int64_t
         uint64,  ///< an integer above INT64_MAX that fits std::uint64_t
-        double_, ///< a number with a fraction or an exponent, or an integer beyond 64 bits
+        double_  ///< a number with a fraction or an exponent, or an integer beyond 64 bits
     };
 
     /// The integer 0.
