@@ -464,7 +464,7 @@ public:
 
     /// Holds a flow (not default-constructed, moved from, or reset).
     bool valid() const noexcept { return node_ != nullptr; }
-    /// valid().
+    /// Whether the handle holds a flow, as valid().
     explicit operator bool() const noexcept { return valid(); }
 
     /// The machine answered done or failed: take() has the outcome.

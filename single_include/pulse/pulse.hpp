@@ -1274,7 +1274,7 @@ struct api_error {
 
 /// The envelope `{"error": {...}}` in its documented shape.
 struct error_envelope {
-    std::optional<api_error> error; ///< the error itself
+    std::optional<api_error> error; ///< the inner object: the API's code, message and details
     boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
@@ -1364,8 +1364,9 @@ PULSE_NAMESPACE_END
 // SPDX-License-Identifier: MIT
 //
 // String enumerations that keep values they do not know. The API adds statuses and visual types
-// over time; rejecting an unknown one would break a working program on a server upgrade. So these types hold the exact text (written back unchanged) plus the known
-// value it maps to, or `unknown`.
+// over time; rejecting an unknown one would break a working program on a server upgrade. So these
+// types hold the exact text (written back unchanged) plus the known value it maps to, or
+// `unknown`.
 #ifndef PULSE_SCHEMA_OPEN_ENUM_HPP
 #define PULSE_SCHEMA_OPEN_ENUM_HPP
 
@@ -1555,7 +1556,9 @@ struct bounding_boxes {
     /// The markdown with `data-bb-*-id` attributes on its figures, tables and text, to join
     /// rendered output back to these entries by id.
     std::optional<std::string> markdown_with_ids;
-    boost::json::object extra; ///< members this version does not name (`defined_names`, `Page Number`, ...)
+    /// Members this version does not name (`defined_names`, `Page Number`, ...), kept and written
+    /// back.
+    boost::json::object extra;
 };
 
 namespace detail {
@@ -2361,8 +2364,8 @@ struct job_status_traits {
     /// The known statuses.
     enum class value : unsigned char {
         unknown,    ///< a status this version does not know (its text is kept); not terminal
-        pending,    ///< accepted, waiting to be processed
-        processing, ///< being processed
+        pending,    ///< accepted and queued; not started yet
+        processing, ///< running
         completed,  ///< finished; the poll answer carries the result (or a large-result pointer)
         failed,     ///< finished unsuccessfully; the poll answer's `error` says why
         canceled,   ///< cancelled; covers both spellings the server uses (`canceled`, `cancelled`)
@@ -5195,7 +5198,8 @@ constexpr std::string_view to_string(method m) noexcept {
 
 /// A request ready to send. `url` is absolute ("https://api.runpulse.com/job/abc").
 struct request {
-    http::method method = http::method::get; ///< the method
+    /// GET to poll and download, POST to submit, DELETE to cancel.
+    http::method method = http::method::get;
     std::string url;        ///< the absolute URL, already percent-encoded (http::join_url)
     /// The fields to send, as given. The transport adds Content-Length and replaces any framing
     /// field given here (Content-Length, Transfer-Encoding).
@@ -7706,8 +7710,9 @@ PULSE_NAMESPACE_END
 //
 // Forms: POST /form/detect, /form/fill, /form/clear. The answer is a FormResult (synchronous 200)
 // or an acknowledgement with a job id (asynchronous, 202) whose poll result is the FormResult,
-// always inline (the API never replaces a form result by a large-result pointer). Same machine as the extraction (job_flow.hpp): the poll loop,
-// retries, deadline and cancellation are shared; only the request and the result type differ.
+// always inline (the API never replaces a form result by a large-result pointer). Same machine as
+// the extraction (job_flow.hpp): the poll loop, retries, deadline and cancellation are shared; only
+// the request and the result type differ.
 #ifndef PULSE_FLOW_FORM_FLOW_HPP
 #define PULSE_FLOW_FORM_FLOW_HPP
 
@@ -8772,7 +8777,7 @@ public:
 
     /// Holds a flow (not default-constructed, moved from, or reset).
     bool valid() const noexcept { return node_ != nullptr; }
-    /// valid().
+    /// Whether the handle holds a flow, as valid().
     explicit operator bool() const noexcept { return valid(); }
 
     /// The machine answered done or failed: take() has the outcome.

@@ -56,8 +56,8 @@ inline std::uint64_t mix(std::uint64_t x) noexcept {
 }
 
 // Word records are most of the output and must be written far faster than a client reads them,
-// so per record only the id and the page number are formatted. The random-looking rest (text, box, confidence) comes from a table of `period`
-// precomputed tails, indexed by the record number.
+// so per record only the id and the page number are formatted. The random-looking rest (text,
+// box, confidence) comes from a table of `period` precomputed tails, indexed by the record number.
 //
 //   ,{"id":"w-0000000042","page_number":1,"text":"margin","bounding_box":[...8 numbers...],"average_word_confidence":0.7311}
 //   '-------- front (fixed) --------'    '- tail[42 % period] -------------------------------------------------------'

@@ -2,8 +2,9 @@
 //
 // Forms: POST /form/detect, /form/fill, /form/clear. The answer is a FormResult (synchronous 200)
 // or an acknowledgement with a job id (asynchronous, 202) whose poll result is the FormResult,
-// always inline (the API never replaces a form result by a large-result pointer). Same machine as the extraction (job_flow.hpp): the poll loop,
-// retries, deadline and cancellation are shared; only the request and the result type differ.
+// always inline (the API never replaces a form result by a large-result pointer). Same machine as
+// the extraction (job_flow.hpp): the poll loop, retries, deadline and cancellation are shared; only
+// the request and the result type differ.
 #ifndef PULSE_FLOW_FORM_FLOW_HPP
 #define PULSE_FLOW_FORM_FLOW_HPP
 

@@ -38,7 +38,8 @@ constexpr std::string_view to_string(method m) noexcept {
 
 /// A request ready to send. `url` is absolute ("https://api.runpulse.com/job/abc").
 struct request {
-    http::method method = http::method::get; ///< the method
+    /// GET to poll and download, POST to submit, DELETE to cancel.
+    http::method method = http::method::get;
     std::string url;        ///< the absolute URL, already percent-encoded (http::join_url)
     /// The fields to send, as given. The transport adds Content-Length and replaces any framing
     /// field given here (Content-Length, Transfer-Encoding).

@@ -33,7 +33,7 @@ struct api_error {
 
 /// The envelope `{"error": {...}}` in its documented shape.
 struct error_envelope {
-    std::optional<api_error> error; ///< the error itself
+    std::optional<api_error> error; ///< the inner object: the API's code, message and details
     boost::json::object extra; ///< members this version does not name, kept and written back
 };
 

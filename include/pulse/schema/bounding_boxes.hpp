@@ -141,7 +141,9 @@ struct bounding_boxes {
     /// The markdown with `data-bb-*-id` attributes on its figures, tables and text, to join
     /// rendered output back to these entries by id.
     std::optional<std::string> markdown_with_ids;
-    boost::json::object extra; ///< members this version does not name (`defined_names`, `Page Number`, ...)
+    /// Members this version does not name (`defined_names`, `Page Number`, ...), kept and written
+    /// back.
+    boost::json::object extra;
 };
 
 namespace detail {

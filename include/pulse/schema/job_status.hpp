@@ -16,8 +16,8 @@ struct job_status_traits {
     /// The known statuses.
     enum class value : unsigned char {
         unknown,    ///< a status this version does not know (its text is kept); not terminal
-        pending,    ///< accepted, waiting to be processed
-        processing, ///< being processed
+        pending,    ///< accepted and queued; not started yet
+        processing, ///< running
         completed,  ///< finished; the poll answer carries the result (or a large-result pointer)
         failed,     ///< finished unsuccessfully; the poll answer's `error` says why
         canceled,   ///< cancelled; covers both spellings the server uses (`canceled`, `cancelled`)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 //
 // String enumerations that keep values they do not know. The API adds statuses and visual types
-// over time; rejecting an unknown one would break a working program on a server upgrade. So these types hold the exact text (written back unchanged) plus the known
-// value it maps to, or `unknown`.
+// over time; rejecting an unknown one would break a working program on a server upgrade. So these
+// types hold the exact text (written back unchanged) plus the known value it maps to, or
+// `unknown`.
 #ifndef PULSE_SCHEMA_OPEN_ENUM_HPP
 #define PULSE_SCHEMA_OPEN_ENUM_HPP
 

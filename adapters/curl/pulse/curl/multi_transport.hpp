@@ -167,7 +167,7 @@ struct io_stats {
 
 /// A socket libcurl wants watched, for callers with their own event loop.
 struct socket_interest {
-    curl_socket_t fd; ///< the socket
+    curl_socket_t fd; ///< the descriptor to watch (poll(), epoll, the engine's own loop)
     bool read;        ///< libcurl waits for it to be readable
     bool write;       ///< libcurl waits for it to be writable
 };
