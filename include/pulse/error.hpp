@@ -42,7 +42,7 @@ enum class error_layer : unsigned char {
 };
 
 /// Error conditions. Values are grouped by layer in blocks of 100, so layer_of() derives the layer
-/// from the number; the numbers are stable and may be logged or stored.
+/// from the number.
 enum class errc : int {
     ok = 0, ///< no error (a default-constructed pulse::error)
 

@@ -148,7 +148,7 @@ enum class error_layer : unsigned char {
 };
 
 /// Error conditions. Values are grouped by layer in blocks of 100, so layer_of() derives the layer
-/// from the number; the numbers are stable and may be logged or stored.
+/// from the number.
 enum class errc : int {
     ok = 0, ///< no error (a default-constructed pulse::error)
 
@@ -4590,7 +4590,7 @@ namespace http {
 /// Bytes of a file on disk: [offset, offset + length).
 struct file_segment {
     std::filesystem::path path; ///< the file, opened only while its bytes are being read
-    std::uint64_t offset = 0;   ///< the first byte sent
+    std::uint64_t offset = 0;   ///< where in the file the bytes start
     std::uint64_t length = 0;   ///< bytes sent from `offset` (fixed when the segment was added)
 };
 
@@ -5180,7 +5180,7 @@ enum class method : unsigned char {
     get,     ///< GET: polls and downloads
     post,    ///< POST: submissions
     put,     ///< PUT (not used by the API's documented calls; transports support it)
-    delete_, ///< DELETE: cancelling a job (the underscore keeps clear of the keyword and of macros)
+    delete_, ///< DELETE: cancelling a job (`delete` itself is a keyword)
     head     ///< HEAD (transports support it; the flows do not send it)
 };
 

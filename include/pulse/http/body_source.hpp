@@ -28,7 +28,7 @@ namespace http {
 /// Bytes of a file on disk: [offset, offset + length).
 struct file_segment {
     std::filesystem::path path; ///< the file, opened only while its bytes are being read
-    std::uint64_t offset = 0;   ///< the first byte sent
+    std::uint64_t offset = 0;   ///< where in the file the bytes start
     std::uint64_t length = 0;   ///< bytes sent from `offset` (fixed when the segment was added)
 };
 

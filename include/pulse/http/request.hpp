@@ -20,7 +20,7 @@ enum class method : unsigned char {
     get,     ///< GET: polls and downloads
     post,    ///< POST: submissions
     put,     ///< PUT (not used by the API's documented calls; transports support it)
-    delete_, ///< DELETE: cancelling a job (the underscore keeps clear of the keyword and of macros)
+    delete_, ///< DELETE: cancelling a job (`delete` itself is a keyword)
     head     ///< HEAD (transports support it; the flows do not send it)
 };
 
