@@ -64,7 +64,10 @@ void write_json(const json::value& v, std::string& out) {
 
 // --- sample values -------------------------------------------------------------------------------
 
-constexpr int max_depth = 32;  // deeper schemas (or $ref cycles) end in null
+constexpr int max_depth = 32;                 // deeper schemas (or $ref cycles) end in null
+constexpr std::uint64_t max_values = 100000;  // and so do values past this many (wide recursive schemas)
+constexpr std::uint64_t max_items = 100;      // items of one array, whatever minItems says
+constexpr std::uint64_t max_length = 10000;   // characters of one string, whatever minLength says
 
 std::uint64_t hash_of(std::string_view key, std::uint64_t salt) {
     std::uint64_t h = fnv1a64_update(fnv1a64_offset, key.data(), key.size());
@@ -91,7 +94,7 @@ std::optional<double> number_member(const json::object& o, std::string_view name
 std::optional<std::uint64_t> count_member(const json::object& o, std::string_view name) {
     auto d = number_member(o, name);
     if (!d || *d < 0) return std::nullopt;
-    return static_cast<std::uint64_t>(std::min(*d, 1000.0));
+    return static_cast<std::uint64_t>(std::min(*d, 1e9));
 }
 
 // The type a schema asks for: its `type` (the first non-null one of a list), else what its
@@ -123,7 +126,8 @@ public:
     explicit sampler(const json::value& root) : root_(root) {}
 
     json::value value(const json::value& schema, std::string_view key, std::uint64_t salt, int depth) const {
-        if (depth > max_depth || !schema.is_object()) return nullptr;
+        if (depth > max_depth || !schema.is_object() || made_ >= max_values) return nullptr;
+        ++made_;
         const json::object& s = schema.get_object();
         if (const json::value* ref = s.if_contains("$ref"); ref && ref->is_string()) {
             std::string_view r = ref->get_string();
@@ -142,7 +146,8 @@ public:
                 if (!is_null_schema(branch)) return value(branch, key, salt, depth + 1);
             return nullptr;
         }
-        if (const json::value* all = s.if_contains("allOf"); all && all->is_array()) return value(merged(s, all->get_array()), key, salt, depth + 1);
+        if (const json::value* all = s.if_contains("allOf"); all && all->is_array())
+            return value(merged(s, all->get_array()), key, salt, depth + 1);
 
         const std::string type = type_of(s);
         if (type == "object") return object(s, salt, depth);
@@ -191,7 +196,7 @@ private:
         }
         const json::value* items = s.if_contains("items");
         std::uint64_t n = 2;
-        if (auto lo = count_member(s, "minItems")) n = std::max(n, *lo);
+        if (auto lo = count_member(s, "minItems")) n = std::max(n, std::min(*lo, max_items));
         if (auto hi = count_member(s, "maxItems")) n = std::min(n, *hi);
         for (std::uint64_t i = 0; i < n; ++i)
             out.push_back(items ? value(*items, key, salt * 31 + i + 1, depth + 1) : json::value(nullptr));
@@ -217,7 +222,8 @@ private:
             out = key.empty() ? std::string("Sample text") : "Sample " + words_of(key);
             if (salt > 0) out += " " + std::to_string(salt % 1000);
         }
-        if (auto lo = count_member(s, "minLength"); lo && out.size() < *lo) out.append(*lo - out.size(), 'x');
+        if (auto lo = count_member(s, "minLength"); lo && out.size() < std::min(*lo, max_length))
+            out.append(std::min(*lo, max_length) - out.size(), 'x');
         if (auto hi = count_member(s, "maxLength"); hi && out.size() > *hi) {
             std::size_t cut = *hi;
             while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xc0) == 0x80) --cut;  // whole UTF-8 characters
@@ -244,6 +250,7 @@ private:
     }
 
     const json::value& root_;
+    mutable std::uint64_t made_ = 0;
 };
 
 constexpr std::array<std::string_view, 5> box_ids{"txt-1", "ttl-1", "tbl-1", "fig-1", "ftr-1"};
@@ -349,7 +356,8 @@ json::array tables(const std::vector<extraction_ref>& from, const tables_options
             defs.push_back(std::move(first));
             defs.push_back(std::move(second));
         }
-        if (opt.charts) defs.push_back({{"Month", "Orders"}, {{"Jan", "120"}, {"Feb", "135"}, {"Mar", "142"}}, {prefix + "fig-1"}, true});
+        if (opt.charts)
+            defs.push_back({{"Month", "Orders"}, {{"Jan", "120"}, {"Feb", "135"}, {"Mar", "142"}}, {prefix + "fig-1"}, true});
         for (const auto& d : defs) {
             json::array cites;
             for (const auto& c : d.citations) cites.emplace_back(c);
@@ -377,9 +385,9 @@ sized_body padded_body(std::string text, std::optional<std::uint64_t> size) {
         return sized_body{shared->size(), [shared] { return shared_string_source(shared); }};
     };
     if (!size || *size <= text.size() || text.size() < 2 || text.back() != '}') return whole(std::move(text));
+    const std::uint64_t target = std::min<std::uint64_t>(*size, 1ull << 40);  // 1 TiB, as for generated extractions
     // {...members...,"pulse_server_padding":["<62 characters>",...]<spaces>}: strings of 64 bytes
     static const std::string element = "\"pulse-server padding: an unknown member that makes this bigger\"";
-    const std::uint64_t target = *size;
     text.pop_back();
     const bool empty_object = text.find_last_not_of(" \t\r\n") == text.rfind('{');
     const std::string member = empty_object ? "\"pulse_server_padding\":[" : ",\"pulse_server_padding\":[";

@@ -70,7 +70,7 @@ struct schema_request {
 schema_request read_schema_config(const json::object& cfg, const std::string& prefix) {
     const json::object* schema = member::object(cfg, "input_schema", prefix);
     const auto tmpl = member::string(cfg, "excel_template", prefix);
-    member::string(cfg, "schema_prompt", prefix);
+    member::string(cfg, "schema_prompt", prefix);  // checked for its type; the answer does not depend on it
     schema_request r;
     r.effort = member::flag(cfg, "effort", prefix).value_or(false);
     if (schema && tmpl) refuse(member::path(prefix, "input_schema") + " and excel_template cannot be combined");
@@ -96,7 +96,7 @@ std::vector<std::pair<std::string, schema_request>> read_topic_configs(const jso
         const json::object& cfg = m.value().get_object();
         const json::object* schema = member::object(cfg, "schema", prefix);
         const auto cfg_id = member::string(cfg, "schema_config_id", prefix);
-        member::string(cfg, "schema_prompt", prefix);
+        member::string(cfg, "schema_prompt", prefix);  // checked for its type only
         schema_request r;
         r.effort = member::flag(cfg, "effort", prefix).value_or(false);
         if (!schema && (!cfg_id || trim(*cfg_id).empty()))
@@ -399,7 +399,6 @@ response_plan server::submit_batch(request_t& req, const std::string& op, scenar
             const split_record* split = nullptr;
         };
         std::vector<item> items;
-        json::object ack{{"status", "processing"}};
         std::optional<schema_request> sr;
         std::vector<std::pair<std::string, schema_request>> topic_configs;
         std::vector<std::string> split_topics;
@@ -418,7 +417,8 @@ response_plan server::submit_batch(request_t& req, const std::string& op, scenar
                 if (trim(*prefix).empty()) missing("input.s3_prefix");
                 std::string base = *prefix;
                 if (base.back() != '/') base += '/';
-                for (std::int64_t i = 1; i <= s3_prefix_files; ++i) items.push_back({appended(base + "document-" + std::to_string(i), ".pdf"), {}, nullptr});
+                for (std::int64_t i = 1; i <= s3_prefix_files; ++i)
+                    items.push_back({appended(base + "document-" + std::to_string(i), ".pdf"), {}, nullptr});
             } else if (urls) {
                 for (const auto& u : *urls) items.push_back({u, {}, nullptr});
             } else {
@@ -459,7 +459,8 @@ response_plan server::submit_batch(request_t& req, const std::string& op, scenar
             auto completed_batch = [&](const std::string& id, std::string_view kind) -> const job& {
                 auto it = jobs_.find(id);
                 if (it == jobs_.end() || it->second->kind != kind) not_found("Batch job", id);
-                if (it->second->status != "completed") refuse("Batch job " + id + " is not completed (status: " + it->second->status + ")");
+                if (it->second->status != "completed")
+                    refuse("Batch job " + id + " is not completed (status: " + it->second->status + ")");
                 return *it->second;
             };
             if (batch_extract_id) {
@@ -486,10 +487,9 @@ response_plan server::submit_batch(request_t& req, const std::string& op, scenar
         }
         if (items.size() > max_batch_items) refuse("A batch holds at most " + std::to_string(max_batch_items) + " items");
         const auto n = static_cast<std::uint64_t>(items.size());
-        if (op == "extract") ack["total_files"] = n;
-        else if (op == "schema" && (topic_configs.empty())) ack["total_extractions"] = n;
-        else if (op == "schema") ack["total_splits"] = n;
-        else ack["total_extractions"] = n;
+        std::string_view total_key = "total_extractions";
+        if (op == "extract") total_key = "total_files";
+        else if (op == "schema" && !topic_configs.empty()) total_key = "total_splits";
 
         // The items' jobs take the scenario's result keys (size, result, large_url_base, error) and
         // the status fail_items gives them; its statuses and faults stay with the batch.
@@ -547,7 +547,7 @@ response_plan server::submit_batch(request_t& req, const std::string& op, scenar
             b->children.push_back(std::move(c));
         }
 
-        ack["batch_job_id"] = b->id;
+        const json::object ack{{"batch_job_id", b->id}, {"status", "processing"}, {total_key, n}};
         response_plan p = json_response(202, json_text(ack));
         p.headers.emplace_back("x-pulse-job-id", b->id);
         return p;
@@ -615,7 +615,8 @@ response_plan server::submit_pipeline(request_t& req, scenario& sc, const std::s
         for (const auto& m : steps) {
             static constexpr std::array<std::string_view, 5> known{"extract", "batch_extract", "schema", "split", "tables"};
             if (std::find(known.begin(), known.end(), m.key()) == known.end())
-                refuse("Unknown pipeline step '" + std::string(m.key()) + "' (steps are extract, batch_extract, schema, split, tables)");
+                refuse("Unknown pipeline step '" + std::string(m.key()) +
+                       "' (steps are extract, batch_extract, schema, split, tables)");
             if (!m.value().is_object()) invalid(member::path("steps", m.key()), "an object");
             if (!chain.empty()) chain += "->";
             chain += m.key();
@@ -632,7 +633,8 @@ response_plan server::submit_pipeline(request_t& req, scenario& sc, const std::s
         // Inputs and step configurations, all checked before anything runs.
         std::size_t files = 0;
         if (steps.contains("extract")) {
-            const auto url = field_text(f, {"file_url", "fileUrl"});
+            auto url = member::string(f, "file_url", "");
+            if (!url) url = member::string(f, "fileUrl", "");
             if (!s.has_file && (!url || trim(*url).empty())) throw request_error(400, "REQ_001", "No file or URL provided");
             check_extract_options(&steps.at("extract").get_object(), "steps.extract");
         } else {
@@ -647,13 +649,15 @@ response_plan server::submit_pipeline(request_t& req, scenario& sc, const std::s
             for (const auto& part : s.files)
                 if (part.at("name").as_string() == "file") ++files;
             if (files == 0)
-                throw request_error(400, "REQ_001", "No files provided (steps.batch_extract.file_urls, steps.batch_extract.files or file parts)");
+                throw request_error(400, "REQ_001",
+                                    "No files provided (steps.batch_extract.file_urls, steps.batch_extract.files or file parts)");
         }
         std::optional<schema_request> sr;
         if (steps.contains("schema")) sr = read_schema_config(steps.at("schema").get_object(), "steps.schema");
         std::vector<topic> topics;
         if (steps.contains("split")) topics = read_split_config(steps.at("split").get_object(), "steps.split");
-        tables_options topts = read_tables_config(steps.contains("tables") ? &steps.at("tables").get_object() : nullptr, "steps.tables");
+        const json::object* tables_step = steps.contains("tables") ? &steps.at("tables").get_object() : nullptr;
+        const tables_options topts = read_tables_config(tables_step, "steps.tables");
 
         // Run the steps in order, each on what the one before produced.
         json::object results;
