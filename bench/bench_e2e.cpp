@@ -14,7 +14,7 @@
 // then happens in a child process of its own, so its peak RSS is that mode's alone:
 //
 //   pulse_typed   this library as a user calls it: pulse::client<pulse::curl::easy_transport>::
-//                 large_result(url) -> pulse::extract_result (bytes go from curl's write callback
+//                 large_result_at(url) -> pulse::extract_result (bytes go from curl's write callback
 //                 through the flow machine into pulse::stream_decoder; Content-Length is the size hint)
 //   curl_nlohmann what users write today: libcurl easy into a std::string, then nlohmann::json::parse
 //   curl_cli      the curl command line, `-o /dev/null`: the transport's own limit; its time is
@@ -25,9 +25,9 @@
 //                 monotonic_resource (no network; the reference the library's typed decode is
 //                 measured against)
 //   spool_null    this library streaming the raw body into a caller's sink that discards it
-//                 (make_large_result_download_from_url<raw_download> run by the client): constant
+//                 (make_large_result_download_from_url<download_info> run by the client): constant
 //                 memory, directly comparable with curl_cli
-//   spool_file    this library's client.download_large_result(url, path): the body spooled to a
+//   spool_file    this library's client.download_large_result_at(url, path): the body spooled to a
 //                 file on disk (a temporary name, renamed into place; removed after the run)
 //
 // Timing: each child measures its own region, from just before the download (or parse) starts to a
@@ -45,7 +45,7 @@
 // count the server put in the pointer), 1 otherwise. No timing is ever judged.
 #include "../tests/integration/server_process.hpp"
 
-#include <pulse/client.hpp>
+#include <pulse/driver/client.hpp>
 #include <pulse/curl/transport.hpp>
 #include <pulse/flow/download_flow.hpp>
 #include <pulse/http/body_sinks.hpp>
@@ -164,8 +164,8 @@ pulse::http::transport_options no_proxy_options() {
     return o;
 }
 
-pulse::flow::config client_config(std::string const& url) {
-    pulse::flow::config cfg;
+pulse::config client_config(std::string const& url) {
+    pulse::config cfg;
     cfg.api_key = api_key;
     // The API origin is the server's, so the download carries the key, as against the real API.
     auto const p = url.find("/large_results/");
@@ -180,14 +180,14 @@ std::string check_count(char const* what, std::uint64_t got, std::uint64_t want)
 }
 
 int child_pulse_typed(child_args const& a) {
-    pulse::client<pulse::curl::easy_transport> client(client_config(a.target), pulse::curl::easy_transport(no_proxy_options()), 1);
+    pulse::client<pulse::curl::easy_transport> client(client_config(a.target), pulse::curl::easy_transport(no_proxy_options()));
     std::uint64_t received = 0;
     pulse::call_options call;
     call.progress.on_download = [&](std::uint64_t n, std::optional<std::uint64_t>) { received = n; };
     g_base_kb = proc_status_kb("VmRSS");
     double const c0 = process_cpu();
     auto const t0 = clk::now();
-    pulse::result<pulse::extract_result> r = client.large_result(a.target, call);
+    pulse::result<pulse::extract_result> r = client.large_result_at(a.target, call);
     auto const t1 = clk::now();
     double const c1 = process_cpu();
     if (!r) return report_fail(r.error().to_string());
@@ -214,12 +214,12 @@ public:
 };
 
 int child_spool_null(child_args const& a) {
-    pulse::client<pulse::curl::easy_transport> client(client_config(a.target), pulse::curl::easy_transport(no_proxy_options()), 1);
+    pulse::client<pulse::curl::easy_transport> client(client_config(a.target), pulse::curl::easy_transport(no_proxy_options()));
     null_sink sink;
     g_base_kb = proc_status_kb("VmRSS");
     double const c0 = process_cpu();
     auto const t0 = clk::now();
-    auto m = pulse::flow::make_large_result_download_from_url<pulse::flow::raw_download>(
+    auto m = pulse::flow::make_large_result_download_from_url<pulse::download_info>(
         client.config(), a.target, pulse::flow::delivery{&sink, false}, client.next_seed());
     if (!m) return report_fail(m.error().to_string());
     auto r = client.run(*m);
@@ -232,12 +232,12 @@ int child_spool_null(child_args const& a) {
 }
 
 int child_spool_file(child_args const& a) {
-    pulse::client<pulse::curl::easy_transport> client(client_config(a.target), pulse::curl::easy_transport(no_proxy_options()), 1);
+    pulse::client<pulse::curl::easy_transport> client(client_config(a.target), pulse::curl::easy_transport(no_proxy_options()));
     std::filesystem::path const path = std::filesystem::path(a.spool_dir) / ("spool-" + std::to_string(::getpid()) + ".json");
     g_base_kb = proc_status_kb("VmRSS");
     double const c0 = process_cpu();
     auto const t0 = clk::now();
-    auto r = client.download_large_result(a.target, path);
+    auto r = client.download_large_result_at(a.target, path);
     auto const t1 = clk::now();
     double const c1 = process_cpu();
     std::error_code ec;
@@ -392,13 +392,13 @@ struct mode_info {
 };
 
 constexpr mode_info all_modes[] = {
-    {"pulse_typed", "pulse: client.large_result() -> typed extract_result (curl adapter)", true},
+    {"pulse_typed", "pulse: client.large_result_at() -> typed extract_result (curl adapter)", true},
     {"curl_nlohmann", "libcurl easy -> std::string, then nlohmann::json::parse", true},
     {"curl_cli", "curl command line -o /dev/null (the transport's limit)", true},
     {"curl_cli_file", "curl command line -o FILE (in --spool-dir; the comparison for spool_file)", true},
     {"boost_dom", "boost::json::parse, monotonic DOM, bytes already in memory (no network)", false},
     {"spool_null", "pulse: raw download into a caller's sink that discards", true},
-    {"spool_file", "pulse: client.download_large_result() to a file on disk", true},
+    {"spool_file", "pulse: client.download_large_result_at() to a file on disk", true},
 };
 
 mode_info const* find_mode(std::string const& id) {
@@ -608,8 +608,8 @@ int run_doc(options const& o, doc_spec const& d) {
         if (dom_file.empty()) {
             // The in-memory baseline needs the bytes: spool one copy with the library (constant memory).
             tmp_copy = std::filesystem::path(o.spool_dir) / ("doc-" + std::to_string(::getpid()) + ".json");
-            pulse::client<pulse::curl::easy_transport> c(client_config(p->url), pulse::curl::easy_transport(no_proxy_options()), 1);
-            auto r = c.download_large_result(p->url, tmp_copy);
+            pulse::client<pulse::curl::easy_transport> c(client_config(p->url), pulse::curl::easy_transport(no_proxy_options()));
+            auto r = c.download_large_result_at(p->url, tmp_copy);
             if (!r || r->bytes != bytes) {
                 std::fprintf(stderr, "cannot fetch a copy for boost_dom: %s\n", r ? "wrong size" : r.error().to_string().c_str());
                 return 1;

@@ -1,9 +1,10 @@
 // pulse::async_driver on a fake asynchronous transport and simulated time: which machines a tick
 // touches, the budgets, cancellation and destruction at every stage, a driver that goes first.
 // The transport answers only when the test tells it to, so every interleaving is chosen here.
-#include <pulse/async_driver.hpp>
+#include <pulse/driver/async_driver.hpp>
 #include <pulse/flow/download_flow.hpp>
 #include <pulse/flow/extract_flow.hpp>
+#include <pulse/flow/job_ops.hpp>
 #include <pulse/http/body_sinks.hpp>
 
 #include <doctest/doctest.h>
@@ -97,8 +98,8 @@ struct fake_transport {
 static_assert(pulse::abandoning_transport<fake_transport>);
 static_assert(pulse::flow_machine<pulse::flow::extract_flow>);
 
-pulse::flow::config fast_config() {
-    pulse::flow::config c;
+pulse::config fast_config() {
+    pulse::config c;
     c.api_key = "k-123456";
     c.base_url = "http://api.test";
     c.policies.poll.first_poll_delay = 0ms;
@@ -107,8 +108,8 @@ pulse::flow::config fast_config() {
     return c;
 }
 
-pulse::flow::extract_flow attach(std::string const& id, pulse::flow::config const& c = fast_config()) {
-    auto m = pulse::flow::make_attach_flow(c, id, 7);
+pulse::flow::extract_flow attach(std::string const& id, pulse::config const& c = fast_config()) {
+    auto m = pulse::flow::make_attach_flow(c, pulse::job_handle{id}, 7);
     REQUIRE(m.has_value());
     return std::move(*m);
 }
@@ -363,7 +364,7 @@ TEST_CASE("async_driver: a handle destroyed inside its own progress callback is 
         fixture f;
         pulse::flow_handle<pulse::flow::extract_flow> h;
         auto m = attach("a");
-        pulse::flow::progress_observer obs;
+        pulse::progress_observer obs;
         obs.on_status = [&h](pulse::job_status const&) { h.reset(); };
         m.set_observer(obs);
         h = f.d.add(std::move(m));
@@ -381,7 +382,7 @@ TEST_CASE("async_driver: a handle destroyed inside its own progress callback is 
         auto cfg = fast_config();
         auto m = pulse::flow::make_large_result_download(cfg, "big", {}, 1);
         REQUIRE(m.has_value());
-        pulse::flow::progress_observer obs;
+        pulse::progress_observer obs;
         int calls = 0;
         obs.on_download = [&](std::uint64_t, std::optional<std::uint64_t>) {
             ++calls;

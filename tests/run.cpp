@@ -1,9 +1,10 @@
-// pulse/run.hpp: the blocking driver -- with a simulated clock (no real sleeping), stop tokens at
+// pulse/driver/run.hpp: the blocking driver -- with a simulated clock (no real sleeping), stop tokens at
 // each point, and the real clock's interruptible sleep.
 #include "flow/scripted.hpp"
 
 #include <pulse/flow/extract_flow.hpp>
-#include <pulse/run.hpp>
+#include <pulse/flow/job_ops.hpp>
+#include <pulse/driver/run.hpp>
 
 #include <doctest/doctest.h>
 
@@ -42,15 +43,15 @@ static_assert(pulse::driver_clock<sim_clock>);
 static_assert(pulse::driver_clock<pulse::real_clock>);
 static_assert(pulse::http::blocking_transport<scripted_transport>);
 
-pulse::flow::config cfg() {
-    pulse::flow::config c;
+pulse::config cfg() {
+    pulse::config c;
     c.api_key = "run-key";
     c.policies.poll.interval.jitter = 0;
     return c;
 }
 
 pulse::flow::extract_flow attach() {
-    auto m = pulse::flow::make_attach_flow(cfg(), "j", 1);
+    auto m = pulse::flow::make_attach_flow(cfg(), {"j"}, 1);
     REQUIRE(m.has_value());
     return std::move(*m);
 }

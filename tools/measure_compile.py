@@ -42,9 +42,9 @@ UNITS = {
                       "int main(int argc, char** argv) {\n"
                       "    auto r = pulse::decode_json<pulse::extract_result>(argc > 1 ? argv[1] : \"{}\");\n"
                       "    return r ? 0 : 1;\n}\n"),
-    "client_extract": ("#include <pulse/client.hpp>\n#include <pulse/curl/transport.hpp>\n"
+    "client_extract": ("#include <pulse/driver/client.hpp>\n#include <pulse/curl/transport.hpp>\n"
                        "int main(int argc, char** argv) {\n"
-                       "    pulse::flow::config cfg;\n"
+                       "    pulse::config cfg;\n"
                        "    pulse::client<pulse::curl::easy_transport> c(cfg, pulse::curl::easy_transport{}, 1);\n"
                        "    auto r = c.extract_file(argc > 1 ? argv[1] : \"a.pdf\");\n"
                        "    return r ? 0 : 1;\n}\n"),

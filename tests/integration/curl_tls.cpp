@@ -163,6 +163,6 @@ TEST_CASE("curl multi_transport: a shared TLS session never stands in for verifi
     auto const out = t.perform(job_get(server), s);
     REQUIRE_FALSE(out.has_value());
     INFO(out.error().to_string());
-    CHECK(out.error().code == pulse::errc::tls_failed);
+    CHECK(out.error().code == pulse::errc::tls_verification_failed);
     CHECK(s.heads == 0);
 }

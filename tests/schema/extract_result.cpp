@@ -143,14 +143,14 @@ TEST_CASE("extract_result: an object carrying both spellings of one member keeps
     auto r = pulse::decode<pulse::extract_result>(both);
     REQUIRE(r.has_value());
     CHECK(r->plan_info->tier == "new");
-    CHECK(r->wire_spelling == 0u);
+    CHECK(pulse::encode(*r).at("plan_info").at("tier") == "new"); // written back under the spelling read
     CHECK(r->extra.at("plan-info").at("tier") == "old");
     CHECK(r->extensions->alt_outputs->html == "a");
     CHECK(r->extensions->extra.at("alt_outputs").at("html") == "b");
     // footnote_references first, so it is the member (legacy bit set); the other spelling is kept
     // as it came, even with a type the member could not take.
     CHECK(r->extensions->footnote_references->at(0).symbol == "1");
-    CHECK(r->extensions->wire_spelling == 1u);
+    CHECK(pulse::encode(*r->extensions).at("footnote_references").at(0).at("symbol") == "1");
     CHECK(r->extensions->extra.at("footnoteReferences") == 7);
     check_round_trip<pulse::extract_result>(both);
 
@@ -160,7 +160,7 @@ TEST_CASE("extract_result: an object carrying both spellings of one member keeps
     auto legacy_first = pulse::decode<pulse::extract_result>(parse_or_fail(R"({"plan-info": {"tier": "old"}, "plan_info": {"tier": "new"}})"));
     REQUIRE(legacy_first.has_value());
     CHECK(legacy_first->plan_info->tier == "old");
-    CHECK(legacy_first->wire_spelling == 1u);
+    CHECK(pulse::encode(*legacy_first).at("plan-info").at("tier") == "old");
 }
 
 TEST_CASE("extract_result: wrong types give errors with the JSON path") {

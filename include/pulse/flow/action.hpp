@@ -22,7 +22,7 @@
 #ifndef PULSE_FLOW_ACTION_HPP
 #define PULSE_FLOW_ACTION_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>

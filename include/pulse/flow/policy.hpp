@@ -23,7 +23,7 @@
 #ifndef PULSE_FLOW_POLICY_HPP
 #define PULSE_FLOW_POLICY_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 
 #include <algorithm>
@@ -122,13 +122,16 @@ struct retry_policy {
         return false;
     }
 
-    /// Whether a transport failure with this code is retried (attempts permitting). A sink's abort
-    /// and local conditions are never retried.
+    /// Whether a transport failure with this code is retried (attempts permitting). A sink's abort,
+    /// local conditions, a rejected certificate and a failed proxy are never retried.
     constexpr bool retries_transport(errc c) const noexcept {
         switch (c) {
         case errc::resolve_failed:
         case errc::connect_failed:
         case errc::tls_failed: return has(on, retry_on::connect_failure);
+        // The same certificate, the same proxy: another attempt meets the same refusal.
+        case errc::tls_verification_failed:
+        case errc::proxy_failed: return false;
         default: break;
         }
         return layer_of(c) == error_layer::transport && has(on, retry_on::transport_failure);

@@ -19,9 +19,10 @@
 #ifndef PULSE_FLOW_REQUESTS_HPP
 #define PULSE_FLOW_REQUESTS_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
+#include <pulse/document.hpp>
 #include <pulse/error.hpp>
-#include <pulse/flow/config.hpp>
+#include <pulse/config.hpp>
 #include <pulse/flow/policy.hpp>
 #include <pulse/http/body_source.hpp>
 #include <pulse/http/multipart.hpp>
@@ -44,48 +45,6 @@
 
 PULSE_NAMESPACE_BEGIN
 namespace flow {
-
-/// The document an extraction or form call works on: a local file (uploaded, streamed from disk)
-/// or a URL Pulse downloads itself. Form calls may also name neither and use form_options::form_id.
-struct document_source {
-    std::optional<std::filesystem::path> file; ///< a local file, uploaded as the `file` part
-    std::optional<std::string> file_url; ///< a URL Pulse downloads the document from
-    /// Content-Type of the uploaded file part; empty: guessed from the extension.
-    std::string content_type;
-    /// Filename sent in the multipart part; empty: the path's last component.
-    std::string filename;
-
-    /// A local file to upload; `type` is its Content-Type (empty: guessed from the extension).
-    static document_source from_file(std::filesystem::path p, std::string type = {}) {
-        document_source d;
-        d.file = std::move(p);
-        d.content_type = std::move(type);
-        return d;
-    }
-    /// A document Pulse downloads itself from `url` (public, or pre-signed).
-    static document_source from_url(std::string url) {
-        document_source d;
-        d.file_url = std::move(url);
-        return d;
-    }
-};
-
-/// The form endpoints.
-enum class form_action : unsigned char {
-    detect, ///< POST /form/detect: find the fields of a form
-    fill,   ///< POST /form/fill: fill them following instructions
-    clear   ///< POST /form/clear: remove the values filled in
-};
-
-/// The endpoint's path segment: "detect", "fill" or "clear".
-constexpr std::string_view to_string(form_action a) noexcept {
-    switch (a) {
-    case form_action::detect: return "detect";
-    case form_action::fill: return "fill";
-    case form_action::clear: return "clear";
-    }
-    return "detect";
-}
 
 namespace detail {
 
@@ -186,7 +145,7 @@ inline result<http::request> pointer_request(config const& cfg, std::string url)
 /// POST /extract. With a file: multipart with a streamed `file` part. With only a URL: a JSON
 /// body. The boundary is drawn from `rng`.
 /// Errors: neither a file nor a URL (invalid_argument); the file is unreadable (file_error).
-inline result<http::request> extract_request(config const& cfg, document_source const& doc, extract_options opts,
+inline result<http::request> extract_request(config const& cfg, pulse::document const& doc, extract_options opts,
                                              jitter_source& rng) {
     if (doc.file_url) opts.file_url = *doc.file_url;
     if (!opts.async) opts.async = true;
@@ -215,7 +174,7 @@ inline result<http::request> extract_request(config const& cfg, document_source 
 /// part, or `file_url` / `form_id` fields from the options.
 /// Errors: no file, file_url or form_id (invalid_argument); fill without instructions
 /// (invalid_argument); the file is unreadable (file_error).
-inline result<http::request> form_request(config const& cfg, form_action action, document_source const& doc,
+inline result<http::request> form_request(config const& cfg, form_action action, pulse::document const& doc,
                                           form_options opts, jitter_source& rng) {
     if (doc.file_url) opts.file_url = *doc.file_url;
     if (!doc.file && !opts.file_url && !opts.form_id)

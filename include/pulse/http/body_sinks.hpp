@@ -21,7 +21,7 @@
 #ifndef PULSE_HTTP_BODY_SINKS_HPP
 #define PULSE_HTTP_BODY_SINKS_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/response.hpp>
 

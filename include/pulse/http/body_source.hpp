@@ -10,7 +10,7 @@
 #ifndef PULSE_HTTP_BODY_SOURCE_HPP
 #define PULSE_HTTP_BODY_SOURCE_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 
 #include <cstdint>

@@ -5,7 +5,7 @@
 #ifndef PULSE_HTTP_HEADERS_HPP
 #define PULSE_HTTP_HEADERS_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 
 #include <cstddef>
 #include <optional>

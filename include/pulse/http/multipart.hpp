@@ -46,7 +46,7 @@
 #ifndef PULSE_HTTP_MULTIPART_HPP
 #define PULSE_HTTP_MULTIPART_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/body_source.hpp>
 

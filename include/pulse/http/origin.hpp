@@ -33,7 +33,7 @@
 #ifndef PULSE_HTTP_ORIGIN_HPP
 #define PULSE_HTTP_ORIGIN_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/detail/parse_uri.hpp>
 

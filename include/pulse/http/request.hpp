@@ -5,7 +5,7 @@
 #ifndef PULSE_HTTP_REQUEST_HPP
 #define PULSE_HTTP_REQUEST_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/http/body_source.hpp>
 #include <pulse/http/headers.hpp>
 

@@ -11,7 +11,7 @@
 #ifndef PULSE_HTTP_RESPONSE_HPP
 #define PULSE_HTTP_RESPONSE_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/headers.hpp>
 

@@ -28,53 +28,17 @@
 #ifndef PULSE_HTTP_TRANSPORT_HPP
 #define PULSE_HTTP_TRANSPORT_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>
-#include <pulse/version.hpp>
+#include <pulse/http/transport_options.hpp>
 
-#include <chrono>
 #include <concepts>
-#include <optional>
-#include <string>
 
 PULSE_NAMESPACE_BEGIN
 
-/// \namespace pulse::http
-/// Transport-neutral HTTP: requests and bodies, the push interface responses arrive through
-/// (response_handler), the two transport concepts an HTTP stack implements, ready-made sinks,
-/// URL building, the same-origin rule for credentials, and Retry-After parsing. Nothing here
-/// opens a socket.
 namespace http {
-
-/// Options every adapter honours. Defaults are safe for production use.
-struct transport_options {
-    /// Time allowed to establish the connection (TCP + TLS).
-    std::chrono::milliseconds connect_timeout{30'000};
-    /// Time allowed for a whole transfer; 0 means no limit (large downloads rely on the stall
-    /// timeout instead).
-    std::chrono::milliseconds total_timeout{0};
-    /// A transfer slower than `stall_min_bytes_per_second` for this long is aborted (errc::timeout).
-    std::chrono::milliseconds stall_timeout{60'000};
-    /// The rate below which a transfer counts as stalled (see stall_timeout).
-    std::uint32_t stall_min_bytes_per_second = 1;
-    /// Verify the server's TLS certificate and host name. Turning this off makes every request
-    /// open to interception; only for local testing against self-signed servers.
-    bool verify_tls = true;
-    /// PEM bundle of trusted CAs; empty means the stack's default store.
-    std::string ca_bundle;
-    /// nullopt: the stack's default, which honours http_proxy/https_proxy/no_proxy from the
-    /// environment. An empty string: no proxy at all. Otherwise the proxy URL to use.
-    std::optional<std::string> proxy;
-    /// Ask for and transparently decode compressed bodies (gzip, deflate) where the stack can.
-    bool accept_compressed = true;
-    /// Sent as User-Agent on every request.
-    std::string user_agent = "pulse-cpp/" PULSE_VERSION_STRING;
-    /// Follow redirects (the flow strips x-api-key when a redirect leaves the API origin, so
-    /// adapters that follow must report the final URL; most adapters leave this off).
-    bool follow_redirects = false;
-};
 
 /// A stack that performs one request to completion on the calling thread.
 /// `perform` returns success when a complete response (any status) was delivered to the handler.

@@ -18,7 +18,7 @@
 #ifndef PULSE_HTTP_URL_HPP
 #define PULSE_HTTP_URL_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/detail/parse_uri.hpp>
 #include <pulse/http/headers.hpp>

@@ -7,7 +7,7 @@
 #ifndef PULSE_SCHEMA_API_ERROR_HPP
 #define PULSE_SCHEMA_API_ERROR_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/detail/codec.hpp>
 #include <pulse/schema/detail/dom_parser.hpp>
 

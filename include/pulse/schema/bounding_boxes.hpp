@@ -5,7 +5,7 @@
 #ifndef PULSE_SCHEMA_BOUNDING_BOXES_HPP
 #define PULSE_SCHEMA_BOUNDING_BOXES_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/detail/codec.hpp>
 #include <pulse/schema/open_enum.hpp>
 

@@ -13,7 +13,7 @@
 #ifndef PULSE_SCHEMA_CODEC_HPP
 #define PULSE_SCHEMA_CODEC_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/detail/codec.hpp>
 #include <pulse/schema/detail/dom_parser.hpp>

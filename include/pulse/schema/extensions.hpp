@@ -7,7 +7,7 @@
 #ifndef PULSE_SCHEMA_EXTENSIONS_HPP
 #define PULSE_SCHEMA_EXTENSIONS_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/detail/codec.hpp>
 
 #include <boost/json/object.hpp>
@@ -69,9 +69,12 @@ struct extensions {
     std::optional<std::vector<footnote_reference>> footnote_references; ///< `footnoteReferences`
     std::optional<pulse::alt_outputs> alt_outputs;                       ///< `altOutputs`
     boost::json::object extra; ///< members this version does not name, kept and written back
-    /// Which legacy spellings were read (bit 0: `footnote_references`, bit 1: `alt_outputs`), so
-    /// they are written back as read. 0 writes the canonical camelCase.
-    unsigned wire_spelling = 0;
+
+private:
+    template <class> friend struct detail::spelling_access;
+    // Which legacy spellings were read (bit 0: `footnote_references`, bit 1: `alt_outputs`), so
+    // they are written back as read; 0 writes the canonical camelCase.
+    unsigned wire_spelling_ = 0;
 };
 
 namespace detail {

@@ -10,7 +10,7 @@
 #ifndef PULSE_SCHEMA_EXTRACT_OPTIONS_HPP
 #define PULSE_SCHEMA_EXTRACT_OPTIONS_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/detail/codec.hpp>
 #include <pulse/schema/form.hpp>
 
@@ -74,7 +74,7 @@ struct storage_options {
 /// Options of POST /extract. The document itself (a file to upload, or `file_url`) is given to the
 /// flow separately; `file_url` here is for JSON bodies.
 struct extract_options {
-    /// A URL Pulse downloads the document from; set from flow::document_source::file_url.
+    /// A URL Pulse downloads the document from; set from pulse::document::file_url (pulse::url()).
     std::optional<std::string> file_url;
     std::optional<std::string> model; ///< "default" or "pulse-ultra-2"
     std::optional<std::string> pages; ///< 1-based page filter, e.g. "1-2,5"
@@ -92,7 +92,7 @@ struct extract_options {
 
 /// Options of POST /form/detect, /form/fill and /form/clear.
 struct form_options {
-    /// A URL Pulse downloads the form from; set from flow::document_source::file_url.
+    /// A URL Pulse downloads the form from; set from pulse::document::file_url (pulse::url()).
     std::optional<std::string> file_url;
     std::optional<std::string> form_id;      ///< reuse an earlier detection
     std::optional<std::string> instructions; ///< required by fill

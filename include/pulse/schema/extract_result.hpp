@@ -6,7 +6,7 @@
 #ifndef PULSE_SCHEMA_EXTRACT_RESULT_HPP
 #define PULSE_SCHEMA_EXTRACT_RESULT_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/bounding_boxes.hpp>
 #include <pulse/schema/detail/codec.hpp>
 #include <pulse/schema/extensions.hpp>
@@ -41,8 +41,11 @@ struct extract_result {
     /// Credits this request used; only for organisations on credit billing.
     std::optional<number> credits_used;
     boost::json::object extra; ///< deprecated and future members (`html`, `chunks`, ...)
-    /// Bit 0: the legacy spelling `plan-info` was read (and is written back).
-    unsigned wire_spelling = 0;
+
+private:
+    template <class> friend struct detail::spelling_access;
+    // Bit 0: the legacy spelling `plan-info` was read (and is written back).
+    unsigned wire_spelling_ = 0;
 };
 
 namespace detail {

@@ -5,7 +5,7 @@
 #ifndef PULSE_SCHEMA_FORM_HPP
 #define PULSE_SCHEMA_FORM_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/detail/codec.hpp>
 #include <pulse/schema/plan_info.hpp>
 
@@ -14,10 +14,29 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
 PULSE_NAMESPACE_BEGIN
+
+/// The form endpoints.
+enum class form_action : unsigned char {
+    detect, ///< POST /form/detect: find the fields of a form
+    fill,   ///< POST /form/fill: fill them following instructions
+    clear   ///< POST /form/clear: remove the values filled in
+};
+
+/// The endpoint's path segment: "detect", "fill" or "clear".
+constexpr std::string_view to_string(form_action a) noexcept {
+    switch (a) {
+    case form_action::detect: return "detect";
+    case form_action::fill: return "fill";
+    case form_action::clear: return "clear";
+    }
+    return "detect";
+}
+
 
 /// One option of a checkbox group.
 struct checkbox_detail {
@@ -51,7 +70,11 @@ struct form_result {
     std::optional<number> credits_used; ///< credits this request used
     std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
     boost::json::object extra; ///< members this version does not name, kept and written back
-    unsigned wire_spelling = 0; ///< bit 0: `plan-info` was read (and is written back)
+
+private:
+    template <class> friend struct detail::spelling_access;
+    // Bit 0: the legacy spelling `plan-info` was read (and is written back).
+    unsigned wire_spelling_ = 0;
 };
 
 namespace detail {

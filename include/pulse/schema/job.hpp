@@ -6,7 +6,7 @@
 #ifndef PULSE_SCHEMA_JOB_HPP
 #define PULSE_SCHEMA_JOB_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/detail/codec.hpp>
 #include <pulse/schema/job_status.hpp>
 #include <pulse/schema/plan_info.hpp>
@@ -56,7 +56,11 @@ struct large_result_pointer {
     std::optional<std::int64_t> page_count;   ///< pages processed
     std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
     boost::json::object extra;                 ///< e.g. Gen-A `expires_at`
-    unsigned wire_spelling = 0;                ///< bit 0: `plan-info` was read
+
+private:
+    template <class> friend struct detail::spelling_access;
+    // Bit 0: the legacy spelling `plan-info` was read (and is written back).
+    unsigned wire_spelling_ = 0;
 };
 
 /// JobCancellationResponse: the answer of DELETE /job/{id}. Cancelling is best effort on the

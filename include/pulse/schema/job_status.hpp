@@ -4,7 +4,7 @@
 #ifndef PULSE_SCHEMA_JOB_STATUS_HPP
 #define PULSE_SCHEMA_JOB_STATUS_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/open_enum.hpp>
 
 #include <string_view>

@@ -6,7 +6,7 @@
 #ifndef PULSE_SCHEMA_NUMBER_HPP
 #define PULSE_SCHEMA_NUMBER_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 
 #include <cstdint>
 

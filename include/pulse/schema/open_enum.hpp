@@ -7,7 +7,7 @@
 #ifndef PULSE_SCHEMA_OPEN_ENUM_HPP
 #define PULSE_SCHEMA_OPEN_ENUM_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 
 #include <string>
 #include <string_view>

@@ -4,7 +4,7 @@
 #ifndef PULSE_SCHEMA_PLAN_INFO_HPP
 #define PULSE_SCHEMA_PLAN_INFO_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/detail/codec.hpp>
 
 #include <boost/json/object.hpp>

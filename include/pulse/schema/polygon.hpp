@@ -13,7 +13,7 @@
 #ifndef PULSE_SCHEMA_POLYGON_HPP
 #define PULSE_SCHEMA_POLYGON_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/number.hpp>
 
 #include <algorithm>

@@ -27,7 +27,7 @@
 #ifndef PULSE_SCHEMA_SPOOL_HPP
 #define PULSE_SCHEMA_SPOOL_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/stream_decoder.hpp>
 

@@ -35,7 +35,7 @@
 #ifndef PULSE_SCHEMA_STREAM_DECODER_HPP
 #define PULSE_SCHEMA_STREAM_DECODER_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/codec.hpp>
 #include <pulse/schema/detail/codec.hpp>

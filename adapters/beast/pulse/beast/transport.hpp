@@ -106,11 +106,12 @@
 #define PULSE_BEAST_TRANSPORT_HPP
 
 #include <pulse/beast/detail/util.hpp>
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/body_source.hpp>
 #include <pulse/http/detail/parse_uri.hpp>
 #include <pulse/http/origin.hpp>
+#include <pulse/http/proxy.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>
 #include <pulse/http/transport.hpp>
@@ -264,10 +265,11 @@ public:
 
     result<void> perform(http::request const& req, http::response_handler& handler) {
         effective_url.clear();
-        if (options.proxy && !options.proxy->empty())
+        if (http::proxy_for(req.url, options))
             return error(errc::invalid_argument,
-                         "beast: proxies are not supported by pulse::beast::sync_transport (transport_options::proxy is set; "
-                         "use an empty proxy for a direct connection, or the curl adapter)");
+                         "beast: proxies are not supported by pulse::beast::sync_transport (transport_options::proxy is set "
+                         "and no_proxy does not exempt this host; use an empty proxy for a direct connection, or the curl "
+                         "adapter)");
         if (auto ok = validate_fields(req.headers); !ok) return ok.error();
         total_deadline_ = options.total_timeout.count() > 0 ? steady::now() + options.total_timeout : (steady::time_point::max)();
 
@@ -423,7 +425,7 @@ private:
             } else {
                 ctx.load_verify_file(options.ca_bundle, ec);
                 if (ec)
-                    return make_error(errc::tls_failed, "beast: cannot load CA bundle '" + options.ca_bundle + "': " + ec.message(), ec);
+                    return make_error(errc::tls_verification_failed, "beast: cannot load CA bundle '" + options.ca_bundle + "': " + ec.message(), ec);
             }
         }
         tls_context.emplace(std::move(ctx));
@@ -522,7 +524,9 @@ private:
             long const verdict = SSL_get_verify_result(ssl);
             if (verdict != X509_V_OK) msg += ": " + std::string(X509_verify_cert_error_string(verdict));
             drop_connection();
-            return make_error(errc::tls_failed, std::move(msg), st->ec);
+            // A certificate that failed verification (chain or host name) is rejected on every
+            // attempt: tls_verification_failed, never retried. Anything else may be transient.
+            return make_error(verdict != X509_V_OK ? errc::tls_verification_failed : errc::tls_failed, std::move(msg), st->ec);
         }
         return {};
     }

@@ -29,7 +29,7 @@
 #ifndef PULSE_CURL_GLOBAL_INIT_HPP
 #define PULSE_CURL_GLOBAL_INIT_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 
 #include <curl/curl.h>

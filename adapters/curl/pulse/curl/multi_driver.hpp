@@ -15,7 +15,7 @@
 //     for (auto& j : jobs)
 //         if (j.finished()) handle(j.take());         // result<extract_result>
 //
-// It is pulse::async_driver (<pulse/async_driver.hpp>: timers, ready queue, handles, budgets,
+// It is pulse::async_driver (<pulse/driver/async_driver.hpp>: timers, ready queue, handles, budgets,
 // cancellation) over pulse::curl::multi_transport (<pulse/curl/multi_transport.hpp>: the multi
 // handle, its sockets and timers, the shared easy-handle setup). Read those two headers for the
 // details; in short:
@@ -66,7 +66,7 @@
 // for progress (job_id(), status(), poll_count(), bytes_delivered()). Destroying a handle ends its
 // flow at once, also mid-transfer: the transfer is removed from the multi handle and its easy
 // handle recycled; no callback reaches the freed flow. cancel() is graceful (errc::canceled after
-// the transfer in flight is aborted, or a best-effort DELETE with flow::config::remote_cancel).
+// the transfer in flight is aborted, or a best-effort DELETE with pulse::config::remote_cancel).
 //
 // Where it can still block: only inside libcurl, and only in the cases multi_transport.hpp lists
 // (a resolver without async DNS; the first TLS CA load; reading an upload file). On this adapter's
@@ -80,8 +80,8 @@
 #ifndef PULSE_CURL_MULTI_DRIVER_HPP
 #define PULSE_CURL_MULTI_DRIVER_HPP
 
-#include <pulse/async_driver.hpp>
-#include <pulse/config.hpp>
+#include <pulse/driver/async_driver.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/curl/multi_transport.hpp>
 #include <pulse/flow/action.hpp>
 #include <pulse/http/transport.hpp>
@@ -90,6 +90,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -137,10 +138,11 @@ public:
     bool valid() const noexcept { return transport_.valid(); }
 
     /// Take over `machine` (a flow::job_flow<T> from the flow/ factories, or any flow_machine).
-    /// It starts at the next tick.
+    /// It starts at the next tick. With `on_done`, its result goes there in the tick where it
+    /// finishes (async_driver::add).
     template <flow_machine M>
-    flow_handle<M> add(M machine) {
-        return flows_.add(std::move(machine));
+    flow_handle<M> add(M machine, std::function<void(result<typename M::value_type>)> on_done = {}) {
+        return flows_.add(std::move(machine), std::move(on_done));
     }
 
     /// Do the work that is ready and return (see the file comment).

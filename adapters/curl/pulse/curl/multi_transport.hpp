@@ -67,7 +67,7 @@
 #ifndef PULSE_CURL_MULTI_TRANSPORT_HPP
 #define PULSE_CURL_MULTI_TRANSPORT_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/curl/detail/easy_setup.hpp>
 #include <pulse/curl/detail/easy_transfer.hpp>
 #include <pulse/curl/global_init.hpp>
@@ -641,7 +641,7 @@ private:
             if (auto r = add_to_multi(t); !r) return complete(t, std::move(r).error());
             return 0;
         }
-        result<void> outcome = detail::finish_hop(rc, t.errbuf, *t.x, t.hp.url);
+        result<void> outcome = detail::finish_hop(t.easy, rc, t.errbuf, *t.x, t.hp.url, options_);
         if (!outcome) outcome = detail::redact(std::move(outcome).error(), *t.req);
         return complete(t, std::move(outcome));
     }

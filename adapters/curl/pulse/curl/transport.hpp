@@ -66,7 +66,7 @@
 #ifndef PULSE_CURL_TRANSPORT_HPP
 #define PULSE_CURL_TRANSPORT_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/curl/detail/easy_setup.hpp>
 #include <pulse/curl/detail/easy_transfer.hpp>
 #include <pulse/curl/global_init.hpp>
@@ -171,7 +171,7 @@ private:
         if (auto r = detail::configure(handle_, hp, req, options_, detail::exchange_callbacks(x), errbuf, fields); !r) return r;
         CURLcode const rc = curl_easy_perform(handle_);
         detail::clear_pointers(handle_);
-        return detail::finish_hop(rc, errbuf, x, hp.url);
+        return detail::finish_hop(handle_, rc, errbuf, x, hp.url, options_);
     }
 
     http::transport_options options_;

@@ -15,7 +15,7 @@
 #ifndef PULSE_FLOW_DETAIL_JSON_DECODER_HPP
 #define PULSE_FLOW_DETAIL_JSON_DECODER_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/codec.hpp>
 #include <pulse/schema/detail/dom_parser.hpp>

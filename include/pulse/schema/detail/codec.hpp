@@ -20,7 +20,7 @@
 #ifndef PULSE_SCHEMA_DETAIL_CODEC_HPP
 #define PULSE_SCHEMA_DETAIL_CODEC_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/number.hpp>
 #include <pulse/schema/polygon.hpp>
@@ -53,10 +53,10 @@ struct member_desc {
     std::string_view name;
     M C::*ptr;
     std::string_view alias{};
-    int alias_bit = -1; // bit in C::wire_spelling set when the alias was the spelling read
+    int alias_bit = -1; // bit in C's spelling bits (spelling_access) set when the alias was the spelling read
     bool is_required = false;
 
-    /// Also accept `other` on read; remember in C::wire_spelling (bit `bit`) that it was used, so
+    /// Also accept `other` on read; remember in C's spelling bits (bit `bit`) that it was used, so
     /// the member is written back under the same spelling.
     constexpr member_desc or_alias(std::string_view other, int bit) const {
         member_desc m = *this;
@@ -83,6 +83,17 @@ struct schema_of;
 
 template <class T>
 concept described = requires { schema_of<T>::members; };
+
+/// Reaches the bookkeeping of types whose members have two spellings on the wire (`plan_info` /
+/// `plan-info`): which one was read, so that it is written back as read. The bits are a private
+/// member of those types (`wire_spelling_`, befriending this template); has_bits says whether T
+/// keeps them.
+template <class T>
+struct spelling_access {
+    static constexpr bool has_bits = requires(T& t) { t.wire_spelling_; };
+    static unsigned& bits(T& t) noexcept { return t.wire_spelling_; }
+    static unsigned bits(T const& t) noexcept { return t.wire_spelling_; }
+};
 
 /// Enum-like types that keep unknown strings: constructible from the text, with str().
 template <class T>
@@ -255,8 +266,8 @@ bool decode_value(json::value const& v, std::vector<T>& out, error& e) {
 /// opaque json::value) keeps the member empty and the null in `extra`, so it is written back.
 template <class C, class M>
 bool decode_member(C& obj, member_desc<C, M> const& m, std::string_view key, json::value const& v, error& e) {
-    if constexpr (requires { obj.wire_spelling; }) {
-        if (m.alias_bit >= 0 && key == m.alias) obj.wire_spelling |= static_cast<unsigned>(1u << m.alias_bit);
+    if constexpr (spelling_access<C>::has_bits) {
+        if (m.alias_bit >= 0 && key == m.alias) spelling_access<C>::bits(obj) |= static_cast<unsigned>(1u << m.alias_bit);
     }
     M& target = obj.*(m.ptr);
     bool ok;
@@ -364,8 +375,8 @@ json::value encode_value(T const& t) {
     auto put = [&](auto const& m) {
         auto const& val = t.*(m.ptr);
         std::string_view key = m.name;
-        if constexpr (requires { t.wire_spelling; }) {
-            if (m.alias_bit >= 0 && (t.wire_spelling & (1u << m.alias_bit))) key = m.alias;
+        if constexpr (spelling_access<T>::has_bits) {
+            if (m.alias_bit >= 0 && (spelling_access<T>::bits(t) & (1u << m.alias_bit))) key = m.alias;
         }
         if constexpr (is_optional<std::remove_cvref_t<decltype(val)>>::value) {
             if (val) o.emplace(key, encode_value(*val));

@@ -22,7 +22,7 @@
 #ifndef PULSE_SCHEMA_DETAIL_EXACT_DOUBLE_HPP
 #define PULSE_SCHEMA_DETAIL_EXACT_DOUBLE_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 
 #include <boost/config.hpp>
 

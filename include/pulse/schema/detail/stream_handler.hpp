@@ -27,7 +27,7 @@
 #ifndef PULSE_SCHEMA_DETAIL_STREAM_HANDLER_HPP
 #define PULSE_SCHEMA_DETAIL_STREAM_HANDLER_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/detail/codec.hpp>
 #include <pulse/schema/detail/exact_double.hpp>
@@ -951,9 +951,9 @@ struct described_object {
         f.member = static_cast<std::int32_t>(I);
         f.alias = alias;
         f.seen |= std::uint64_t{1} << I;
-        if constexpr (requires { t.wire_spelling; }) {
+        if constexpr (spelling_access<T>::has_bits) {
             if constexpr (m.alias_bit >= 0) {
-                if (alias) t.wire_spelling |= 1u << static_cast<unsigned>(m.alias_bit);
+                if (alias) spelling_access<T>::bits(t) |= 1u << static_cast<unsigned>(m.alias_bit);
             }
         }
     }
@@ -963,10 +963,10 @@ struct described_object {
     template <std::size_t I>
     static bool other_spelling_again(frame const& f, T const& t, bool alias) {
         constexpr auto const& m = std::get<I>(members);
-        static_assert(requires { t.wire_spelling; } && m.alias_bit >= 0,
-                      "a member with an alias needs a wire_spelling bit to remember which was read");
+        static_assert(spelling_access<T>::has_bits && m.alias_bit >= 0,
+                      "a member with an alias needs a spelling bit to remember which was read");
         if (!(f.seen >> I & 1u)) return false;
-        bool const first_was_alias = (t.wire_spelling >> static_cast<unsigned>(m.alias_bit)) & 1u;
+        bool const first_was_alias = (spelling_access<T>::bits(t) >> static_cast<unsigned>(m.alias_bit)) & 1u;
         return first_was_alias != alias;
     }
     template <std::size_t I>

@@ -11,11 +11,12 @@
 #ifndef PULSE_CURL_DETAIL_EASY_SETUP_HPP
 #define PULSE_CURL_DETAIL_EASY_SETUP_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/curl/detail/easy_transfer.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/headers.hpp>
 #include <pulse/http/origin.hpp>
+#include <pulse/http/proxy.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>
 #include <pulse/http/transport.hpp>
@@ -240,6 +241,7 @@ inline result<void> configure(CURL* h, hop const& hp, http::request const& req, 
     set(curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L));
     if (!o.ca_bundle.empty()) set(curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_bundle.c_str()));
     if (o.proxy) set(curl_easy_setopt(h, CURLOPT_PROXY, o.proxy->c_str()));
+    if (o.no_proxy) set(curl_easy_setopt(h, CURLOPT_NOPROXY, o.no_proxy->c_str()));
     if (o.accept_compressed) set(curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""));
     if (!o.user_agent.empty()) set(curl_easy_setopt(h, CURLOPT_USERAGENT, o.user_agent.c_str()));
     if (!ok) return error(errc::transport_failed, "libcurl refused an option (is it built without a needed feature?)");
@@ -254,8 +256,10 @@ inline void clear_pointers(CURL* h) noexcept {
 }
 
 /// The outcome of a finished hop: success once the head (also of an empty body) reached the
-/// handler, else the error for `rc`.
-inline error make_error(CURLcode rc, char const* errbuf, exchange& x, std::string_view url) {
+/// handler, else the error for `rc`. `h` is the handle the hop ran on (asked how a proxy answered);
+/// `o` the options it ran with (did it go through a proxy?).
+inline error make_error(CURL* h, CURLcode rc, char const* errbuf, exchange& x, std::string_view url,
+                        http::transport_options const& o) {
     if (auto const& re = x.read_error()) {
         // The upload's own file failed (input layer), not the network.
         error e = *re;
@@ -283,6 +287,20 @@ inline error make_error(CURLcode rc, char const* errbuf, exchange& x, std::strin
               std::to_string(head_collector::max_head_bytes) + " bytes";
     }
     if (code == errc::aborted_by_sink) msg = "the response handler aborted the transfer";
+    // A proxy that refused the CONNECT tunnel (403, 407, ...): libcurl reports a receive error, the
+    // tunnel's status says what happened. Retrying meets the same refusal.
+    long connect_code = 0;
+    if (curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &connect_code) == CURLE_OK && connect_code != 0 &&
+        (connect_code < 200 || connect_code > 299) && layer_of(code) == error_layer::transport) {
+        code = errc::proxy_failed;
+        msg = "the proxy refused the tunnel (CONNECT answered " + std::to_string(connect_code) + "): " + msg;
+    }
+    // Through a proxy, the connection libcurl could not make is the one to the proxy: the same on
+    // every attempt.
+    if (code == errc::connect_failed && http::proxy_for(url, o)) {
+        code = errc::proxy_failed;
+        msg = "cannot connect to the proxy: " + msg;
+    }
     error e(code, "curl: " + msg);
     e.native_code = static_cast<int>(rc);
     if (x.head_seen()) e.http_status = x.status();
@@ -292,7 +310,8 @@ inline error make_error(CURLcode rc, char const* errbuf, exchange& x, std::strin
 
 /// What a hop that libcurl finished with `rc` means for the handler: success (after delivering a
 /// head that had no body), or the error.
-inline result<void> finish_hop(CURLcode rc, char const* errbuf, exchange& x, std::string_view url) {
+inline result<void> finish_hop(CURL* h, CURLcode rc, char const* errbuf, exchange& x, std::string_view url,
+                               http::transport_options const& o) {
     if (rc == CURLE_OK) {
         if (!x.deliver_head_if_pending()) {
             error e(errc::aborted_by_sink, "the response handler aborted the transfer");
@@ -301,7 +320,7 @@ inline result<void> finish_hop(CURLcode rc, char const* errbuf, exchange& x, std
         }
         return {};
     }
-    return make_error(rc, errbuf, x, url);
+    return make_error(h, rc, errbuf, x, url, o);
 }
 
 /// Scrub credential values from any text libcurl produced (it should never contain them; this

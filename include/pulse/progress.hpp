@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: MIT
 //
 // Progress reports a caller can subscribe to: the job id as soon as it is known (so a caller can
-// persist it and resume later with an attach flow), status changes, the poll count, retries, and
-// download progress.
+// persist it and resume later), status changes, the poll count, retries, and download progress.
 //
 // Why std::function members rather than a virtual interface: callers set one or two of them with
 // a lambda; unset members cost one branch. The callbacks run synchronously inside the machine's
 // handle_*/next() calls, on the driver's thread; they must be quick and must not call back into
 // the machine (use cancel() from the driver instead).
-#ifndef PULSE_FLOW_PROGRESS_HPP
-#define PULSE_FLOW_PROGRESS_HPP
+#ifndef PULSE_PROGRESS_HPP
+#define PULSE_PROGRESS_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/job_status.hpp>
 
@@ -22,10 +21,9 @@
 #include <string_view>
 
 PULSE_NAMESPACE_BEGIN
-namespace flow {
 
-/// The phase an event belongs to.
-enum class phase : unsigned char {
+/// Which request of an operation an event is about.
+enum class request_phase : unsigned char {
     submit,        ///< the POST that submits the job
     poll,          ///< GET /job/{id} while waiting for the job
     download,      ///< fetching the result body (large result, PDF, image)
@@ -33,21 +31,21 @@ enum class phase : unsigned char {
     remote_cancel  ///< the best-effort DELETE /job/{id} after a local cancel
 };
 
-/// The phase's name for messages ("submit", "request" for phase::single, "remote cancel", ...).
-constexpr std::string_view to_string(phase p) noexcept {
+/// The phase's name for messages ("submit", "request" for request_phase::single, "remote cancel", ...).
+constexpr std::string_view to_string(request_phase p) noexcept {
     switch (p) {
-    case phase::submit: return "submit";
-    case phase::poll: return "poll";
-    case phase::download: return "download";
-    case phase::single: return "request";
-    case phase::remote_cancel: return "remote cancel";
+    case request_phase::submit: return "submit";
+    case request_phase::poll: return "poll";
+    case request_phase::download: return "download";
+    case request_phase::single: return "request";
+    case request_phase::remote_cancel: return "remote cancel";
     }
     return "unknown";
 }
 
 /// A retry about to be scheduled.
 struct retry_event {
-    flow::phase phase = flow::phase::submit; ///< the phase whose request failed
+    request_phase phase = request_phase::submit; ///< the phase whose request failed
     unsigned attempt = 0;              ///< the attempt that failed, from 1
     std::chrono::milliseconds delay{}; ///< the wait before the next attempt
     pulse::error const* cause = nullptr; ///< why (HTTP status or transport error); valid during the call
@@ -68,7 +66,6 @@ struct progress_observer {
     std::function<void(std::uint64_t received, std::optional<std::uint64_t> total)> on_download;
 };
 
-} // namespace flow
 PULSE_NAMESPACE_END
 
 #endif

@@ -8,11 +8,11 @@
 //
 //     my_engine_transport t;                            // start/cancel/abandon, driven by the engine
 //     pulse::async_driver<my_engine_transport> d(t);
-//     auto job = d.add(*pulse::flow::make_extract_flow(cfg, doc, {}, seed));
+//     auto job = d.add(*pulse::flow::make_extract_flow(cfg, pulse::file("a.pdf")),
+//                      [](pulse::result<pulse::extract_result> r) { use(r); });
 //     // every frame:
 //     engine_http.update();                             // the transport delivers its callbacks
 //     d.tick();                                         // due timers, completed transfers, new sends
-//     if (job.finished()) use(job.take());
 //
 // For libcurl there is pulse::curl::multi_driver (<pulse/curl/multi_driver.hpp>), which bundles
 // this driver with a curl multi handle.
@@ -29,15 +29,17 @@
 //   max_steps_per_tick steps, at most step_budget of time. Work left over stays queued, in order,
 //   for the next tick; tick_report::more says so.
 //
-// Completion delivery: add() returns a flow_handle, a move-only owner of the machine. Poll
-// finished() (a flag) and take() the result; there are no completion callbacks into your code
-// (progress callbacks, flow::progress_observer, still run inside the machine's steps).
+// Completion delivery: add() returns a flow_handle, a move-only owner of the machine. Either poll
+// finished() (a flag) and take() the result, or give add() a completion callback: the driver calls
+// it with the result in the tick where the flow finishes, on the ticking thread, so a frame loop
+// handles exactly the jobs that ended. (Progress callbacks, pulse::progress_observer, run inside
+// the machine's steps, also during tick().)
 //
 // Cancel and destroy, at any moment:
 // - handle.cancel() asks the machine to stop (machine.cancel()); the driver wakes it at the next
 //   tick. A waiting machine stops at once; with a transfer in flight the driver tells the
 //   transport to cancel it (transport.cancel) and the machine ends with errc::canceled once the
-//   transport reports the end (or sends its best-effort DELETE first, see flow::config::
+//   transport reports the end (or sends its best-effort DELETE first, see pulse::config::
 //   remote_cancel). The result is still taken from the handle.
 // - Destroying the handle (or reset()) ends the flow now: its transfer is abandoned
 //   (transport.abandon: no callback reaches it afterwards), it leaves every queue, and the machine
@@ -57,16 +59,16 @@
 // calls tick()); callbacks from the transport must arrive on that thread too (from its own
 // update/perform call). Nothing here blocks, sleeps or reads a file; the clock is read once per
 // tick (and once per step when step_budget is set).
-#ifndef PULSE_ASYNC_DRIVER_HPP
-#define PULSE_ASYNC_DRIVER_HPP
+#ifndef PULSE_DRIVER_ASYNC_DRIVER_HPP
+#define PULSE_DRIVER_ASYNC_DRIVER_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/flow/action.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>
 #include <pulse/http/transport.hpp>
-#include <pulse/run.hpp>
+#include <pulse/driver/run.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -138,6 +140,8 @@ public:
     virtual flow::action step_next(flow::time_point now) = 0;
     virtual void cancel_machine() = 0;
     virtual void set_wall(std::chrono::system_clock::time_point w) = 0;
+    // The flow just finished: hand its result to the completion callback, if it has one.
+    virtual void deliver() = 0;
 
     http::sink_action on_head(http::response_head const& head) override {
         if (!inner_ || doomed_) return http::sink_action::abort;
@@ -164,6 +168,7 @@ public:
     bool transfer_open_ = false;   // the transport holds this relay
     bool cancel_requested_ = false;
     bool doomed_ = false;          // the handle was destroyed; memory kept until it is safe
+    bool delivered_ = false;       // the result went to the completion callback
     int depth_ = 0;                // callbacks of this node on the stack
     http::response_handler* inner_ = nullptr; // the machine's handler for the transfer in flight
     // A send the start budget held back: started first thing next tick.
@@ -177,11 +182,21 @@ public:
 template <class M>
 class machine_node final : public flow_node {
 public:
-    explicit machine_node(M m) : machine(std::move(m)) {}
+    using on_done_type = std::function<void(result<typename M::value_type>)>;
+    machine_node(M m, on_done_type done) : machine(std::move(m)), on_done(std::move(done)) {}
     flow::action step_next(flow::time_point now) override { return machine.next(now); }
     void cancel_machine() override { machine.cancel(); }
     void set_wall(std::chrono::system_clock::time_point w) override { machine.set_wall_clock(w); }
+    void deliver() override {
+        if (!on_done) return;
+        delivered_ = true;
+        // Moved out first: the callback may destroy the flow's handle, and with it this node
+        // (kept alive until the tick ends, see driver_base::release).
+        auto done = std::move(on_done);
+        done(machine.take_result());
+    }
     M machine;
+    on_done_type on_done;
 };
 
 // The scheduling core, independent of the transport and clock types (handles reach it through
@@ -382,6 +397,7 @@ protected:
                 n.state_ = flow_node::state::finished;
                 n.driver_ = nullptr;
                 ++rep.finished;
+                n.deliver();
                 return;
             }
         }
@@ -474,6 +490,7 @@ public:
     /// operation is still running (or that the driver was destroyed first).
     result<value_type> take() {
         if (!node_) return error(errc::invalid_argument, "empty flow handle");
+        if (node_->delivered_) return error(errc::invalid_argument, "the result went to the completion callback given to add()");
         if (!finished() && node_->state_ == detail::flow_node::state::detached)
             return error(errc::canceled, "the driver was destroyed before the flow finished");
         return node_->machine.take_result();
@@ -521,10 +538,20 @@ public:
     async_driver(async_driver const&) = delete;
     async_driver& operator=(async_driver const&) = delete;
 
-    /// Take over `machine` (not started yet: its first next() happens at the next tick).
+    /// Take over `machine` (not started yet: its first next() happens at the next tick). Take its
+    /// result from the handle once finished() says so.
     template <flow_machine M>
     flow_handle<M> add(M machine) {
-        auto n = std::make_unique<detail::machine_node<M>>(std::move(machine));
+        return add(std::move(machine), {});
+    }
+
+    /// Take over `machine`, and call `on_done(result)` with its outcome in the tick where it
+    /// finishes, on the thread that ticks -- so a frame loop learns which jobs ended without
+    /// looking at every handle. The handle's take() then says the result went to the callback.
+    /// `on_done` may destroy the handle, add flows and cancel others; it must not call tick().
+    template <flow_machine M>
+    flow_handle<M> add(M machine, std::function<void(result<typename M::value_type>)> on_done) {
+        auto n = std::make_unique<detail::machine_node<M>>(std::move(machine), std::move(on_done));
         attach(*n);
         return flow_handle<M>(detail::adopt_t{}, std::move(n));
     }

@@ -14,10 +14,10 @@
 // sleep wakes up as soon as stop is requested, and during a transfer the response callbacks check
 // it (so a transfer stops at the next chunk; a stalled transfer stops when the transport's own
 // timeout fires -- a blocking transport cannot be interrupted from here).
-#ifndef PULSE_RUN_HPP
-#define PULSE_RUN_HPP
+#ifndef PULSE_DRIVER_RUN_HPP
+#define PULSE_DRIVER_RUN_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/flow/action.hpp>
 #include <pulse/http/response.hpp>
