@@ -12,6 +12,7 @@
 #include <pulse/http/multipart.hpp>
 #include <pulse/http/origin.hpp>
 #include <pulse/http/proxy.hpp>
+#include <pulse/http/redirect.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>
 #include <pulse/http/retry_after.hpp>

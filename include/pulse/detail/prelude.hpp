@@ -15,11 +15,6 @@
 /// Conventions every header of the library includes first: the versioned inline namespace and
 /// the detection of exception support.
 
-/// \namespace pulse
-/// The Pulse client library. Every public name lives here or in one of its layer namespaces
-/// (pulse::http, pulse::flow) and adapter namespaces (pulse::curl, pulse::beast). The names are
-/// declared inside a versioned inline namespace (PULSE_ABI_NAMESPACE) that users never spell.
-
 #define PULSE_DETAIL_CAT2(a, b, c) v##a##_##b
 #define PULSE_DETAIL_CAT(a, b, c) PULSE_DETAIL_CAT2(a, b, c)
 /// The name of the versioned inline namespace: `v` then the major and minor version (v0_1). Symbols

@@ -266,7 +266,7 @@ public:
         t->easy = e;
         t->req = &req;
         t->handler = &h;
-        t->hp = detail::hop{req.url, req.method, true, true};
+        t->hp = http::redirect_hop::first(req);
         if (auto r = setup(*t); !r) {
             free_easy(e);
             return detail::redact(std::move(r).error(), req);
@@ -633,10 +633,10 @@ private:
 
     std::size_t finish(transfer& t, CURLcode rc) {
         if (rc == CURLE_OK && t.x->redirecting()) {
-            if (t.hops + 1 > max_redirects) return complete(t, detail::too_many_redirects(max_redirects, t.x->status()));
+            if (t.hops + 1 > max_redirects) return complete(t, http::too_many_redirects(max_redirects, t.x->status()));
             remove_from_multi(t);
             ++t.hops;
-            detail::follow(t.hp, t.x->status(), std::move(t.decide.target));
+            http::follow_redirect(t.hp, t.x->status(), std::move(t.decide.target));
             if (auto r = setup(t); !r) return complete(t, detail::redact(std::move(r).error(), *t.req));
             if (auto r = add_to_multi(t); !r) return complete(t, std::move(r).error());
             return 0;

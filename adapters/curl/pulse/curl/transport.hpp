@@ -145,7 +145,7 @@ public:
         if (!handle_) return error(errc::transport_failed, "curl_easy_init failed");
 
         // The hop being sent. Starts as the caller's request; a followed redirect rewrites it.
-        detail::hop hp{req.url, req.method, true, true};
+        auto hp = http::redirect_hop::first(req);
         for (int hop = 0;; ++hop) {
             // Deciding to follow happens in the header callback, before any body byte is passed on.
             detail::redirect_decision decide{options_.follow_redirects, &hp.url, {}};
@@ -157,8 +157,8 @@ public:
             auto outcome = run_one(hp, req, x);
             if (!outcome) return detail::redact(outcome.error(), req);
             if (!x.redirecting()) return {};
-            if (hop + 1 > max_redirects) return detail::too_many_redirects(max_redirects, x.status());
-            detail::follow(hp, x.status(), std::move(decide.target));
+            if (hop + 1 > max_redirects) return http::too_many_redirects(max_redirects, x.status());
+            http::follow_redirect(hp, x.status(), std::move(decide.target));
         }
     }
 

@@ -17,12 +17,10 @@
 #include <pulse/http/headers.hpp>
 #include <pulse/http/origin.hpp>
 #include <pulse/http/proxy.hpp>
+#include <pulse/http/redirect.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>
 #include <pulse/http/transport.hpp>
-
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 
 #include <curl/curl.h>
 
@@ -34,17 +32,11 @@
 PULSE_NAMESPACE_BEGIN
 namespace curl::detail {
 
-/// What is sent on one hop of a redirect chain. Starts as the caller's request; a followed
-/// redirect rewrites it (follow()).
-struct hop {
-    std::string url;
-    http::method method = http::method::get;
-    bool send_body = true;
-    bool send_credentials = true;
-};
+/// What is sent on one hop of a redirect chain (the shared rule: http/redirect.hpp).
+using hop = http::redirect_hop;
 
-/// Called with the completed head of each response: is it a redirect we follow? Resolves the
-/// Location against the current URL with Boost.URL; only http(s) targets are followed.
+/// Called with the completed head of each response: is it a redirect we follow? The target is
+/// http::redirect_target's.
 struct redirect_decision {
     bool enabled = false;
     std::string const* current = nullptr;
@@ -52,39 +44,12 @@ struct redirect_decision {
 
     bool operator()(http::response_head const& h) {
         if (!enabled || !current) return false;
-        int const s = h.status;
-        if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) return false;
-        auto loc = h.headers.find("location");
-        if (!loc || loc->empty()) return false;
-        auto base = boost::urls::parse_uri(boost::urls::string_view(current->data(), current->size()));
-        auto ref = boost::urls::parse_uri_reference(boost::urls::string_view(loc->data(), loc->size()));
-        if (!base || !ref) return false;
-        boost::urls::url dest;
-        if (!boost::urls::resolve(*base, *ref, dest)) return false;
-        dest.remove_fragment();
-        target.assign(dest.buffer().data(), dest.buffer().size());
-        return http::origin_of(target).has_value(); // http or https with a host, nothing else
+        auto t = http::redirect_target(h, *current);
+        if (!t) return false;
+        target = std::move(*t);
+        return true;
     }
 };
-
-/// Move `h` on to the redirect target `target` after an answer with `status`. 303 always, and
-/// 301/302 after a POST (what browsers and libcurl do), turn into a GET without a body; 307/308
-/// repeat the request as it was. Credentials are dropped once a hop leaves the original origin.
-inline void follow(hop& h, int status, std::string target) {
-    if (status == 303 || ((status == 301 || status == 302) && h.method == http::method::post)) {
-        if (h.method != http::method::head) h.method = http::method::get;
-        h.send_body = false;
-    }
-    if (h.send_credentials && !http::same_origin(h.url, target)) h.send_credentials = false;
-    h.url = std::move(target);
-}
-
-/// The error for a redirect chain longer than `max_redirects`.
-inline error too_many_redirects(int max_redirects, int status) {
-    error e(errc::too_many_redirects, "more than " + std::to_string(max_redirects) + " redirects");
-    e.http_status = status;
-    return e;
-}
 
 /// The C callbacks and their user data. exchange_callbacks() gives exchange's own; a driver that
 /// needs to intercept them (multi_transport: a transfer can be abandoned while libcurl still holds
@@ -114,23 +79,11 @@ inline callbacks exchange_callbacks(exchange& x) noexcept {
 /// Transfer-Encoding (the body_source's size is authoritative), credentials when the hop left the
 /// origin, Content-Type when the hop sends no body.
 inline result<void> build_fields(http::request const& req, hop const& hp, slist& out) {
+    if (auto ok = http::validate_fields(req.headers); !ok) return ok;
     bool has_expect = false, has_content_type = false;
-    std::size_t index = 0;
     for (auto const& f : req.headers) {
-        ++index;
-        if (f.name.empty())
-            return error(errc::invalid_argument, "request header field " + std::to_string(index) + " has an empty name");
-        for (char c : f.name)
-            if (!is_tchar(c))
-                return error(errc::invalid_argument,
-                             "request header field " + std::to_string(index) + " has a name that is not an HTTP token");
-        for (char c : f.value)
-            if (c == '\r' || c == '\n' || c == '\0')
-                // Name the field, never its value: it may be the API key.
-                return error(errc::invalid_argument, "request header field '" + f.name + "' has CR, LF or NUL in its value");
         if (http::iequals(f.name, "content-length") || http::iequals(f.name, "transfer-encoding")) continue;
-        if (!hp.send_credentials && is_credential_header(f.name)) continue;
-        if (!hp.send_body && http::iequals(f.name, "content-type")) continue;
+        if (!hp.sends_field(f.name)) continue;
         has_expect = has_expect || http::iequals(f.name, "expect");
         has_content_type = has_content_type || http::iequals(f.name, "content-type");
         // "Name;" is libcurl's spelling of a field with an empty value ("Name:" would remove it).
@@ -327,7 +280,7 @@ inline result<void> finish_hop(CURL* h, CURLcode rc, char const* errbuf, exchang
 /// makes "never" independent of libcurl's message wording).
 inline error redact(error e, http::request const& req) {
     for (auto const& f : req.headers)
-        if (is_credential_header(f.name) && f.value.size() >= 4) e.redact(f.value);
+        if (http::is_credential_field(f.name) && f.value.size() >= 4) e.redact(f.value);
     return e;
 }
 

@@ -29,19 +29,6 @@
 PULSE_NAMESPACE_BEGIN
 namespace curl::detail {
 
-/// Header fields that carry credentials: never sent across origins on a redirect, and their values
-/// are scrubbed from any error text.
-inline bool is_credential_header(std::string_view name) noexcept {
-    return http::iequals(name, "x-api-key") || http::iequals(name, "authorization") ||
-           http::iequals(name, "cookie") || http::iequals(name, "proxy-authorization");
-}
-
-/// RFC 9110 token character (header field names).
-constexpr bool is_tchar(char c) noexcept {
-    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 /// Owns a curl_slist.
 class slist {
 public:
