@@ -13,6 +13,7 @@
 #include <pulse/schema/form.hpp>
 #include <pulse/schema/job.hpp>
 #include <pulse/schema/job_status.hpp>
+#include <pulse/schema/json_reader.hpp>
 #include <pulse/schema/number.hpp>
 #include <pulse/schema/open_enum.hpp>
 #include <pulse/schema/plan_info.hpp>

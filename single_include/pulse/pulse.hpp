@@ -2598,42 +2598,24 @@ PULSE_NAMESPACE_END
 #endif
 // ---- end file pulse/schema/job.hpp
 // #include <pulse/schema/job_status.hpp> (already included above)
-// #include <pulse/schema/number.hpp> (already included above)
-// #include <pulse/schema/open_enum.hpp> (already included above)
-// #include <pulse/schema/plan_info.hpp> (already included above)
-// #include <pulse/schema/polygon.hpp> (already included above)
-// ---- begin file pulse/schema/spool.hpp
+// ---- begin file pulse/schema/json_reader.hpp
 // SPDX-License-Identifier: MIT
 //
-// Spooling a body while decoding it. The large result is single-use: once its bytes went past, a
-// second GET answers 410. So the bytes should reach a safe place (a file, or the caller's own sink)
-// whatever the decoder thinks of them:
+// pulse::json_reader: JSON text arriving in pieces -> a boost::json::value, with the library's
+// number rule (every double is the nearest double to its text, however the pieces are cut:
+// detail/exact_double.hpp) and caps on the bytes and the depth. For answers whose shape is known
+// only once they are parsed (a submission's answer: a job id, a pointer or a result; a poll's);
+// a typed result with a member table streams straight into its type instead (stream_decoder.hpp).
 //
-//   auto spool = pulse::file_spool::create("result.json");               // file_error if not
-//   pulse::tee_decoder<pulse::extract_result, pulse::file_spool> tee(std::move(*spool));
-//   tee.expect_size(content_length);                                      // optional
-//   for (auto chunk : body)
-//       if (auto r = tee.write(chunk); !r) return r.error();              // only the spool fails here
-//   pulse::result<pulse::extract_result> res = tee.finish();              // decoded, or why not; the
-//                                                                         // file is complete anyway
-//
-// The rules, the same as flow::job_flow's (which tees to an http::response_handler the same way):
-// - every byte goes to the sink first, then to the decoder;
-// - a decode failure (bad JSON, a type error, a cap) stops only the decoder: the bytes keep going to
-//   the sink, and finish() reports the decode error, with error::bytes_delivered = bytes spooled;
-// - a sink failure (disk full) stops the tee: write() returns it (the copy can no longer be
-//   complete, so there is no point receiving more) and so does finish();
-// - a body cut short leaves the sink with every byte received, in order (finish() reports the
-//   decoder's "incomplete JSON"; a tee destroyed without finish() flushes and closes its file).
-//
-// Sinks: anything with `write(std::string_view) -> pulse::result<void>` (pulse::byte_sink);
-// `close() -> pulse::result<void>`, when present, is called by finish(). file_spool is the one that
-// writes a file; for the response_handler shape (on_head/on_body) see http/body_sinks.hpp.
-#ifndef PULSE_SCHEMA_SPOOL_HPP
-#define PULSE_SCHEMA_SPOOL_HPP
+// feed(piece) as bytes arrive, finish() at the end: the value, or why there is none. Errors are
+// sticky: after one, feed() keeps failing with it. The tree lives in an arena that goes with the
+// value (a boost::json::monotonic_resource shared by the value), freed at once when it is dropped.
+#ifndef PULSE_SCHEMA_JSON_READER_HPP
+#define PULSE_SCHEMA_JSON_READER_HPP
 
 // #include <pulse/detail/prelude.hpp> (already included above)
 // #include <pulse/error.hpp> (already included above)
+// #include <pulse/schema/detail/dom_parser.hpp> (already included above)
 // ---- begin file pulse/schema/stream_decoder.hpp
 // SPDX-License-Identifier: MIT
 //
@@ -3971,6 +3953,142 @@ PULSE_NAMESPACE_END
 
 #endif
 // ---- end file pulse/schema/stream_decoder.hpp
+
+#include <boost/json/error.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse_options.hpp>
+#include <boost/json/storage_ptr.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+PULSE_NAMESPACE_BEGIN
+
+/// Incremental JSON text -> boost::json::value. Movable (the parser lives on the heap).
+class json_reader {
+public:
+    /// A reader with the caps `lim` (max_body_bytes, max_depth; the string cap is the parser's own).
+    explicit json_reader(stream_limits lim = {}) : lim_(lim) {}
+
+    /// Start a new body with other caps (drops any partial state).
+    void reset(stream_limits lim) {
+        lim_ = lim;
+        reset();
+    }
+    /// Start a new body (drops any partial state).
+    void reset() {
+        parser_.reset();
+        size_ = 0;
+        error_.reset();
+    }
+
+    /// Parse the next piece. Errors: body_too_large (checked before the piece is parsed),
+    /// json_syntax (with the byte offset), too_deep.
+    result<void> feed(std::string_view piece) {
+        if (error_) return *error_;
+        if (piece.empty()) return {};
+        if (piece.size() > lim_.max_body_bytes - size_) {
+            size_ += piece.size();
+            return fail(error(errc::body_too_large, "body exceeds the cap of " + std::to_string(lim_.max_body_bytes) + " bytes"));
+        }
+        if (!parser_) start();
+        boost::system::error_code ec;
+        std::size_t const used = parser_->write(piece.data(), piece.size(), ec);
+        std::uint64_t const at = size_ + used;
+        size_ += piece.size();
+        if (ec) return fail(parse_error(ec, at));
+        return {};
+    }
+
+    /// The end of the body: the complete value, or why there is none (an empty body is
+    /// json_syntax: JSON was expected).
+    result<boost::json::value> finish() {
+        if (error_) return *error_;
+        if (size_ == 0 || !parser_) return fail(error(errc::json_syntax, "empty body where JSON was expected"));
+        boost::system::error_code ec;
+        parser_->finish(ec);
+        if (ec) return fail(parse_error(ec, size_));
+        boost::json::value v = parser_->release();
+        return v;
+    }
+
+    /// Bytes fed so far (including a piece that was refused for size).
+    std::uint64_t size() const noexcept { return size_; }
+    /// An error happened (and every later call repeats it).
+    bool failed() const noexcept { return error_.has_value(); }
+
+private:
+    void start() {
+        boost::json::parse_options opt;
+        opt.max_depth = lim_.max_depth;
+        // The tree is usually temporary (decoded into a type, then dropped), so an arena that
+        // frees everything at once is its cheapest home. Shared ownership: the released value
+        // keeps it alive.
+        parser_ = std::make_unique<detail::dom_parser>(opt);
+        parser_->reset(boost::json::make_shared_resource<boost::json::monotonic_resource>());
+    }
+
+    static error parse_error(boost::system::error_code const& ec, std::uint64_t at) {
+        if (ec == boost::json::error::too_deep) return error(errc::too_deep, "JSON nesting exceeds the depth cap");
+        return error(errc::json_syntax, "invalid JSON at byte " + std::to_string(at) + ": " + ec.message());
+    }
+
+    error fail(error e) {
+        error_ = e;
+        return e;
+    }
+
+    stream_limits lim_;
+    std::unique_ptr<detail::dom_parser> parser_; // the parser is not movable; readers are
+    std::uint64_t size_ = 0;
+    std::optional<error> error_;
+};
+
+PULSE_NAMESPACE_END
+
+#endif
+// ---- end file pulse/schema/json_reader.hpp
+// #include <pulse/schema/number.hpp> (already included above)
+// #include <pulse/schema/open_enum.hpp> (already included above)
+// #include <pulse/schema/plan_info.hpp> (already included above)
+// #include <pulse/schema/polygon.hpp> (already included above)
+// ---- begin file pulse/schema/spool.hpp
+// SPDX-License-Identifier: MIT
+//
+// Spooling a body while decoding it. The large result is single-use: once its bytes went past, a
+// second GET answers 410. So the bytes should reach a safe place (a file, or the caller's own sink)
+// whatever the decoder thinks of them:
+//
+//   auto spool = pulse::file_spool::create("result.json");               // file_error if not
+//   pulse::tee_decoder<pulse::extract_result, pulse::file_spool> tee(std::move(*spool));
+//   tee.expect_size(content_length);                                      // optional
+//   for (auto chunk : body)
+//       if (auto r = tee.write(chunk); !r) return r.error();              // only the spool fails here
+//   pulse::result<pulse::extract_result> res = tee.finish();              // decoded, or why not; the
+//                                                                         // file is complete anyway
+//
+// The rules, the same as flow::job_flow's (which tees to an http::response_handler the same way):
+// - every byte goes to the sink first, then to the decoder;
+// - a decode failure (bad JSON, a type error, a cap) stops only the decoder: the bytes keep going to
+//   the sink, and finish() reports the decode error, with error::bytes_delivered = bytes spooled;
+// - a sink failure (disk full) stops the tee: write() returns it (the copy can no longer be
+//   complete, so there is no point receiving more) and so does finish();
+// - a body cut short leaves the sink with every byte received, in order (finish() reports the
+//   decoder's "incomplete JSON"; a tee destroyed without finish() flushes and closes its file).
+//
+// Sinks: anything with `write(std::string_view) -> pulse::result<void>` (pulse::byte_sink);
+// `close() -> pulse::result<void>`, when present, is called by finish(). file_spool is the one that
+// writes a file; for the response_handler shape (on_head/on_body) see http/body_sinks.hpp.
+#ifndef PULSE_SCHEMA_SPOOL_HPP
+#define PULSE_SCHEMA_SPOOL_HPP
+
+// #include <pulse/detail/prelude.hpp> (already included above)
+// #include <pulse/error.hpp> (already included above)
+// #include <pulse/schema/stream_decoder.hpp> (already included above)
 
 #include <concepts>
 #include <cstdint>
@@ -7130,169 +7248,6 @@ PULSE_NAMESPACE_END
 
 #endif
 // ---- end file pulse/flow/detail/http_error.hpp
-// ---- begin file pulse/flow/detail/json_decoder.hpp
-// SPDX-License-Identifier: MIT
-//
-// The seam between a response body arriving in chunks and a typed value: feed(chunk) as bytes
-// arrive, finish() at the end of the body -> result<T>. The machines use only this interface.
-//
-// typed_decoder is pulse::stream_decoder<T> (schema/stream_decoder.hpp): the bytes go straight into
-// T from Boost's basic_parser, no DOM for the members T names, so a large result costs about its
-// typed size in memory and decodes without building a DOM first. A type error is reported by the
-// feed() that reaches it, so a machine without a tee can stop the transfer there. json_body (the
-// DOM) remains for answers whose shape is decided after parsing (poll, submission).
-//
-// Limits: the body size cap is checked before each chunk is parsed (errc::body_too_large), the
-// depth cap is the parser's max_depth (errc::too_deep). Errors are sticky: after one, feed() keeps
-// failing with it, so a caller that streams on (to a tee'd sink) can ignore the decoder.
-#ifndef PULSE_FLOW_DETAIL_JSON_DECODER_HPP
-#define PULSE_FLOW_DETAIL_JSON_DECODER_HPP
-
-// #include <pulse/detail/prelude.hpp> (already included above)
-// #include <pulse/error.hpp> (already included above)
-// #include <pulse/schema/codec.hpp> (already included above)
-// #include <pulse/schema/detail/dom_parser.hpp> (already included above)
-// #include <pulse/schema/stream_decoder.hpp> (already included above)
-
-#include <boost/json/error.hpp>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse_options.hpp>
-#include <boost/json/storage_ptr.hpp>
-#include <boost/json/value.hpp>
-
-#include <cstddef>
-#include <cstdint>
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-
-PULSE_NAMESPACE_BEGIN
-namespace flow::detail {
-
-struct decode_limits {
-    std::uint64_t max_bytes = 64ull << 20;
-    std::size_t max_depth = 512;
-};
-
-/// Incremental JSON text -> boost::json::value.
-class json_body {
-public:
-    explicit json_body(decode_limits lim = {}) : lim_(lim) {}
-
-    /// Start a new body (drops any partial state).
-    void reset(decode_limits lim) {
-        lim_ = lim;
-        reset();
-    }
-    void reset() {
-        parser_.reset();
-        size_ = 0;
-        error_.reset();
-    }
-
-    /// Parse the next chunk. Errors: body_too_large, json_syntax (with the byte offset), too_deep.
-    result<void> feed(std::string_view chunk) {
-        if (error_) return *error_;
-        if (chunk.empty()) return {};
-        if (chunk.size() > lim_.max_bytes - size_) {
-            size_ += chunk.size();
-            return fail(error(errc::body_too_large, "body exceeds the cap of " + std::to_string(lim_.max_bytes) + " bytes"));
-        }
-        if (!parser_) start();
-        boost::system::error_code ec;
-        std::size_t const used = parser_->write(chunk.data(), chunk.size(), ec);
-        std::uint64_t const at = size_ + used;
-        size_ += chunk.size();
-        if (ec) return fail(parse_error(ec, at));
-        return {};
-    }
-
-    /// The end of the body: the complete value, or why there is none.
-    result<boost::json::value> finish() {
-        if (error_) return *error_;
-        if (size_ == 0 || !parser_) return fail(error(errc::json_syntax, "empty body where JSON was expected"));
-        boost::system::error_code ec;
-        parser_->finish(ec);
-        if (ec) return fail(parse_error(ec, size_));
-        boost::json::value v = parser_->release();
-        return v;
-    }
-
-    /// Bytes fed so far (including a chunk that was refused for size).
-    std::uint64_t size() const noexcept { return size_; }
-    bool failed() const noexcept { return error_.has_value(); }
-
-private:
-    void start() {
-        boost::json::parse_options opt;
-        opt.max_depth = lim_.max_depth;
-        // The DOM is temporary (decode<T> copies out of it), so an arena that frees everything at
-        // once is the cheapest home for it. Shared ownership: the released value keeps it alive.
-        parser_ = std::make_unique<pulse::detail::dom_parser>(opt);
-        parser_->reset(boost::json::make_shared_resource<boost::json::monotonic_resource>());
-    }
-
-    static error parse_error(boost::system::error_code const& ec, std::uint64_t at) {
-        if (ec == boost::json::error::too_deep) return error(errc::too_deep, "JSON nesting exceeds the depth cap");
-        return error(errc::json_syntax, "invalid JSON at byte " + std::to_string(at) + ": " + ec.message());
-    }
-
-    error fail(error e) {
-        error_ = e;
-        return e;
-    }
-
-    decode_limits lim_;
-    std::unique_ptr<pulse::detail::dom_parser> parser_; // the parser is not movable; machines are
-    std::uint64_t size_ = 0;
-    std::optional<error> error_;
-};
-
-/// Incremental body -> T (a schema type with a member table), straight into T.
-template <class T>
-class typed_decoder {
-public:
-    explicit typed_decoder(decode_limits lim = {}) : dec_(limits_of(lim)) {}
-
-    void reset(decode_limits lim) { dec_.reset(limits_of(lim)); }
-    void reset() { dec_.reset(); }
-
-    /// The body's announced size (Content-Length), when known: the large arrays are then sized once.
-    void expect_size(std::uint64_t total_bytes) { dec_.expect_size(total_bytes); }
-
-    /// Take the next chunk. Errors: body_too_large, json_syntax (with the byte offset), too_deep,
-    /// and decode errors naming the JSON path (type_mismatch, ...), as soon as the bytes show them.
-    /// Sticky.
-    result<void> feed(std::string_view chunk) { return dec_.write(chunk); }
-
-    /// End of body: the decoded value, or why there is none.
-    result<T> finish() {
-        if (!dec_.failed() && dec_.bytes_consumed() == 0)
-            return error(errc::json_syntax, "empty body where JSON was expected");
-        return dec_.finish();
-    }
-
-    std::uint64_t size() const noexcept { return dec_.bytes_consumed(); }
-    bool failed() const noexcept { return dec_.failed(); }
-
-private:
-    static stream_limits limits_of(decode_limits lim) {
-        stream_limits s;
-        s.max_body_bytes = lim.max_bytes;
-        s.max_depth = lim.max_depth;
-        return s;
-    }
-
-    stream_decoder<T> dec_;
-};
-
-} // namespace flow::detail
-PULSE_NAMESPACE_END
-
-#endif
-// ---- end file pulse/flow/detail/json_decoder.hpp
 // #include <pulse/flow/policy.hpp> (already included above)
 // ---- begin file pulse/flow/requests.hpp
 // SPDX-License-Identifier: MIT
@@ -7508,6 +7463,8 @@ PULSE_NAMESPACE_END
 // #include <pulse/schema/codec.hpp> (already included above)
 // #include <pulse/schema/job.hpp> (already included above)
 // #include <pulse/schema/job_status.hpp> (already included above)
+// #include <pulse/schema/json_reader.hpp> (already included above)
+// #include <pulse/schema/stream_decoder.hpp> (already included above)
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -7772,7 +7729,7 @@ public:
         if (state_ == job_state::downloading) {
             x_.dest = route::result;
             if (out_.decode) {
-                decoder_.reset(detail::decode_limits{cfg_.limits.max_result_bytes, cfg_.limits.max_json_depth});
+                decoder_.reset(limits_of(cfg_.limits.max_result_bytes));
                 // The announced size lets the decoder size the big arrays once instead of growing
                 // them step by step.
                 // Not under a Content-Encoding: the length then counts the encoded bytes, and the
@@ -7787,7 +7744,7 @@ public:
             return http::sink_action::proceed;
         }
         x_.dest = route::answer;
-        answer_.reset(detail::decode_limits{cfg_.limits.max_answer_bytes, cfg_.limits.max_json_depth});
+        answer_.reset(limits_of(cfg_.limits.max_answer_bytes));
         return http::sink_action::proceed;
     }
 
@@ -7814,7 +7771,7 @@ public:
                 // Without a sink nobody wants the rest once decoding failed: stop the transfer.
                 // With a sink, keep streaming: the caller gets every byte, and the decode error
                 // is reported at the end.
-                if (auto r = decoder_.feed(chunk); !r && !out_.sink) return fail_in_transfer(r.error());
+                if (auto r = decoder_.write(chunk); !r && !out_.sink) return fail_in_transfer(r.error());
             }
             if (out_.sink) {
                 sink_bytes_ += chunk.size();
@@ -7909,6 +7866,14 @@ private:
     enum class abort_reason : unsigned char { none, cancel, error_body_full, local_error };
     // A value type T can be decoded from JSON (the result types; not the raw download or a handle).
     static constexpr bool decodes = !is_raw && !is_handle;
+
+    /// The caps of a body decoded in memory: `max_bytes`, and the configured depth.
+    stream_limits limits_of(std::uint64_t max_bytes) const noexcept {
+        stream_limits l;
+        l.max_body_bytes = max_bytes;
+        l.max_depth = cfg_.limits.max_json_depth;
+        return l;
+    }
 
     /// A Content-Encoding other than identity: Content-Length is then not the size of the bytes
     /// handle_body() receives.
@@ -8308,6 +8273,8 @@ private:
             return succeed(std::move(d));
         } else if constexpr (decodes) {
             if (!out_.decode) return fail(error(errc::invalid_argument, "nothing to decode into"));
+            if (!decoder_.failed() && decoder_.bytes_consumed() == 0)
+                return fail(detail::with_context(error(errc::json_syntax, "empty body where JSON was expected"), what_, cfg_.api_key));
             auto r = decoder_.finish();
             if (!r) {
                 error e = detail::with_context(r.error(), what_, cfg_.api_key);
@@ -8501,8 +8468,8 @@ private:
     // The transfer in flight and what reads its body.
     transfer x_;
     std::string error_body_;
-    detail::json_body answer_;
-    detail::typed_decoder<std::conditional_t<decodes, T, job_cancellation>> decoder_;
+    json_reader answer_;
+    stream_decoder<std::conditional_t<decodes, T, job_cancellation>> decoder_;
     bool sink_started_ = false;
     std::uint64_t sink_bytes_ = 0;
 

@@ -6,7 +6,7 @@
 // ("249.77792341670946" as 249.77792341670943), and a number split across writes differently from
 // the same number in one piece. Each test below checks that Boost itself gets its inputs wrong
 // (`boost_wrong > 0`), so it would fail on code that took Boost's conversion.
-#include <pulse/flow/detail/json_decoder.hpp>
+#include <pulse/schema/json_reader.hpp>
 #include <pulse/schema.hpp>
 #include <pulse/schema/detail/dom_parser.hpp>
 #include <pulse/schema/detail/exact_double.hpp>
@@ -84,9 +84,9 @@ void feed_pieces(std::string_view text, std::vector<std::size_t> const& cuts, Fe
     REQUIRE(feed(text.substr(at)).has_value());
 }
 
-/// json_body (the job machine's DOM) fed `text` in the pieces between `cuts`.
+/// json_reader (the job machine's DOM) fed `text` in the pieces between `cuts`.
 json::value chunked_dom(std::string_view text, std::vector<std::size_t> const& cuts) {
-    pulse::flow::detail::json_body body;
+    pulse::json_reader body;
     feed_pieces(text, cuts, [&](std::string_view piece) { return body.feed(piece); });
     auto v = body.finish();
     REQUIRE_MESSAGE(v.has_value(), v.error().to_string());

@@ -104,7 +104,6 @@
 #include <pulse/error.hpp>
 #include <pulse/flow/action.hpp>
 #include <pulse/flow/detail/http_error.hpp>
-#include <pulse/flow/detail/json_decoder.hpp>
 #include <pulse/flow/policy.hpp>
 #include <pulse/flow/requests.hpp>
 #include <pulse/http/request.hpp>
@@ -115,6 +114,8 @@
 #include <pulse/schema/codec.hpp>
 #include <pulse/schema/job.hpp>
 #include <pulse/schema/job_status.hpp>
+#include <pulse/schema/json_reader.hpp>
+#include <pulse/schema/stream_decoder.hpp>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -379,7 +380,7 @@ public:
         if (state_ == job_state::downloading) {
             x_.dest = route::result;
             if (out_.decode) {
-                decoder_.reset(detail::decode_limits{cfg_.limits.max_result_bytes, cfg_.limits.max_json_depth});
+                decoder_.reset(limits_of(cfg_.limits.max_result_bytes));
                 // The announced size lets the decoder size the big arrays once instead of growing
                 // them step by step.
                 // Not under a Content-Encoding: the length then counts the encoded bytes, and the
@@ -394,7 +395,7 @@ public:
             return http::sink_action::proceed;
         }
         x_.dest = route::answer;
-        answer_.reset(detail::decode_limits{cfg_.limits.max_answer_bytes, cfg_.limits.max_json_depth});
+        answer_.reset(limits_of(cfg_.limits.max_answer_bytes));
         return http::sink_action::proceed;
     }
 
@@ -421,7 +422,7 @@ public:
                 // Without a sink nobody wants the rest once decoding failed: stop the transfer.
                 // With a sink, keep streaming: the caller gets every byte, and the decode error
                 // is reported at the end.
-                if (auto r = decoder_.feed(chunk); !r && !out_.sink) return fail_in_transfer(r.error());
+                if (auto r = decoder_.write(chunk); !r && !out_.sink) return fail_in_transfer(r.error());
             }
             if (out_.sink) {
                 sink_bytes_ += chunk.size();
@@ -516,6 +517,14 @@ private:
     enum class abort_reason : unsigned char { none, cancel, error_body_full, local_error };
     // A value type T can be decoded from JSON (the result types; not the raw download or a handle).
     static constexpr bool decodes = !is_raw && !is_handle;
+
+    /// The caps of a body decoded in memory: `max_bytes`, and the configured depth.
+    stream_limits limits_of(std::uint64_t max_bytes) const noexcept {
+        stream_limits l;
+        l.max_body_bytes = max_bytes;
+        l.max_depth = cfg_.limits.max_json_depth;
+        return l;
+    }
 
     /// A Content-Encoding other than identity: Content-Length is then not the size of the bytes
     /// handle_body() receives.
@@ -915,6 +924,8 @@ private:
             return succeed(std::move(d));
         } else if constexpr (decodes) {
             if (!out_.decode) return fail(error(errc::invalid_argument, "nothing to decode into"));
+            if (!decoder_.failed() && decoder_.bytes_consumed() == 0)
+                return fail(detail::with_context(error(errc::json_syntax, "empty body where JSON was expected"), what_, cfg_.api_key));
             auto r = decoder_.finish();
             if (!r) {
                 error e = detail::with_context(r.error(), what_, cfg_.api_key);
@@ -1108,8 +1119,8 @@ private:
     // The transfer in flight and what reads its body.
     transfer x_;
     std::string error_body_;
-    detail::json_body answer_;
-    detail::typed_decoder<std::conditional_t<decodes, T, job_cancellation>> decoder_;
+    json_reader answer_;
+    stream_decoder<std::conditional_t<decodes, T, job_cancellation>> decoder_;
     bool sink_started_ = false;
     std::uint64_t sink_bytes_ = 0;
 
