@@ -42,5 +42,7 @@
 #include <pulse/driver/run.hpp>
 #include <pulse/driver/client.hpp>
 #include <pulse/driver/async_driver.hpp>
+#include <pulse/driver/driver_options.hpp>
+#include <pulse/driver/flow_handle.hpp>
 
 #endif
