@@ -3,8 +3,8 @@
 # in README.md and docs/**/*.md.
 #
 # Each example is compiled as written with g++ -std=c++20 -O0 against include/ and linked with
-# -lboost_json -lboost_url (plus -I adapters/curl and -lcurl when it includes <pulse/curl/...>,
-# -I adapters/beast, OpenSSL and threads when it includes <pulse/beast/...>). The compiles run in
+# -lboost_json -lboost_url (plus -I adapters/curl and -lcurl when it includes <pulse/curl.hpp> or
+# <pulse/curl/...>, -I adapters/beast, OpenSSL and threads for <pulse/beast.hpp> or <pulse/beast/...>). The compiles run in
 # parallel, nproc at a time, under nice.
 #
 # Then each program runs twice, in a scratch directory that holds report.pdf (a copy of
@@ -82,8 +82,8 @@ fi
 compile_one() { # <n>
   local n=$1 src="$tmp/ex_$1.cpp"
   local flags=(-std=c++20 -O0 -I "$root/include") libs=(-lboost_json -lboost_url)
-  if grep -q '#include <pulse/curl/' "$src"; then flags+=(-I "$root/adapters/curl"); libs+=(-lcurl); fi
-  if grep -q '#include <pulse/beast/' "$src"; then flags+=(-I "$root/adapters/beast"); libs+=(-lssl -lcrypto -pthread); fi
+  if grep -qE '#include <pulse/curl[./]' "$src"; then flags+=(-I "$root/adapters/curl"); libs+=(-lcurl); fi
+  if grep -qE '#include <pulse/beast[./]' "$src"; then flags+=(-I "$root/adapters/beast"); libs+=(-lssl -lcrypto -pthread); fi
   if nice g++ "${flags[@]}" "$src" -o "$tmp/ex_$n" "${libs[@]}" >"$tmp/ex_$n.compile.log" 2>&1; then
     echo 0 >"$tmp/ex_$n.compile.rc"
   else

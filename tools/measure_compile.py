@@ -42,11 +42,10 @@ UNITS = {
                       "int main(int argc, char** argv) {\n"
                       "    auto r = pulse::decode_json<pulse::extract_result>(argc > 1 ? argv[1] : \"{}\");\n"
                       "    return r ? 0 : 1;\n}\n"),
-    "client_extract": ("#include <pulse/driver/client.hpp>\n#include <pulse/curl/transport.hpp>\n"
+    "client_extract": ("#include <pulse/curl/client.hpp>\n"
                        "int main(int argc, char** argv) {\n"
-                       "    pulse::config cfg;\n"
-                       "    pulse::client<pulse::curl::easy_transport> c(cfg, pulse::curl::easy_transport{}, 1);\n"
-                       "    auto r = c.extract_file(argc > 1 ? argv[1] : \"a.pdf\");\n"
+                       "    auto c = pulse::curl::make_client(pulse::config{});\n"
+                       "    auto r = c.extract(pulse::file(argc > 1 ? argv[1] : \"a.pdf\"));\n"
                        "    return r ? 0 : 1;\n}\n"),
 }
 OPT2 = {"decode_result", "client_extract"}

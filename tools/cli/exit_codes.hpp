@@ -37,7 +37,7 @@ inline constexpr std::string_view exit_code_table =
     "   0  success\n"
     "   1  internal error in the tool\n"
     "   2  bad usage or bad input: unknown option, missing argument, a file that cannot be read\n"
-    "      or written\n"
+    "      or written, a job token that cannot be read or belongs to another API\n"
     "   3  authentication: PULSE_API_KEY unset or empty, or the server refused the key (401/403)\n"
     "   4  network: no HTTP answer (DNS, connect, TLS, reset, stall, body cut short)\n"
     "   5  the job failed\n"
