@@ -55,7 +55,7 @@ python3 tools/amalgamate.py --check || embed_rc=1
 echo "== Header hygiene (standalone headers, -fno-exceptions/-fno-rtti, hostile macros, two versions, ...)"
 bash tools/check-hygiene.sh || embed_rc=1
 echo "== Packaging proofs (find_package, add_subdirectory, FetchContent, Meson subproject, pkg-config, single header)"
-bash tools/check-packaging.sh || embed_rc=1
+PULSE_SERVER_EXECUTABLE="$out/meson/tools/pulse_server/pulse-server" bash tools/check-packaging.sh || embed_rc=1
 echo "== Documentation examples (every C++ example with a main() in README.md and docs/ compiles and runs)"
 bash tools/check-doc-examples.sh || embed_rc=1
 exit $embed_rc
