@@ -5,6 +5,7 @@
 #define PULSE_FLOW_HPP
 
 #include <pulse/flow/action.hpp>
+#include <pulse/flow/api_job_flow.hpp>
 #include <pulse/flow/download_flow.hpp>
 #include <pulse/flow/extract_flow.hpp>
 #include <pulse/flow/form_flow.hpp>

@@ -37,6 +37,14 @@ enum class job_kind : unsigned char {
     form_detect, ///< POST /form/detect: a form_result
     form_fill,   ///< POST /form/fill: a form_result
     form_clear,  ///< POST /form/clear: a form_result
+    schema,        ///< POST /schema: a schema_result
+    split,         ///< POST /split: a split_result
+    tables,        ///< POST /tables: a tables_result
+    pipeline,      ///< POST /pipeline/execute: a pipeline_result
+    batch_extract, ///< POST /batch/extract: a batch_result; its items are extract jobs
+    batch_schema,  ///< POST /batch/schema: a batch_result; its items are schema jobs
+    batch_tables,  ///< POST /batch/tables: a batch_result; its items are tables jobs
+    batch_split,   ///< POST /batch/split: a batch_result; its items are split jobs
 };
 
 /// The kind's name in tokens and messages ("extract", "form_detect", ...).
@@ -46,13 +54,46 @@ constexpr std::string_view to_string(job_kind k) noexcept {
     case job_kind::form_detect: return "form_detect";
     case job_kind::form_fill: return "form_fill";
     case job_kind::form_clear: return "form_clear";
+    case job_kind::schema: return "schema";
+    case job_kind::split: return "split";
+    case job_kind::tables: return "tables";
+    case job_kind::pipeline: return "pipeline";
+    case job_kind::batch_extract: return "batch_extract";
+    case job_kind::batch_schema: return "batch_schema";
+    case job_kind::batch_tables: return "batch_tables";
+    case job_kind::batch_split: return "batch_split";
     }
     return "extract";
 }
 
+/// Every kind, in declaration order.
+inline constexpr job_kind all_job_kinds[] = {
+    job_kind::extract, job_kind::form_detect, job_kind::form_fill,     job_kind::form_clear,
+    job_kind::schema,  job_kind::split,       job_kind::tables,        job_kind::pipeline,
+    job_kind::batch_extract, job_kind::batch_schema, job_kind::batch_tables, job_kind::batch_split,
+};
+
+/// Whether a job of kind `k` is a batch (its result is a batch_result listing item jobs).
+constexpr bool is_batch(job_kind k) noexcept {
+    return k == job_kind::batch_extract || k == job_kind::batch_schema || k == job_kind::batch_tables ||
+           k == job_kind::batch_split;
+}
+
+/// The kind of the items of a batch of kind `batch` (batch_extract -> extract, ...); other kinds
+/// map to themselves.
+constexpr job_kind item_kind(job_kind batch) noexcept {
+    switch (batch) {
+    case job_kind::batch_extract: return job_kind::extract;
+    case job_kind::batch_schema: return job_kind::schema;
+    case job_kind::batch_tables: return job_kind::tables;
+    case job_kind::batch_split: return job_kind::split;
+    default: return batch;
+    }
+}
+
 /// The kind named `name`, or nullopt when there is none of that name.
 constexpr std::optional<job_kind> job_kind_from_string(std::string_view name) noexcept {
-    for (job_kind k : {job_kind::extract, job_kind::form_detect, job_kind::form_fill, job_kind::form_clear})
+    for (job_kind k : all_job_kinds)
         if (to_string(k) == name) return k;
     return std::nullopt;
 }

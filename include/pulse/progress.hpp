@@ -14,6 +14,8 @@
 #include <pulse/error.hpp>
 #include <pulse/schema/job_status.hpp>
 
+#include <boost/json/fwd.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -60,6 +62,9 @@ struct progress_observer {
     std::function<void(job_status const& status)> on_status;
     /// A poll was answered with a job status; `count` is the number of such answers so far.
     std::function<void(unsigned count)> on_poll;
+    /// A poll answer of an unfinished job carried a `result`: a batch's per-item progress. The JSON
+    /// as received (valid during the call); pulse::decode<pulse::batch_result>() reads a batch's.
+    std::function<void(boost::json::value const& result)> on_poll_result;
     /// A failed request will be retried after `e.delay`.
     std::function<void(retry_event const& e)> on_retry;
     /// Bytes of a result body received so far, and the Content-Length when the server sent one.

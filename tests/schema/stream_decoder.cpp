@@ -4,6 +4,7 @@
 #include <pulse/schema.hpp>
 #include <pulse/schema/stream_decoder.hpp>
 
+#include "decode_both.hpp"
 #include "test_util.hpp"
 
 #include <doctest/doctest.h>
@@ -23,54 +24,6 @@ using namespace pulse_test;
 namespace json = boost::json;
 
 namespace {
-
-/// How to cut a body into writes: fixed sizes, or random sizes from a seed.
-struct chunking {
-    std::size_t size = 0;   ///< 0: the whole body in one write
-    std::uint32_t seed = 0; ///< non-zero: random sizes in [1, size]
-};
-
-template <class T>
-pulse::result<T> stream_decode(std::string_view text, chunking c = {}, pulse::stream_limits lim = {}) {
-    pulse::stream_decoder<T> dec(lim);
-    std::mt19937 rng(c.seed);
-    std::size_t at = 0;
-    while (at < text.size()) {
-        std::size_t n = c.size == 0 ? text.size() : c.size;
-        if (c.seed != 0) n = std::uniform_int_distribution<std::size_t>(1, c.size)(rng);
-        n = std::min(n, text.size() - at);
-        if (auto r = dec.write(text.substr(at, n)); !r) return r.error();
-        at += n;
-    }
-    CHECK(dec.bytes_consumed() == text.size());
-    return dec.finish();
-}
-
-/// Code, path and message. A parser error names the byte where parsing stopped; inside a bad token
-/// that byte depends on how the input was cut (a split literal is blamed where it started or where
-/// it broke), so that number is left out of the comparison.
-std::string describe(pulse::error const& e) {
-    std::string msg = e.message;
-    if (msg.starts_with("invalid JSON at byte ")) msg = "invalid JSON at byte N" + msg.substr(msg.find(':'));
-    return std::string(pulse::to_string(e.code)) + " | " + e.path + " | " + msg;
-}
-
-/// The stream decoder and the DOM path agree on `text`: equal values or the same error.
-template <class T>
-void check_same(std::string_view text, chunking c = {}) {
-    auto dom = pulse::decode_json<T>(text);
-    auto st = stream_decode<T>(text, c);
-    REQUIRE_MESSAGE(dom.has_value() == st.has_value(),
-                    "DOM: " << (dom ? std::string("ok") : describe(dom.error()))
-                            << "\nstream: " << (st ? std::string("ok") : describe(st.error())));
-    if (dom) {
-        CHECK_MESSAGE(pulse::encode(*dom) == pulse::encode(*st),
-                      "DOM:    " << json::serialize(pulse::encode(*dom)) << "\nstream: " << json::serialize(pulse::encode(*st)));
-    } else {
-        CHECK(describe(st.error()) == describe(dom.error()));
-        if (st.error().code != pulse::errc::json_syntax) CHECK(st.error().to_string() == dom.error().to_string());
-    }
-}
 
 /// A synthetic result (tools/sample_result) of about `mb` MB.
 std::string generated(double mb, int seed) { return sample_document(mb, static_cast<std::uint64_t>(seed)); }

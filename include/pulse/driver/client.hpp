@@ -47,6 +47,7 @@
 #include <pulse/download_info.hpp>
 #include <pulse/driver/run.hpp>
 #include <pulse/error.hpp>
+#include <pulse/flow/api_job_flow.hpp>
 #include <pulse/flow/download_flow.hpp>
 #include <pulse/flow/extract_flow.hpp>
 #include <pulse/flow/form_flow.hpp>
@@ -129,6 +130,73 @@ public:
         });
     }
 
+    // ---- schema, split, tables, batches, pipelines ---------------------------------------------
+
+    /// POST /schema: values shaped by a JSON schema, from earlier extractions (schema_job.hpp has
+    /// the modes). Submitted asynchronously and polled to its result, inline or from the
+    /// single-use large result; pulse::values_as<T>() turns the values into the caller's struct.
+    /// Errors: invalid_argument for a request the API would refuse for its shape (before any
+    /// request); otherwise as extract() (404 not_found for an unknown extraction or split).
+    result<schema_result> schema(schema_request const& req, call_options const& call = {}) { return run_job(req, call); }
+    /// POST /split: an extraction's pages sorted into topics. Errors as schema().
+    result<split_result> split(split_request const& req, call_options const& call = {}) { return run_job(req, call); }
+    /// POST /tables: the tables of an extraction. Errors as schema() (403 when the organisation
+    /// lacks the tables feature).
+    result<tables_result> tables(tables_request const& req, call_options const& call = {}) { return run_job(req, call); }
+    /// POST /batch/extract: many documents; returns when every item has finished, with each item's
+    /// status and job (wait on pulse::flow::item_handle() for an item's result). A failed item
+    /// does not fail the batch. call.progress.on_poll_result sees the progress of every poll.
+    /// Errors as schema().
+    result<batch_result> batch(batch_extract_request const& req, call_options const& call = {}) { return run_job(req, call); }
+    /// POST /batch/schema (see batch(batch_extract_request)).
+    result<batch_result> batch(batch_schema_request const& req, call_options const& call = {}) { return run_job(req, call); }
+    /// POST /batch/tables (see batch(batch_extract_request)).
+    result<batch_result> batch(batch_tables_request const& req, call_options const& call = {}) { return run_job(req, call); }
+    /// POST /batch/split (see batch(batch_extract_request)).
+    result<batch_result> batch(batch_split_request const& req, call_options const& call = {}) { return run_job(req, call); }
+    /// POST /pipeline/execute: several steps in one job; the extract step works on `doc` (a file
+    /// is uploaded; a URL becomes file_url) or, with an empty document, on req.file_url.
+    /// Errors as schema() (403 when the organisation lacks ad-hoc pipelines).
+    result<pipeline_result> pipeline(pipeline_request const& req, document const& doc = {}, call_options const& call = {}) {
+        pulse::config const cfg = with_call_options(cfg_, call);
+        auto m = flow::make_pipeline_flow(cfg, doc, req, next_seed());
+        if (!m) return m.error();
+        return run(*m, call);
+    }
+
+    /// Submit any of the requests above and return as soon as the API has accepted the job (see
+    /// submit(document)); wait<result type>() for it later.
+    template <flow::submittable Request>
+    result<job_handle> submit(Request const& req, call_options const& call = {}) {
+        pulse::config const cfg = with_call_options(cfg_, call);
+        auto m = flow::make_job_flow<job_handle>(cfg, req, next_seed());
+        if (!m) return m.error();
+        return run(*m, call);
+    }
+
+    /// GET /schema/{schema_id}/excel to `path`: the workbook a schema run with an Excel template
+    /// filled. Errors: not_found (no workbook for this schema run), partial_delivery, transport,
+    /// file_error.
+    result<download_info> download_excel(std::string schema_id, std::filesystem::path const& path, call_options const& call = {}) {
+        pulse::config const cfg = with_call_options(cfg_, call);
+        return to_file(path, call, [&](http::response_handler& s) { return flow::make_excel_download(cfg, std::move(schema_id), s, next_seed()); });
+    }
+    /// GET /schema/{schema_id}/excel into `sink`.
+    result<download_info> download_excel(std::string schema_id, http::response_handler& sink, call_options const& call = {}) {
+        pulse::config const cfg = with_call_options(cfg_, call);
+        auto m = flow::make_excel_download(cfg, std::move(schema_id), sink, next_seed());
+        if (!m) return m.error();
+        return run(*m, call);
+    }
+
+    /// POST /webhook: a temporary link to the webhook portal. Errors: http (401), transport, decode.
+    result<pulse::webhook_link> webhook_link(call_options const& call = {}) {
+        pulse::config const cfg = with_call_options(cfg_, call);
+        auto m = flow::make_webhook_link_flow(cfg, next_seed());
+        if (!m) return m.error();
+        return run(*m, call);
+    }
+
     // ---- jobs ---------------------------------------------------------------------------------
 
     /// Submit `doc` for extraction and return as soon as the API has accepted the job: its handle,
@@ -153,7 +221,8 @@ public:
     }
 
     /// Wait for `job` and return its result as a T: extract_result for an extraction (the
-    /// default), form_result for a form call. The first poll is immediate.
+    /// default), or the result type of the job's kind (form_result, schema_result, split_result,
+    /// tables_result, pipeline_result, batch_result). The first poll is immediate.
     /// Errors: invalid_argument for a job of another API or of a kind whose result is not a T;
     /// otherwise as extract() from the polls on.
     template <class T = extract_result>
@@ -202,20 +271,23 @@ public:
     // ---- large results ------------------------------------------------------------------------
 
     /// Download the single-use large result of job `job_id` (GET /large_results/{id}) and decode
-    /// it. Errors: gone (410: already downloaded or expired), not_found, transport, decode.
-    result<extract_result> large_result(std::string job_id, call_options const& call = {}) {
+    /// it as T: extract_result for an extraction, or the result type of the job's kind.
+    /// Errors: gone (410: already downloaded or expired), not_found, transport, decode.
+    template <class T = extract_result>
+    result<T> large_result(std::string job_id, call_options const& call = {}) {
         pulse::config const cfg = with_call_options(cfg_, call);
-        auto m = flow::make_large_result_download(cfg, std::move(job_id), {}, next_seed());
+        auto m = flow::make_large_result_download<T>(cfg, std::move(job_id), {}, next_seed());
         if (!m) return m.error();
         return run(*m, call);
     }
 
     /// Download the single-use large result at `url` (a large-result pointer's `url`) and decode
-    /// it. The key is sent only when the URL has the API's origin. Errors as large_result(), plus
-    /// invalid_argument for a URL that is not absolute http(s).
-    result<extract_result> large_result_at(std::string url, call_options const& call = {}) {
+    /// it as T (see large_result()). The key is sent only when the URL has the API's origin.
+    /// Errors as large_result(), plus invalid_argument for a URL that is not absolute http(s).
+    template <class T = extract_result>
+    result<T> large_result_at(std::string url, call_options const& call = {}) {
         pulse::config const cfg = with_call_options(cfg_, call);
-        auto m = flow::make_large_result_download_from_url(cfg, std::move(url), {}, next_seed());
+        auto m = flow::make_large_result_download_from_url<T>(cfg, std::move(url), {}, next_seed());
         if (!m) return m.error();
         return run(*m, call);
     }
@@ -302,6 +374,14 @@ public:
     std::uint64_t next_seed() noexcept { return seeds_.next_u64(); }
 
 private:
+    template <flow::submittable Request>
+    result<flow::result_of_t<Request>> run_job(Request const& req, call_options const& call) {
+        pulse::config const cfg = with_call_options(cfg_, call);
+        auto m = flow::make_job_flow(cfg, req, next_seed());
+        if (!m) return m.error();
+        return run(*m, call);
+    }
+
     result<form_result> form(form_action a, document const& doc, form_call const& call) {
         if (call.sink) return error(errc::invalid_argument, "form calls have no raw result sink");
         pulse::config const cfg = with_call_options(cfg_, call.common());

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // Downloads into the caller's sink: a form job's PDF (GET /results/{id}/pdf), a result image
-// (GET /results/{id}/images/{name}), and the single-use large result (GET /large_results/{id}, or
+// (GET /results/{id}/images/{name}), a schema run's filled workbook (GET /schema/{id}/excel), and
+// the single-use large result (GET /large_results/{id}, or
 // the URL of a pointer the caller kept).
 //
 // The download phase of job_flow does the work (job_flow.hpp): retried with backoff while no byte
@@ -61,8 +62,19 @@ inline result<download_flow> make_image_download(config const& cfg, std::string 
     return detail::make_fetch(cfg, std::move(req), std::move(job_id), std::move(what), sink, seed);
 }
 
-/// The single-use large result of `job_id` (GET /large_results/{id}): T = extract_result decodes
-/// it (tee with delivery::sink), T = download_info streams it to delivery::sink only.
+/// GET /schema/{schema_id}/excel into `sink`: the workbook a schema run with an Excel template
+/// filled (schema_result::excel_output_url names it; re-fetchable).
+inline result<download_flow> make_excel_download(config const& cfg, std::string schema_id, http::response_handler& sink,
+                                                 std::optional<std::uint64_t> seed = std::nullopt) {
+    if (auto ok = cfg.validate(); !ok) return ok.error();
+    auto req = api_request(cfg, http::method::get, {"schema", schema_id, "excel"});
+    std::string what = "Excel download GET /schema/" + schema_id + "/excel";
+    return detail::make_fetch(cfg, std::move(req), std::string(), std::move(what), sink, seed);
+}
+
+/// The single-use large result of `job_id` (GET /large_results/{id}): T = extract_result (or the
+/// result type of the job's kind: schema_result, ...) decodes it (tee with delivery::sink),
+/// T = download_info streams it to delivery::sink only.
 template <class T = extract_result>
 result<job_flow<T>> make_large_result_download(config const& cfg, std::string job_id, delivery out = {},
                                                std::optional<std::uint64_t> seed = std::nullopt) {

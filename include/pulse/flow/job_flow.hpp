@@ -166,6 +166,15 @@ struct job_plan {
     std::optional<large_result_pointer> pointer;
     /// fetch: the resource is the single-use large result (only changes error texts).
     bool single_use = false;
+    /// submit: the member of the acknowledgement that holds the job's id ("batch_job_id" for
+    /// batches).
+    std::string_view ack_id_member = "job_id";
+    /// submit: a member that holds the id when ack_id_member is absent ("tables_id" for tables),
+    /// trusted only when result_member is absent too (a synchronous answer may carry the same
+    /// member next to the result).
+    std::string_view ack_fallback_member{};
+    /// submit: the member that marks a synchronous answer ("tables_output").
+    std::string_view result_member{};
 };
 
 /// Where a machine is in its life cycle.
@@ -784,7 +793,13 @@ private:
         if (!v) return fail(detail::with_context(v.error(), what_ + " answer", cfg_.api_key));
         auto const* o = v->if_object();
         if (!o) return fail(error(errc::unexpected_shape, what_ + " answer is not a JSON object"));
-        if (o->contains("job_id")) {
+        if (std::string_view const id_key = ack_id_key(*o); !id_key.empty()) {
+            if (id_key != "job_id") { // read as an AsyncSubmissionResponse: the id under job_id
+                boost::json::object& ack_object = v->get_object();
+                boost::json::value id = *ack_object.if_contains(id_key);
+                ack_object.erase(id_key);
+                ack_object.insert_or_assign("job_id", std::move(id));
+            }
             auto ack = pulse::decode<async_submission>(*v);
             if (!ack) return fail(detail::with_context(ack.error(), what_ + " answer", cfg_.api_key));
             if (auto bad = oversized_id(ack->job_id)) return fail(std::move(*bad));
@@ -804,6 +819,16 @@ private:
             if (is_large_result_pointer(*v)) return stage_download(*v, "");
             deliver_inline(*v, "");
         }
+    }
+
+    // The member of a submission answer that holds the job's id, or "" when the answer is not an
+    // acknowledgement (job_plan::ack_id_member and its fallback).
+    std::string_view ack_id_key(boost::json::object const& o) const {
+        if (o.contains(plan_.ack_id_member)) return plan_.ack_id_member;
+        if (!plan_.ack_fallback_member.empty() && o.contains(plan_.ack_fallback_member) &&
+            (plan_.result_member.empty() || !o.contains(plan_.result_member)))
+            return plan_.ack_fallback_member;
+        return {};
     }
 
     // A job id from the server goes into URLs and the caller's hands: one far longer than any
@@ -864,6 +889,7 @@ private:
         case V::processing:
         case V::unknown: break;
         }
+        if (s.result && !s.result->is_null() && obs_.on_poll_result) obs_.on_poll_result(*s.result);
         if (deadline_ && now_ >= *deadline_) {
             error e(errc::deadline_exceeded, "deadline reached while the job was still " + s.status.str() + " after " +
                                                  std::to_string(polls_) + " polls");

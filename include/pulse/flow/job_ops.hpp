@@ -17,9 +17,14 @@
 #include <pulse/flow/requests.hpp>
 #include <pulse/http/origin.hpp>
 #include <pulse/job_handle.hpp>
+#include <pulse/schema/batch_job.hpp>
 #include <pulse/schema/extract_result.hpp>
 #include <pulse/schema/form.hpp>
 #include <pulse/schema/job.hpp>
+#include <pulse/schema/pipeline_job.hpp>
+#include <pulse/schema/schema_job.hpp>
+#include <pulse/schema/split_job.hpp>
+#include <pulse/schema/tables_job.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -36,13 +41,19 @@ using job_status_flow = job_flow<job_status_response>;
 /// The machine of a cancel (DELETE /job/{id}).
 using cancel_flow = job_flow<job_cancellation>;
 
-/// Whether a job of kind `k` produces a T: extract_result for an extraction, form_result for a form
-/// call; download_info (the raw result JSON) and the one-shot answers for any kind.
+/// Whether a job of kind `k` produces a T: each kind's result type (extract_result, form_result,
+/// schema_result, split_result, tables_result, pipeline_result, batch_result for every batch);
+/// download_info (the raw result JSON) and the one-shot answers for any kind.
 template <class T>
 constexpr bool result_fits(job_kind k) noexcept {
     if constexpr (std::is_same_v<T, extract_result>) return k == job_kind::extract;
     else if constexpr (std::is_same_v<T, form_result>)
         return k == job_kind::form_detect || k == job_kind::form_fill || k == job_kind::form_clear;
+    else if constexpr (std::is_same_v<T, schema_result>) return k == job_kind::schema;
+    else if constexpr (std::is_same_v<T, split_result>) return k == job_kind::split;
+    else if constexpr (std::is_same_v<T, tables_result>) return k == job_kind::tables;
+    else if constexpr (std::is_same_v<T, pipeline_result>) return k == job_kind::pipeline;
+    else if constexpr (std::is_same_v<T, batch_result>) return is_batch(k);
     else return true;
 }
 
@@ -80,7 +91,7 @@ result<job_flow<T>> make_single(config const& cfg, http::method m, job_handle co
 } // namespace detail
 
 /// Wait for `job`: poll it until it ends (the first poll at once), then take its result as a T --
-/// extract_result or form_result as the job's kind says (invalid_argument otherwise), or
+/// the type of the job's kind (result_fits; invalid_argument otherwise), or
 /// download_info to stream the raw result into delivery::sink. `seed`: as make_extract_flow.
 /// Errors (before any request): invalid base URL, a job of another API, an id that cannot be a
 /// path segment ("", ".", ".."), a result type the job's kind does not produce, a raw result

@@ -157,22 +157,27 @@ struct schema_of<storage_options> {
         field("folder_id", &T::folder_id),
     };
 };
+/// POST /extract's options, for extract_options and the types that extend it (C).
+template <class C>
+constexpr auto extract_options_members() {
+    using T = extract_options;
+    return std::tuple{
+        field_of<C>("file_url", &T::file_url),
+        field_of<C>("model", &T::model),
+        field_of<C>("pages", &T::pages),
+        field_of<C>("figure_processing", &T::figure_processing),
+        field_of<C>("extensions", &T::extensions),
+        field_of<C>("spreadsheet", &T::spreadsheet),
+        field_of<C>("storage", &T::storage),
+        field_of<C>("extraction_config_id", &T::extraction_config_id),
+        field_of<C>("refine", &T::refine),
+        field_of<C>("refine_options", &T::refine_options),
+        field_of<C>("async", &T::async),
+    };
+}
 template <>
 struct schema_of<extract_options> {
-    using T = extract_options;
-    static constexpr auto members = std::tuple{
-        field("file_url", &T::file_url),
-        field("model", &T::model),
-        field("pages", &T::pages),
-        field("figure_processing", &T::figure_processing),
-        field("extensions", &T::extensions),
-        field("spreadsheet", &T::spreadsheet),
-        field("storage", &T::storage),
-        field("extraction_config_id", &T::extraction_config_id),
-        field("refine", &T::refine),
-        field("refine_options", &T::refine_options),
-        field("async", &T::async),
-    };
+    static constexpr auto members = extract_options_members<extract_options>();
 };
 template <>
 struct schema_of<form_options> {

@@ -49,20 +49,25 @@ private:
 };
 
 namespace detail {
+/// ExtractResultCore's members, for extract_result and the types that extend it (C).
+template <class C>
+constexpr auto extract_result_members() {
+    using T = extract_result;
+    return std::tuple{
+        field_of<C>("markdown", &T::markdown),
+        field_of<C>("extensions", &T::extensions),
+        field_of<C>("bounding_boxes", &T::bounding_boxes),
+        field_of<C>("extraction_id", &T::extraction_id),
+        field_of<C>("extraction_url", &T::extraction_url),
+        field_of<C>("page_count", &T::page_count),
+        field_of<C>("plan_info", &T::plan_info).or_alias("plan-info", 0),
+        field_of<C>("warnings", &T::warnings),
+        field_of<C>("credits_used", &T::credits_used),
+    };
+}
 template <>
 struct schema_of<extract_result> {
-    using T = extract_result;
-    static constexpr auto members = std::tuple{
-        field("markdown", &T::markdown),
-        field("extensions", &T::extensions),
-        field("bounding_boxes", &T::bounding_boxes),
-        field("extraction_id", &T::extraction_id),
-        field("extraction_url", &T::extraction_url),
-        field("page_count", &T::page_count),
-        field("plan_info", &T::plan_info).or_alias("plan-info", 0),
-        field("warnings", &T::warnings),
-        field("credits_used", &T::credits_used),
-    };
+    static constexpr auto members = extract_result_members<extract_result>();
 };
 } // namespace detail
 

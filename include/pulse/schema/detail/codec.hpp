@@ -77,6 +77,14 @@ constexpr member_desc<C, M> field(std::string_view name, M C::*ptr) {
     return member_desc<C, M>{name, ptr};
 }
 
+/// A member of base class B in the table of a type C derived from it (C adds members to B's wire
+/// object; the pipeline's step results extend the answers of the single endpoints).
+template <class C, class B, class M>
+    requires std::is_base_of_v<B, C>
+constexpr member_desc<C, M> field_of(std::string_view name, M B::*ptr) {
+    return member_desc<C, M>{name, static_cast<M C::*>(ptr)};
+}
+
 /// Specialised next to each schema type: `static constexpr auto members = std::tuple{...};`.
 template <class T>
 struct schema_of;
@@ -102,6 +110,10 @@ concept open_enum_like = requires(T const& t, std::string s) {
     T(std::move(s));
     typename T::is_open_enum;
 };
+
+/// JSON objects of one member type (pulse::ordered_map).
+template <class T>
+concept ordered_map_like = requires { typename T::is_ordered_map; typename T::mapped_type; };
 
 template <class T>
 struct is_optional : std::false_type {};
@@ -244,6 +256,8 @@ bool decode_value(json::value const& v, T& out, error& e) {
 
 template <class T>
 bool decode_value(json::value const& v, std::vector<T>& out, error& e);
+template <ordered_map_like M>
+bool decode_value(json::value const& v, M& out, error& e);
 template <described T>
 bool decode_value(json::value const& v, T& out, error& e);
 
@@ -256,6 +270,21 @@ bool decode_value(json::value const& v, std::vector<T>& out, error& e) {
     for (std::size_t i = 0; i < a->size(); ++i) {
         if (!decode_value((*a)[i], out[i], e)) {
             prepend_index(e.path, i);
+            return false;
+        }
+    }
+    return true;
+}
+
+template <ordered_map_like M>
+bool decode_value(json::value const& v, M& out, error& e) {
+    auto const* o = v.if_object();
+    if (!o) return type_error(e, "object", v);
+    out.clear();
+    for (auto const& kv : *o) {
+        std::string_view const key = kv.key();
+        if (!decode_value(kv.value(), out[key], e)) {
+            prepend_key(e.path, key);
             return false;
         }
     }
@@ -355,6 +384,8 @@ json::value encode_value(T const& t) {
 }
 template <class T>
 json::value encode_value(std::vector<T> const& v);
+template <ordered_map_like M>
+json::value encode_value(M const& m);
 template <described T>
 json::value encode_value(T const& t);
 
@@ -364,6 +395,14 @@ json::value encode_value(std::vector<T> const& v) {
     a.reserve(v.size());
     for (auto const& x : v) a.push_back(encode_value(x));
     return a;
+}
+
+template <ordered_map_like M>
+json::value encode_value(M const& m) {
+    json::object o;
+    o.reserve(m.size());
+    for (auto const& e : m) o.insert_or_assign(e.key, encode_value(e.value));
+    return o;
 }
 
 template <described T>

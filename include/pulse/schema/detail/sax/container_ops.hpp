@@ -124,6 +124,50 @@ struct policy_for<std::vector<X>> : typed_policy<policy_for<std::vector<X>>> {
     }
 };
 
+// -- ordered_map<X>: an object frame whose every key adds (or, given twice, restarts) a member --
+
+template <class M>
+struct map_members {
+    using X = typename M::mapped_type;
+    static M& map(frame const& f) { return *static_cast<M*>(f.target); }
+    static bool key(handler&, frame& f, std::string_view k) {
+        M& m = map(f);
+        std::uint32_t i = 0;
+        for (auto& e : m) {
+            if (e.key == k) {
+                e.value = X{}; // a name given twice keeps the last value, as the DOM does
+                break;
+            }
+            ++i;
+        }
+        if (i == m.size()) m.insert_or_assign(k, X{});
+        f.elements = i; // the current member, for the path
+        f.slot = &ops_of<X>;
+        f.slot_target = &(m.begin() + i)->value;
+        return true;
+    }
+    static bool end(handler& h, frame&, std::size_t, bool) {
+        h.pop();
+        return true;
+    }
+    static void segment(handler const&, frame const& f, std::string& path) {
+        M const& m = map(f);
+        if (f.elements < m.size()) handler::append_key(path, (m.begin() + f.elements)->key);
+    }
+    static constexpr container_ops cops{&key, &end, &segment, &no_null};
+};
+
+template <ordered_map_like M>
+struct policy_for<M> : typed_policy<policy_for<M>> {
+    static constexpr std::string_view expected = "object";
+    static bool object_begin(handler& h, frame&, void* t) {
+        auto* m = static_cast<M*>(t);
+        m->clear();
+        h.push(nullptr, nullptr, &map_members<M>::cops, m);
+        return true;
+    }
+};
+
 // -- captures: a subtree kept as JSON (unknown members, members typed as JSON) --
 
 /// Events inside a capture go to the value stack; nested containers only count depth.

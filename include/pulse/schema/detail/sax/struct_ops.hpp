@@ -185,6 +185,8 @@ template <class X>
 struct frames_for<std::optional<X>> : frames_for<X> {};
 template <class X>
 struct frames_for<std::vector<X>> : std::integral_constant<std::size_t, 1 + frames_for<X>::value> {};
+template <ordered_map_like M>
+struct frames_for<M> : std::integral_constant<std::size_t, 1 + frames_for<typename M::mapped_type>::value> {};
 template <>
 struct frames_for<polygon> : std::integral_constant<std::size_t, 1> {};
 template <>
