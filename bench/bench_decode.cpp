@@ -1,5 +1,6 @@
 // bench_decode: how fast a large result becomes a typed pulse::extract_result, against the ways one
-// could do it (or only part of it) with other parsers. See bench/README.md.
+// could do it (or only part of it) with other parsers. bench/README.md says how to run it;
+// docs/performance.md has the results.
 //
 //   bench_decode FILE [--runs N] [--no-rss] [--no-verify] [--only id,id,...]
 //

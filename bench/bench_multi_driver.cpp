@@ -19,8 +19,8 @@
 //     driver causes), and how many ticks a budget cut short;
 //   - new connections and TLS handshakes that resumed a session (the server's /__stats), and the
 //     CPU time the VM's host took away during the round (steal, /proc/stat, all CPUs).
-// The server runs on the same machine (its CPU competes with the client's: the figures include
-// that contention, as the task asks).
+// The server runs on the same machine (its CPU competes with the client's, and the figures include
+// that contention, as they would for a game talking to a server on a small machine).
 #include "../tests/integration/server_process.hpp"
 #include "server_stats.hpp"
 
@@ -268,10 +268,10 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    pulse::flow::config cfg;
+    pulse::config cfg;
     cfg.api_key = server.api_key();
     cfg.base_url = server.base_url();
-    auto const doc = pulse::flow::document_source::from_url("https://example.com/report.pdf");
+    auto const doc = pulse::url("https://example.com/report.pdf");
 
     pulse::curl::multi_options mo;
     if (a.io_budget_us >= 0) mo.io_budget = std::chrono::microseconds(a.io_budget_us);
@@ -397,7 +397,7 @@ int main(int argc, char** argv) {
     // Baselines on the same server: a job that stays "processing", polled directly.
     std::string never_done;
     {
-        pulse::flow::config bc = cfg;
+        pulse::config bc = cfg;
         bc.extra_headers.set("x-pulse-scenario", "poll_steps=1000000;tag=baseline");
         pulse::curl::multi_driver bd(client_options(), mo, dopt);
         auto h = bd.add(*pulse::flow::make_extract_flow(bc, doc, {}, 7));

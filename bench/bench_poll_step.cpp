@@ -16,8 +16,9 @@
 //                                each tick steps the few flows that are due, as in a game)
 // The machine is a real attach flow polling a job that stays "processing" for ever; simulated time
 // moves to each wake time, so no step waits.
-#include <pulse/async_driver.hpp>
+#include <pulse/driver/async_driver.hpp>
 #include <pulse/flow/extract_flow.hpp>
+#include <pulse/flow/job_ops.hpp>
 #include <pulse/schema/codec.hpp>
 #include <pulse/schema/job.hpp>
 
@@ -51,8 +52,8 @@ http::response_head make_head() {
     return h;
 }
 
-pulse::flow::config make_config() {
-    pulse::flow::config c;
+pulse::config make_config() {
+    pulse::config c;
     c.api_key = "bench-key-0123456789";
     c.base_url = "http://127.0.0.1:8080";
     c.policies.deadline = std::chrono::milliseconds(0); // polls for ever
@@ -74,7 +75,7 @@ double baseline(std::size_t n) {
 
 double machine_steps(std::size_t n) {
     auto const head = make_head();
-    auto m = *pulse::flow::make_attach_flow(make_config(), "6f1c2a9e-3b7d-4c1e-9a55-0d4f2b8c7e13", 42);
+    auto m = *pulse::flow::make_attach_flow(make_config(), {"6f1c2a9e-3b7d-4c1e-9a55-0d4f2b8c7e13"}, 42);
     time_point now = time_point{} + std::chrono::hours(1);
     auto const t0 = clk::now();
     for (std::size_t i = 0; i < n; ++i) {
@@ -126,7 +127,7 @@ double driver_steps(std::size_t n, std::size_t population) {
     pulse::async_driver<instant_transport, sim_clock> d(t, o, sim_clock{&now});
     std::vector<pulse::flow_handle<pulse::flow::extract_flow>> hs;
     for (std::size_t i = 0; i < population; ++i)
-        hs.push_back(d.add(*pulse::flow::make_attach_flow(make_config(), "job-" + std::to_string(i), i + 1)));
+        hs.push_back(d.add(*pulse::flow::make_attach_flow(make_config(), pulse::job_handle{"job-" + std::to_string(i)}, i + 1)));
     // Warm up: every flow makes its first poll and parks in the timer heap.
     d.tick();
     d.tick();

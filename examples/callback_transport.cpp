@@ -18,13 +18,13 @@
 // Whole-body modules: the adapter hands the body to the flow in one on_body() call. Everything
 // works -- polls, retries, Retry-After, the single-use large-result download -- but a large result
 // is held in memory twice (the module's buffer and the decoded result). If the engine's module can
-// deliver chunks, call on_body per chunk instead; if it cannot, keep flow::config::limits::
+// deliver chunks, call on_body per chunk instead; if it cannot, keep pulse::config::limits::
 // max_result_bytes at a size the game can afford.
 //
 // Against the local test server (scenarios are its fault/outcome grammar, one extra job each):
 //
 //     PULSE_API_KEY=test-key callback_transport http://127.0.0.1:8080 'result=large;size=2M' 'poll_fault=503:ra=1@1'
-#include <pulse/async_driver.hpp>
+#include <pulse/driver/async_driver.hpp>
 #include <pulse/flow/extract_flow.hpp>
 
 #include <curl/curl.h>
@@ -286,13 +286,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "PULSE_API_KEY is not set\n");
         return 2;
     }
-    pulse::flow::config cfg;
+    pulse::config cfg;
     cfg.api_key = key;
     if (argc > 1) cfg.base_url = argv[1];
     else if (char const* base = std::getenv("PULSE_BASE_URL"); base && *base) cfg.base_url = base;
     // Short first poll for the demo (the default waits a second before asking).
     cfg.policies.poll.first_poll_delay = std::chrono::milliseconds(200);
-    auto const doc = pulse::flow::document_source::from_url("https://www.w3.org/WAI/ER/tests/xhtml/testfiles/resources/pdf/dummy.pdf");
+    auto const doc = pulse::url("https://www.w3.org/WAI/ER/tests/xhtml/testfiles/resources/pdf/dummy.pdf");
 
     engine::http_module module;
     engine_transport transport(module);

@@ -4,7 +4,8 @@
 //
 //     PULSE_API_KEY=... engine_loop [base-url] [jobs]
 //
-// The base URL comes from the first argument, else PULSE_BASE_URL, else https://api.runpulse.com;
+// The configuration comes from the environment (pulse::config::from_env); a first argument
+// replaces the base URL;
 // the documents are URLs Pulse downloads itself (PULSE_DOCUMENT_URL, default a sample PDF).
 // Against the local test server:
 //
@@ -21,18 +22,19 @@
 //   download pauses and resumes next frame); driver_options caps the new connections per tick.
 // - Progress callbacks run inside tick(). They only record what happened; the printing is done
 //   after tick(), outside the measured time.
-// - Results are polled from the handles: finished() is a flag, take() moves the result out.
+// - Results arrive through the completion callback given to add(), inside tick(), in the frame a
+//   job ends: the loop never looks at handles that are still running.
 //
 // The program prints the worst, median and 99th-percentile tick durations at the end and exits
 // 0 when every job succeeded.
 #include <pulse/flow/extract_flow.hpp>
 
 #if defined(_WIN32)
-#include <pulse/winhttp/driver.hpp> // Windows' own HTTP stack (target pulse::winhttp)
-using driver_type = pulse::winhttp::driver;
+#include <pulse/winhttp.hpp> // Windows' own HTTP stack (target pulse::winhttp)
+namespace stack = pulse::winhttp;
 #else
-#include <pulse/curl/multi_driver.hpp> // libcurl (target pulse::curl)
-using driver_type = pulse::curl::multi_driver;
+#include <pulse/curl.hpp> // libcurl (target pulse::curl)
+namespace stack = pulse::curl;
 #endif
 
 #include <algorithm>
@@ -58,15 +60,12 @@ double ms(clk::duration d) { return std::chrono::duration<double, std::milli>(d)
 } // namespace
 
 int main(int argc, char** argv) {
-    char const* key = std::getenv("PULSE_API_KEY");
-    if (!key || !*key) {
-        std::fprintf(stderr, "PULSE_API_KEY is not set\n");
+    auto cfg = pulse::config::from_env();
+    if (!cfg) {
+        std::fprintf(stderr, "%s\n", cfg.error().to_string().c_str());
         return 2;
     }
-    pulse::flow::config cfg;
-    cfg.api_key = key;
-    if (argc > 1) cfg.base_url = argv[1];
-    else if (char const* base = std::getenv("PULSE_BASE_URL"); base && *base) cfg.base_url = base;
+    if (argc > 1) cfg->base_url = argv[1];
     int const jobs_wanted = argc > 2 ? std::atoi(argv[2]) : 50;
     if (jobs_wanted <= 0) {
         std::fprintf(stderr, "usage: %s [base-url] [jobs]\n", argv[0]);
@@ -81,31 +80,38 @@ int main(int argc, char** argv) {
                 dns.threaded ? "threaded resolver, lookups detached on cancel" : "c-ares or none");
 #endif
 
-    driver_type driver;
+    auto driver = stack::make_driver(*cfg);
     std::vector<event> events; // filled by callbacks during tick(), printed after it
     std::vector<pulse::flow_handle<pulse::flow::extract_flow>> jobs;
-    std::vector<bool> reported(static_cast<std::size_t>(jobs_wanted), false);
+    int succeeded = 0, failed = 0;
     for (int i = 0; i < jobs_wanted; ++i) {
-        // Any distinct seeds will do (they spread the jitter of the polls); a game may use its own RNG.
-        std::uint64_t const seed = std::uint64_t{0x9e3779b97f4a7c15u} * static_cast<std::uint64_t>(i + 1);
-        auto m = pulse::flow::make_extract_flow(cfg, pulse::flow::document_source::from_url(doc_url), {}, seed);
+        // Each machine draws its own seed (the jitter of its polls) from std::random_device.
+        auto m = pulse::flow::make_extract_flow(*cfg, pulse::url(doc_url));
         if (!m) {
             std::fprintf(stderr, "job %d: %s\n", i, m.error().to_string().c_str());
             return 1;
         }
-        pulse::flow::progress_observer obs;
+        pulse::progress_observer obs;
         obs.on_job_id = [&events, i](std::string_view id) { events.push_back({i, "submitted as " + std::string(id)}); };
         obs.on_status = [&events, i](pulse::job_status const& s) { events.push_back({i, s.str()}); };
-        obs.on_retry = [&events, i](pulse::flow::retry_event const& e) {
+        obs.on_retry = [&events, i](pulse::retry_event const& e) {
             events.push_back({i, "retry in " + std::to_string(e.delay.count()) + " ms (" + e.cause->to_string() + ")"});
         };
         m->set_observer(std::move(obs));
-        jobs.push_back(driver.add(std::move(*m)));
+        // The completion callback runs inside tick(), once, in the frame the job ends.
+        jobs.push_back(driver.add(std::move(*m), [&, i](pulse::result<pulse::extract_result> r) {
+            if (r) {
+                ++succeeded;
+                events.push_back({i, "done, " + std::to_string(r->markdown ? r->markdown->size() : 0) + " bytes of markdown"});
+            } else {
+                ++failed;
+                events.push_back({i, "FAILED: " + r.error().to_string()});
+            }
+        }));
     }
 
     auto const frame = std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(1.0 / 60.0));
     std::vector<clk::duration> ticks;
-    int succeeded = 0, failed = 0;
     auto const start = clk::now();
     auto next_frame = start;
     long frame_no = 0;
@@ -119,21 +125,9 @@ int main(int argc, char** argv) {
         driver.tick();
         ticks.push_back(clk::now() - t0);
 
-        // --- the rest of the frame: report what happened, collect finished jobs
+        // --- the rest of the frame: report what happened (progress and completions)
         for (auto const& e : events) std::printf("[frame %5ld] job %2d: %s\n", frame_no, e.job, e.text.c_str());
         events.clear();
-        for (std::size_t i = 0; i < jobs.size(); ++i) {
-            if (reported[i] || !jobs[i].finished()) continue;
-            reported[i] = true;
-            auto r = jobs[i].take();
-            if (r) {
-                ++succeeded;
-                std::printf("[frame %5ld] job %2zu: done, %zu bytes of markdown\n", frame_no, i, r->markdown ? r->markdown->size() : 0);
-            } else {
-                ++failed;
-                std::printf("[frame %5ld] job %2zu: FAILED: %s\n", frame_no, i, r.error().to_string().c_str());
-            }
-        }
         std::fflush(stdout);
 
         // --- wait for the next frame (an engine renders here)

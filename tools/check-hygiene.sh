@@ -57,7 +57,7 @@ windows_headers=()
 for d in "$root"/adapters/*/; do
   [ -d "$d/pulse" ] || continue
   while IFS= read -r h; do
-    case "$h" in pulse/winhttp/*) windows_headers+=("$h") ;; *) adapter_headers+=("$h") ;; esac
+    case "$h" in pulse/winhttp/*|pulse/winhttp.hpp) windows_headers+=("$h") ;; *) adapter_headers+=("$h") ;; esac
   done < <(cd "$d" && find pulse -name '*.hpp' | LC_ALL=C sort)
 done
 

@@ -12,6 +12,9 @@
 #   pkg_config       g++ consumer.cpp $(pkg-config --cflags --libs pulse) against the prefix
 #   single_include   single_include/pulse/pulse.hpp alone (no -I include/), with and without
 #                    exceptions; the dependency list proves no include/pulse/ header was read
+#   conformance      a project runs the transport conformance suite against a transport of its own
+#                    (pulse_add_transport_conformance, PULSE_CONFORMANCE=ON) through CTest; the
+#                    server is $PULSE_SERVER_EXECUTABLE when set, else built from the checkout
 #
 # Prints one line per proof and "N passed, N failed"; exits non-zero when any failed.
 # Usage: tools/check-packaging.sh [--keep]   (--keep leaves the temp dir and prints its path)
@@ -161,7 +164,17 @@ proof_single_include() {
   done
 }
 
-proofs=(install find_package add_subdirectory fetch_content meson_subproject pkg_config single_include)
+proof_conformance() {
+  local b="$tmp/conformance" server=()
+  [ -n "${PULSE_SERVER_EXECUTABLE:-}" ] && server=(-DPULSE_SERVER_EXECUTABLE="$PULSE_SERVER_EXECUTABLE")
+  cmake -S "$tmp/src/cmake_conformance" -B "$b" "${gen[@]}" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g0" -DPULSE_SOURCE_DIR="$root" "${server[@]}" &&
+  cmake --build "$b" -j 2 &&
+  (cd "$b" && ctest --output-on-failure) || return 1
+  echo "output: engine_transport_conformance passed the transport conformance suite"
+}
+
+proofs=(install find_package add_subdirectory fetch_content meson_subproject pkg_config single_include conformance)
 declare -A needs=([find_package]=install [pkg_config]=install)
 
 # install first (two proofs use its prefix), then the rest in parallel.

@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
-# The quick-start demo (README "Quick start"). On a fresh Debian 12 machine, as root, from a clone
-# that has ../shared beside it:
+# The quick-start demo (README "Quick start"). On a fresh Debian 12 machine, as root, in a clone of
+# this repository:
 #
 #     bash tools/demo.sh
 #
 # 1. installs the Debian packages that are missing (tools/install-deps.sh);
 # 2. builds only what the demo needs, Release: pulse-server (the local Pulse-compatible server)
 #    and pulse-cli (the `pulse` command-line tool);
-# 3. starts pulse-server on an ephemeral loopback port, serving an 8 MB generated result
-#    (../shared/bench/gen_result.py), so it arrives the way big results do on the real API: as a
+# 3. has pulse-server write an 8 MB synthetic result (--write-sample) and starts it on an ephemeral
+#    loopback port serving that result, so it arrives the way big results do on the real API: as a
 #    pointer to the single-use GET /large_results/{id};
 # 4. runs `pulse extract examples/data/sample.pdf` end to end -- submit, poll, download -- with its
 #    progress on stderr (a live line on a terminal, plain lines in a log), the summary (pages,
 #    markdown length, tables, words), and prints the first lines of the markdown;
 # 5. stops the server (also on failure or Ctrl-C).
 #
-# Environment: PULSE_BUILD_ROOT (default: build-demo/ in the checkout), PULSE_SHARED_DIR (default:
-# ../shared), PULSE_DEMO_MB (size of the generated result, default 8).
+# Environment: PULSE_BUILD_ROOT (default: build-demo/ in the checkout), PULSE_DEMO_MB (size of the
+# generated result, default 8).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -25,7 +25,6 @@ start=$(date +%s)
 bash tools/install-deps.sh
 
 out=${PULSE_BUILD_ROOT:-$root/build-demo}
-shared=${PULSE_SHARED_DIR:-$root/../shared}
 mb=${PULSE_DEMO_MB:-8}
 jobs=$(nproc 2>/dev/null || echo 2)
 
@@ -48,16 +47,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-server_args=()
-if [ -f "$shared/bench/gen_result.py" ]; then
-  echo "== Generating a ${mb} MB sample result ($shared/bench/gen_result.py)"
-  python3 "$shared/bench/gen_result.py" "$mb" "$demo/sample-result.json" >/dev/null
-  server_args+=(--result "$demo/sample-result.json")
-else
-  # Without ../shared: the server's built-in sample result, delivered as a large result anyway.
-  echo "== $shared/bench/gen_result.py not found: using the server's built-in sample result"
-  server_args+=(--large-threshold 1k)
-fi
+echo "== Writing a ${mb} MB synthetic result (pulse-server --write-sample)"
+"$server_bin" --write-sample "$mb" "$demo/sample-result.json"
+server_args=(--result "$demo/sample-result.json")
 
 export PULSE_API_KEY="demo-key-$(date +%s)"
 echo "== Starting pulse-server on an ephemeral port"

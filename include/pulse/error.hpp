@@ -9,19 +9,20 @@
 // must keep the status, the API's own code ("FILE_001") and message, a transport error must keep the
 // stack's text (curl's message). error_code alone carries none of that.
 //
-// Three layers stay apart (see design.md): transport failure (the request never got an answer),
+// Three layers stay apart: transport failure (the request never got an answer),
 // HTTP status (the server answered, with a non-success status), and job failure (the server said
 // the job ended as failed/canceled/expired). Decode, input and local (caller-side) errors are
 // layers of their own. errc values are grouped by layer so layer() is derived, not stored.
 #ifndef PULSE_ERROR_HPP
 #define PULSE_ERROR_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 
 #include <boost/assert/source_location.hpp>
 #include <boost/system/result.hpp>
 #include <boost/throw_exception.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -41,62 +42,65 @@ enum class error_layer : unsigned char {
     local,     ///< stopped on the caller's side: cancel, deadline, a cap, a sink's abort
 };
 
-/// Error conditions. Values are grouped by layer in blocks of 100.
+/// Error conditions. Values are grouped by layer in blocks of 1000, so layer_of() derives the
+/// layer from the number. The numbers are stable identifiers for logs; none of them is an HTTP
+/// status (the status an answer carried is error::http_status).
 enum class errc : int {
-    ok = 0,
+    ok = 0, ///< no error (a default-constructed pulse::error)
 
-    // input (100..199)
-    invalid_argument = 100, ///< an option or argument is invalid (message says which)
-    file_error = 101,       ///< a local file could not be opened, read or written
+    // input (1000..1999)
+    invalid_argument = 1001, ///< an option or argument is invalid (message says which)
+    file_error = 1002,       ///< a local file could not be opened, read or written
 
-    // decode (200..299)
-    json_syntax = 200,   ///< bytes are not JSON (or are truncated JSON)
-    type_mismatch = 201, ///< a member has the wrong JSON type (path says where)
-    missing_member = 202,
-    invalid_value = 203, ///< right type, unusable value (e.g. negative page_number)
-    too_deep = 204,      ///< nesting exceeded the depth cap
-    string_too_long = 205,
-    unexpected_shape = 206, ///< valid JSON that is not any shape the operation accepts
+    // decode (2000..2999)
+    json_syntax = 2001,      ///< bytes are not JSON (or are truncated JSON)
+    type_mismatch = 2002,    ///< a member has the wrong JSON type (path says where)
+    missing_member = 2003,   ///< a member the schema requires is absent (path says which)
+    invalid_value = 2004,    ///< right type, unusable value (e.g. negative page_number)
+    too_deep = 2005,         ///< nesting exceeded the depth cap
+    string_too_long = 2006,  ///< a string or key exceeded the length cap
+    unexpected_shape = 2007, ///< valid JSON that is not any shape the operation accepts
 
-    // transport (300..399)
-    transport_failed = 300, ///< anything else the stack reported
-    resolve_failed = 301,
-    connect_failed = 302,
-    tls_failed = 303,
-    timeout = 304,          ///< connect, total or stall timeout
-    connection_reset = 305, ///< the peer closed or reset the connection mid-exchange
-    body_truncated = 306,   ///< fewer bytes than Content-Length / chunked framing promised
-    too_many_redirects = 307,
-    protocol_error = 308,   ///< the peer did not speak HTTP correctly
+    // transport (3000..3999)
+    transport_failed = 3001,   ///< anything else the stack reported
+    resolve_failed = 3002,     ///< the host name did not resolve
+    connect_failed = 3003,     ///< the TCP connection could not be established
+    tls_failed = 3004,         ///< the TLS handshake failed for another reason than the certificate
+    tls_verification_failed = 3005, ///< the server's certificate or host name was rejected (never retried)
+    proxy_failed = 3006,       ///< the proxy could not be reached or refused the tunnel (never retried)
+    timeout = 3007,            ///< connect, total or stall timeout
+    connection_reset = 3008,   ///< the peer closed or reset the connection mid-exchange
+    body_truncated = 3009,     ///< fewer bytes than Content-Length / chunked framing promised
+    too_many_redirects = 3010, ///< a redirect chain exceeded the adapter's hop limit
+    protocol_error = 3011,     ///< the peer did not speak HTTP correctly
 
-    // http (400..499)
-    http_status = 400,  ///< any other non-success status
-    bad_request = 401,  ///< 400 / 413 / 422: retrying the same request will not help
-    unauthorized = 402, ///< 401: missing or invalid API key
-    forbidden = 403,    ///< 403: not your job, or no permission
-    not_found = 404,    ///< 404: unknown job / nothing stored
-    gone = 405,         ///< 410: the single-use large result was already downloaded, or expired
-    rate_limited = 406, ///< 429 after the retry budget ran out
-    server_error = 407, ///< 5xx after the retry budget ran out
+    // http (4000..4999)
+    http_status = 4001,  ///< any other non-success status
+    bad_request = 4002,  ///< 400 / 413 / 422: retrying the same request will not help
+    unauthorized = 4003, ///< 401: missing or invalid API key
+    forbidden = 4004,    ///< 403: not your job, or no permission
+    not_found = 4005,    ///< 404: unknown job / nothing stored
+    gone = 4006,         ///< 410: the single-use large result was already downloaded, or expired
+    rate_limited = 4007, ///< 429 after the retry budget ran out
+    server_error = 4008, ///< 5xx after the retry budget ran out
 
-    // job (500..599)
-    job_failed = 500,   ///< status "failed"; message holds the job's error text
-    job_canceled = 501, ///< status "canceled" or "cancelled"
-    job_expired = 502,  ///< status "expired": output purged, re-run the job
+    // job (5000..5999)
+    job_failed = 5001,   ///< status "failed"; message holds the job's error text
+    job_canceled = 5002, ///< status "canceled" or "cancelled"
+    job_expired = 5003,  ///< status "expired": output purged, re-run the job
 
-    // local (600..699)
-    canceled = 600,          ///< the caller cancelled
-    deadline_exceeded = 601, ///< the overall deadline passed before the job finished
-    body_too_large = 602,    ///< a body exceeded the caller's size cap
-    aborted_by_sink = 603,   ///< the caller's sink asked to stop
-    partial_delivery = 604,  ///< a single-use download failed after bytes reached the caller
+    // local (6000..6999)
+    canceled = 6001,          ///< the caller cancelled
+    deadline_exceeded = 6002, ///< the overall deadline passed before the job finished
+    body_too_large = 6003,    ///< a body exceeded the caller's size cap
+    aborted_by_sink = 6004,   ///< the caller's sink asked to stop
+    partial_delivery = 6005,  ///< a single-use download failed after bytes reached the caller
 };
 
 /// The layer an errc belongs to.
 constexpr error_layer layer_of(errc c) noexcept {
-    int const v = static_cast<int>(c);
-    if (v == 0) return error_layer::none;
-    switch (v / 100) {
+    switch (static_cast<int>(c) / 1000) {
+    case 0: return error_layer::none;
     case 1: return error_layer::input;
     case 2: return error_layer::decode;
     case 3: return error_layer::transport;
@@ -123,6 +127,8 @@ constexpr std::string_view to_string(errc c) noexcept {
     case errc::resolve_failed: return "resolve_failed";
     case errc::connect_failed: return "connect_failed";
     case errc::tls_failed: return "tls_failed";
+    case errc::tls_verification_failed: return "tls_verification_failed";
+    case errc::proxy_failed: return "proxy_failed";
     case errc::timeout: return "timeout";
     case errc::connection_reset: return "connection_reset";
     case errc::body_truncated: return "body_truncated";
@@ -168,6 +174,7 @@ constexpr std::string_view to_string(error_layer l) noexcept {
 /// server (an error body that may echo request headers) passes through redact() before it is
 /// stored.
 struct error {
+    /// What went wrong; errc::ok for "no error". Its layer is layer().
     errc code = errc::ok;
     /// Human-readable summary, e.g. "expected integer, got string" or curl's message.
     std::string message;
@@ -183,27 +190,47 @@ struct error {
     int native_code = 0;
     /// Bytes of the body that reached the caller's sink before the failure (single-use downloads).
     std::size_t bytes_delivered = 0;
+    /// How many times the failing request was sent (retries included); 0 when no request was
+    /// sent (an input error) or the error did not come from an operation.
+    unsigned attempts = 0;
+    /// Time from the start of the operation to the failure (0 when not measured).
+    std::chrono::milliseconds elapsed{0};
 
+    /// No error (errc::ok, every field empty).
     error() = default;
+    /// An error with its code, message and, for decode errors, the JSON path where it occurred.
     error(errc c, std::string msg, std::string where = {})
         : code(c), message(std::move(msg)), path(std::move(where)) {}
 
+    /// The part of the exchange that failed, derived from `code`.
     error_layer layer() const noexcept { return layer_of(code); }
+    /// True for an actual error (any code but errc::ok).
     explicit operator bool() const noexcept { return code != errc::ok; }
 
-    /// One line: "<path>: <message>" for decode errors, "<layer> error (<code>): <message>
-    /// [HTTP <status>] [<api_code>]" otherwise.
+    /// One line: "<path>: <message>" for decode errors; otherwise "<layer> error (<code>):
+    /// <message>", then the fields that are set: " at <path>", " [HTTP <status>]", " [<api_code>]",
+    /// " [<n> attempts over <t>]" (when a request was sent more than once).
     std::string to_string() const {
         std::string s;
         if (!path.empty() && layer() == error_layer::decode) {
             s.append(path).append(": ").append(message);
-            return s;
+        } else {
+            s.append(pulse::to_string(layer())).append(" error (").append(pulse::to_string(code)).append(")");
+            if (!message.empty()) s.append(": ").append(message);
+            if (!path.empty()) s.append(" at ").append(path);
         }
-        s.append(pulse::to_string(layer())).append(" error (").append(pulse::to_string(code)).append(")");
-        if (!message.empty()) s.append(": ").append(message);
-        if (!path.empty()) s.append(" at ").append(path);
         if (http_status != 0) s.append(" [HTTP ").append(std::to_string(http_status)).append("]");
         if (!api_code.empty()) s.append(" [").append(api_code).append("]");
+        if (attempts > 1) {
+            s.append(" [").append(std::to_string(attempts)).append(" attempts over ");
+            auto const ms = elapsed.count();
+            if (ms < 1000) {
+                s.append(std::to_string(ms)).append(" ms]");
+            } else {
+                // One decimal of seconds: "6.6 s".
+                s.append(std::to_string(ms / 1000)).append(".").append(std::to_string((ms % 1000) / 100)).append(" s]");
+            }
+        }
         return s;
     }
 

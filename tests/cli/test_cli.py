@@ -13,6 +13,7 @@ the exit status is non-zero when any test failed.
 """
 import concurrent.futures
 import json
+import urllib.parse
 import os
 import pty  # noqa: F401  (documents the dependency; os.openpty is used so tests can run in threads)
 import re
@@ -101,8 +102,12 @@ class Result:
         return self.out.decode("utf-8", "replace")
 
 
+PROXY_VARS = ("http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
+
+
 def env_for(key=KEY, base=None, extra=None):
-    env = {k: v for k, v in os.environ.items() if k not in ("PULSE_API_KEY", "PULSE_BASE_URL")}
+    # The caller's proxy settings would route the tests' requests to the local server elsewhere.
+    env = {k: v for k, v in os.environ.items() if k not in ("PULSE_API_KEY", "PULSE_BASE_URL") + PROXY_VARS}
     if key is not None:
         env["PULSE_API_KEY"] = key
     env["PULSE_BASE_URL"] = base if base is not None else MAIN.base
@@ -138,11 +143,20 @@ def tmp(name):
 
 
 def submit_only(scenario=None, *extra):
+    """Submit SAMPLE with --no-wait: the job's token (what the command prints) and its id."""
     r = pulse("extract", SAMPLE, "--no-wait", *extra, scenario=scenario)
     expect_rc(r, 0, "extract --no-wait")
-    job_id = r.text().strip()
-    check(re.fullmatch(r"[0-9a-f-]{36}", job_id) is not None, "--no-wait printed %r, not a job id" % job_id, r)
-    return job_id
+    token = r.text().strip()
+    job_id = id_of(token)
+    check(re.fullmatch(r"[0-9a-f-]{36}", job_id) is not None, "--no-wait printed %r, not a job token" % token, r)
+    return token, job_id
+
+
+def id_of(token):
+    """The job id in a job token (pulse-job:KIND?v=1&id=ID&api=BASE)."""
+    u = urllib.parse.urlsplit(token)
+    check(u.scheme == "pulse-job", "not a job token: %r" % token)
+    return urllib.parse.parse_qs(u.query).get("id", [""])[0]
 
 
 def start_pulse(args, scenario=None, stderr_fd=None, env=None):
@@ -349,27 +363,39 @@ def extract_large_result_to_file():
 
 @test
 def no_wait_job_wait():
-    job_id = submit_only("poll_steps=1")
-    r = pulse("job", job_id)
+    # Submitted by one process, its token kept; polled and waited for by others.
+    token, job_id = submit_only("poll_steps=1")
+    check(MAIN.job(job_id)["answered_polls"] == 0, "--no-wait polled the job")
+    r = pulse("job", token)
     expect_rc(r, 0, "job (pending)")
     st = json.loads(r.out)
     check(st["job_id"] == job_id and st["status"] == "pending", "unexpected status JSON %r" % st)
     out = tmp("waited.json")
-    r = pulse("wait", job_id, "--out", out)
+    r = pulse("wait", token, "--out", out)
     expect_rc(r, 0, "wait")
     check("markdown" in json.load(open(out, encoding="utf-8")), "wait wrote no result")
     check("waiting for job " + job_id in r.err, "wait does not name the job", r)
+    # A bare id works too; a token of another API is refused before any request.
+    r = pulse("job", job_id)
+    expect_rc(r, 0, "job by bare id")
+    other = re.sub(r"api=[^&]*", "api=http://127.0.0.1:9", token)
+    r = pulse("wait", other)
+    expect_rc(r, 2, "wait for a job of another API")
+    check("belongs to the API at" in r.err, "no reason for refusing another API's job", r)
+    expect_rc(pulse("wait", "pulse-job:nonsense?v=1&id=x"), 2, "a token of an unknown kind")
 
 
 @test
 def download_command():
-    job_id = submit_only("result=large;size=2M")
+    _, job_id = submit_only("result=large;size=2M")
     r = pulse("job", job_id)
     expect_rc(r, 0, "job (completed)")
     st = json.loads(r.out)
     check(st["status"] == "completed" and st["result"]["is_url"] is True, "expected a large-result pointer: %r" % st)
     out = tmp("dl.json")
-    r = pulse("download", st["result"]["url"], "--out", out)
+    # A URL is given as --url: a positional is always a job id (nothing is guessed from its text).
+    expect_rc(pulse("download", st["result"]["url"], "--out", tmp("not-an-id.json")), 9, "a URL given as a job id (404)")
+    r = pulse("download", "--url", st["result"]["url"], "--out", out)
     expect_rc(r, 0, "download by URL")
     check(os.path.getsize(out) == 2 << 20, "download wrote %d bytes" % os.path.getsize(out))
     check("downloaded" in r.err, "no download summary", r)
@@ -379,13 +405,13 @@ def download_command():
 
 @test
 def download_to_stdout_and_partial():
-    job_id = submit_only("result=large;size=1M")
+    _, job_id = submit_only("result=large;size=1M")
     expect_rc(pulse("job", job_id), 0, "job")
     r = pulse("download", job_id, "--out", "-")
     expect_rc(r, 0, "download to stdout")
     check(len(r.out) == 1 << 20, "stdout got %d bytes" % len(r.out))
     # a download reset after 64 KiB reached the file: not retried (single use), partial kept, exit 4
-    job_id = submit_only("result=large;size=1M;download_fault=reset_mid_body:bytes=65536@1")
+    _, job_id = submit_only("result=large;size=1M;download_fault=reset_mid_body:bytes=65536@1")
     expect_rc(pulse("job", job_id), 0, "job")
     out = tmp("partial.json")
     r = pulse("download", job_id, "--out", out)
@@ -398,7 +424,7 @@ def download_to_stdout_and_partial():
 @test
 def failed_command_keeps_existing_file():
     # the output file may hold the only copy of a single-use result: a failed run must not touch it
-    job_id = submit_only("result=large;size=1M")
+    _, job_id = submit_only("result=large;size=1M")
     expect_rc(pulse("job", job_id), 0, "job")
     out = tmp("result.json")
     expect_rc(pulse("download", job_id, "--out", out), 0, "first download")
@@ -420,8 +446,8 @@ def failed_command_keeps_existing_file():
 
 @test
 def cancel_command():
-    job_id = submit_only("status=weird")
-    r = pulse("cancel", job_id)
+    token, job_id = submit_only("status=weird")
+    r = pulse("cancel", token)
     expect_rc(r, 0, "cancel")
     check(json.loads(r.out).get("job_id") == job_id, "cancel printed %r" % r.out)
     check(MAIN.job(job_id)["status"] == "canceled", "the server did not cancel the job")
@@ -443,6 +469,32 @@ def job_outcomes_exit_5_6_7():
     r = pulse("extract", SAMPLE, "--out", tmp("expired.json"), scenario="status=expired")
     expect_rc(r, 7, "expired job")
     check(not os.path.exists(tmp("expired.json")), "an empty output file was left behind")
+
+
+@test
+def proxy_and_ca_settings():
+    # A proxy that refuses connections: no retry can change that, so the command ends at once.
+    t0 = time.time()
+    r = pulse("job", "some-job", "--proxy", "http://127.0.0.1:9")
+    expect_rc(r, 4, "a refused proxy")
+    check("proxy_failed" in r.err, "the error does not name the proxy", r)
+    check(time.time() - t0 < 3, "a refused proxy took %.1fs (retried?)" % (time.time() - t0))
+    # The same from the environment, as curl users set it (http_proxy: MAIN is plain http) ...
+    r = pulse("job", "some-job", env=env_for(extra={"http_proxy": "http://127.0.0.1:9"}))
+    expect_rc(r, 4, "a refused proxy from http_proxy")
+    # ... and NO_PROXY (or --noproxy) exempts the API's host: the request goes direct.
+    _, job_id = submit_only()
+    r = pulse("job", job_id, env=env_for(extra={"http_proxy": "http://127.0.0.1:9", "NO_PROXY": "localhost,127.0.0.1"}))
+    expect_rc(r, 0, "NO_PROXY exempts the API host")
+    expect_rc(pulse("job", job_id, "--proxy", "http://127.0.0.1:9", "--noproxy", "127.0.0.1"), 0, "--noproxy")
+    expect_rc(pulse("job", job_id, "--proxy", "", env=env_for(extra={"http_proxy": "http://127.0.0.1:9"})), 0,
+              "--proxy '' turns the environment's proxy off")
+    # A CA bundle that is not there is a usage error before anything is sent.
+    r = pulse("job", job_id, "--cacert", tmp("no-such-bundle.pem"))
+    expect_rc(r, 2, "--cacert of a missing file")
+    check("--cacert" in r.err, "the error does not name the option", r)
+    for opt in ("--cacert", "--proxy", "--noproxy"):
+        check(opt in pulse("extract", "--help").text(), "extract --help does not list %s" % opt)
 
 
 @test
@@ -498,7 +550,7 @@ def interrupt_exit_12():
     err = (got + rest).decode("utf-8", "replace")
     record(b"", err)
     check(rc == 12, "SIGINT: expected exit code 12, got %d; stderr=%r" % (rc, err[-800:]))
-    check("pulse wait " + job_id in err, "no hint to resume the job: %r" % err[-800:])
+    check("pulse wait 'pulse-job:extract?" in err and job_id in err, "no hint to resume the job: %r" % err[-800:])
     check(MAIN.job(job_id)["cancel_requested"] is False, "the job was canceled without --cancel-on-interrupt")
     # with --cancel-on-interrupt the job is canceled on the server too
     p = start_pulse(["extract", SAMPLE, "--cancel-on-interrupt"], scenario="status=weird")
@@ -629,7 +681,7 @@ def form_commands():
 @test
 def key_never_printed_even_when_echoed():
     # every request to ECHO is answered 401 with the key in the body (and an x-echoed-key header)
-    job_id = submit_only()
+    _, job_id = submit_only()
     for args in (("extract", SAMPLE), ("extract", "--url", "http://example.com/a.pdf"), ("job", job_id),
                  ("wait", job_id), ("download", job_id, "--out", tmp("echo.json")), ("cancel", job_id),
                  ("form", "detect", SAMPLE)):

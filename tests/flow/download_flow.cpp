@@ -11,8 +11,8 @@ using pulse::http::method;
 
 namespace {
 
-pulse::flow::config cfg() {
-    pulse::flow::config c;
+pulse::config cfg() {
+    pulse::config c;
     c.api_key = "dl-key";
     c.policies.download.backoff.jitter = 0;
     return c;
@@ -47,7 +47,7 @@ TEST_CASE("download_flow: the PDF of a form job") {
     REQUIRE(m.has_value());
     std::uint64_t progress = 0;
     std::optional<std::uint64_t> total;
-    pulse::flow::progress_observer obs;
+    pulse::progress_observer obs;
     obs.on_download = [&](std::uint64_t n, std::optional<std::uint64_t> tot) {
         progress = n;
         total = tot;
@@ -142,14 +142,14 @@ TEST_CASE("download_flow: the large result by job id, typed or raw") {
         scripted_transport t;
         t.then(method::get, "/large_results/j-1", json(200, body))
             .then(method::get, "/large_results/j-1", json(410, R"({"error":{"code":"GONE","message":"already retrieved"}})"));
-        auto m = pulse::flow::make_large_result_download<pulse::flow::raw_download>(cfg(), "j-1", {&s}, 1);
+        auto m = pulse::flow::make_large_result_download<pulse::download_info>(cfg(), "j-1", {&s}, 1);
         REQUIRE(m.has_value());
         time_point now = t0();
         auto r = drive(*m, t, now);
         REQUIRE_MESSAGE(r.has_value(), err_text(r));
         CHECK(s.bytes == body);
         sink s2;
-        auto m2 = pulse::flow::make_large_result_download<pulse::flow::raw_download>(cfg(), "j-1", {&s2}, 1);
+        auto m2 = pulse::flow::make_large_result_download<pulse::download_info>(cfg(), "j-1", {&s2}, 1);
         auto r2 = drive(*m2, t, now);
         REQUIRE(!r2.has_value());
         CHECK(r2.error().code == errc::gone);

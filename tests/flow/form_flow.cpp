@@ -8,14 +8,14 @@
 
 using namespace pulse_test;
 using pulse::errc;
-using pulse::flow::document_source;
-using pulse::flow::form_action;
+using pulse::document;
+using pulse::form_action;
 using pulse::http::method;
 
 namespace {
 
-pulse::flow::config cfg() {
-    pulse::flow::config c;
+pulse::config cfg() {
+    pulse::config c;
     c.api_key = "form-key";
     c.policies.poll.interval.jitter = 0;
     c.policies.poll_request.backoff.jitter = 0;
@@ -28,7 +28,7 @@ std::string const form_json =
 
 pulse::flow::form_flow make(form_action a, pulse::form_options o = {}) {
     if (a == form_action::fill && !o.instructions) o.instructions = "Name: Ada";
-    auto m = pulse::flow::make_form_flow(cfg(), a, document_source::from_url("https://f.example/form.pdf"), o, 11);
+    auto m = pulse::flow::make_form_flow(cfg(), a, pulse::url("https://f.example/form.pdf"), o, 11);
     REQUIRE_MESSAGE(m.has_value(), m.error().to_string());
     return std::move(*m);
 }
@@ -113,10 +113,10 @@ TEST_CASE("form_flow: the shared poll loop's rules apply") {
 
 TEST_CASE("form_flow: input errors before any request") {
     pulse::form_options o;
-    auto m = pulse::flow::make_form_flow(cfg(), form_action::fill, document_source::from_url("https://f/x.pdf"), o, 1);
+    auto m = pulse::flow::make_form_flow(cfg(), form_action::fill, pulse::url("https://f/x.pdf"), o, 1);
     REQUIRE(!m.has_value());
     CHECK(m.error().code == errc::invalid_argument);
-    auto m2 = pulse::flow::make_form_flow(cfg(), form_action::detect, document_source::from_file("/no/such.pdf"), {}, 1);
+    auto m2 = pulse::flow::make_form_flow(cfg(), form_action::detect, pulse::file("/no/such.pdf"), {}, 1);
     REQUIRE(!m2.has_value());
     CHECK(m2.error().code == errc::file_error);
 }

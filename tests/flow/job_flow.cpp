@@ -5,6 +5,7 @@
 
 #include <pulse/flow/download_flow.hpp>
 #include <pulse/flow/extract_flow.hpp>
+#include <pulse/flow/job_ops.hpp>
 #include <pulse/flow/job_flow.hpp>
 
 #include <doctest/doctest.h>
@@ -16,15 +17,15 @@
 using namespace pulse_test;
 using pulse::errc;
 using pulse::flow::delivery;
-using pulse::flow::document_source;
+using pulse::document;
 using pulse::http::method;
 
 namespace {
 
 constexpr char key[] = "sk-test-SECRET-KEY";
 
-pulse::flow::config test_config() {
-    pulse::flow::config c;
+pulse::config test_config() {
+    pulse::config c;
     c.api_key = key;
     c.base_url = "https://api.runpulse.com";
     // No jitter: waits are exact and easy to check. (Jitter itself is tested in policy.cpp.)
@@ -36,16 +37,16 @@ pulse::flow::config test_config() {
     return c;
 }
 
-document_source url_doc() { return document_source::from_url("https://files.example/doc.pdf"); }
+pulse::document url_doc() { return pulse::url("https://files.example/doc.pdf"); }
 
-pulse::flow::extract_flow make(pulse::flow::config const& c = test_config(), delivery out = {}) {
+pulse::flow::extract_flow make(pulse::config const& c = test_config(), delivery out = {}) {
     auto m = pulse::flow::make_extract_flow(c, url_doc(), {}, 42, out);
     REQUIRE(m.has_value());
     return std::move(*m);
 }
 
-pulse::flow::extract_flow attach(std::string id, pulse::flow::config const& c = test_config(), delivery out = {}) {
-    auto m = pulse::flow::make_attach_flow(c, std::move(id), 42, out);
+pulse::flow::extract_flow attach(std::string id, pulse::config const& c = test_config(), delivery out = {}) {
+    auto m = pulse::flow::make_attach_flow(c, pulse::job_handle{std::move(id)}, 42, out);
     REQUIRE(m.has_value());
     return std::move(*m);
 }
@@ -99,7 +100,7 @@ TEST_CASE("job_flow: async submission (200), pending -> processing -> completed 
     std::vector<std::string> statuses;
     std::string id;
     unsigned polls = 0;
-    pulse::flow::progress_observer obs;
+    pulse::progress_observer obs;
     obs.on_job_id = [&](std::string_view j) { id = j; };
     obs.on_status = [&](pulse::job_status const& s) { statuses.push_back(s.str()); };
     obs.on_poll = [&](unsigned n) { polls = n; };
@@ -187,7 +188,7 @@ TEST_CASE("job_flow: attach mode polls an existing job at once") {
     t.then(method::get, "/job/existing-42", poll("processing")).then(method::get, "/job/existing-42", completed_inline());
     auto m = attach("existing-42");
     std::string id;
-    pulse::flow::progress_observer obs;
+    pulse::progress_observer obs;
     obs.on_job_id = [&](std::string_view j) { id = j; };
     m.set_observer(obs);
     time_point now = t0();
@@ -207,7 +208,7 @@ TEST_CASE("job_flow: the job id is ONE percent-encoded path segment") {
     auto r = drive(m, t, now);
     CHECK_MESSAGE(r.has_value(), err_text(r));
     for (char const* bad : {"", ".", ".."}) {
-        auto bad_m = pulse::flow::make_attach_flow(test_config(), bad, 1);
+        auto bad_m = pulse::flow::make_attach_flow(test_config(), pulse::job_handle{bad}, 1);
         REQUIRE(!bad_m.has_value());
         CHECK(bad_m.error().code == errc::invalid_argument);
     }
@@ -222,7 +223,7 @@ TEST_CASE("job_flow: unknown statuses keep polling") {
         .then(method::get, "/job/j", completed_inline());
     auto m = attach("j");
     std::vector<std::string> statuses;
-    pulse::flow::progress_observer obs;
+    pulse::progress_observer obs;
     obs.on_status = [&](pulse::job_status const& s) { statuses.push_back(s.str()); };
     m.set_observer(obs);
     time_point now = t0();
@@ -470,9 +471,9 @@ TEST_CASE("job_flow: Retry-After HTTP-date without a Date header uses the driver
     CHECK(tr.waits[0] == 30000ms);
 }
 
-// Found by tests/fuzz/fuzz_job_flow: a Date header outside what system_clock can hold (years
-// before ~1678 or after ~2262; HTTP-dates go from 0000 to 9999) overflowed when it was taken as the
-// reference time for a Retry-After date.
+// A Date header outside what system_clock can hold (years before ~1678 or after ~2262; HTTP-dates
+// go from 0000 to 9999) would overflow if it were taken as the reference time for a Retry-After
+// date.
 TEST_CASE("job_flow: a Date header the wall clock cannot hold is ignored, not overflowed") {
     for (auto const* date : {"Fri, 01 Jan 2300 00:00:00 GMT", "Sun, 06 Nov 0051 08:49:37 GMT"}) {
         CAPTURE(date);
@@ -517,9 +518,9 @@ TEST_CASE("job_flow: a Retry-After past the deadline ends the operation at once"
     CHECK(now == t0());
 }
 
-// Found by tests/fuzz/fuzz_job_flow: a Retry-After of up to milliseconds::max() (what
-// parse_retry_after accepts) was added to the nanosecond steady clock and overflowed (undefined
-// behaviour; in practice a wake time far in the past, so the request was retried at once).
+// A Retry-After of up to milliseconds::max() (what parse_retry_after accepts) added as it is to
+// the nanosecond steady clock would overflow (undefined behaviour; in practice a wake time far in
+// the past, so the request would be retried at once).
 TEST_CASE("job_flow: a huge Retry-After does not overflow the clock") {
     auto c = test_config();
     c.policies.deadline = 60s;
@@ -830,7 +831,7 @@ TEST_CASE("job_flow: large result on the API origin gets the key; plan_info is c
         .then(method::get, "https://api.runpulse.com/large_results/j", json_chunked(200, large_body, 7));
     auto m = attach("j");
     std::uint64_t seen = 0;
-    pulse::flow::progress_observer obs;
+    pulse::progress_observer obs;
     obs.on_download = [&](std::uint64_t n, std::optional<std::uint64_t>) { seen = n; };
     m.set_observer(obs);
     time_point now = t0();
@@ -1013,9 +1014,9 @@ TEST_CASE("job_flow: a failure after bytes reached the caller's sink is partial_
     CHECK(t.finished()); // no third request
 }
 
-// Found by tests/fuzz/fuzz_job_flow: a transport that reported a second head (a 429) after body
-// bytes had reached the caller's sink made the machine retry the single-use download, so the sink
-// would have received the start of the body twice.
+// A transport that reports a second head (a 429) after body bytes reached the caller's sink must
+// not make the machine retry the single-use download: the sink would receive the start of the body
+// twice.
 TEST_CASE("job_flow: a second response head in one transfer is a protocol error, not a new answer") {
     memory_sink sink;
     auto made = pulse::flow::make_large_result_download_from_url(test_config(), "https://api.runpulse.com/large_results/j",
@@ -1079,7 +1080,7 @@ TEST_CASE("job_flow: raw sink only -- large and inline results") {
         scripted_transport t;
         t.then(method::get, "/job/j", completed_pointer("https://api.runpulse.com/large_results/j"))
             .then(method::get, "/large_results/j", json(200, large_body).header("Content-Length", std::to_string(large_body.size())));
-        auto m = pulse::flow::make_attach_flow<pulse::flow::raw_download>(test_config(), "j", 1, delivery{&sink});
+        auto m = pulse::flow::make_attach_flow<pulse::download_info>(test_config(), {"j"}, 1, delivery{&sink});
         REQUIRE(m.has_value());
         time_point now = t0();
         auto r = drive(*m, t, now);
@@ -1096,7 +1097,7 @@ TEST_CASE("job_flow: raw sink only -- large and inline results") {
         memory_sink sink;
         scripted_transport t;
         t.then(method::get, "/job/j", completed_inline("in"));
-        auto m = pulse::flow::make_attach_flow<pulse::flow::raw_download>(test_config(), "j", 1, delivery{&sink});
+        auto m = pulse::flow::make_attach_flow<pulse::download_info>(test_config(), {"j"}, 1, delivery{&sink});
         REQUIRE(m.has_value());
         time_point now = t0();
         auto r = drive(*m, t, now);
@@ -1105,7 +1106,7 @@ TEST_CASE("job_flow: raw sink only -- large and inline results") {
         CHECK(sink.bytes == R"({"markdown":"in","page_count":2})");
     }
     SUBCASE("a raw flow without a sink is refused") {
-        auto m = pulse::flow::make_attach_flow<pulse::flow::raw_download>(test_config(), "j", 1);
+        auto m = pulse::flow::make_attach_flow<pulse::download_info>(test_config(), {"j"}, 1);
         REQUIRE(!m.has_value());
         CHECK(m.error().code == errc::invalid_argument);
     }
@@ -1160,7 +1161,7 @@ TEST_CASE("job_flow: cancel with remote_cancel sends one DELETE /job/{id}") {
             .then(method::get, "/job/job-1", p)
             .then(method::delete_, "/job/job-1", json(200, R"({"job_id":"job-1","message":"Job cancelled successfully"})"));
         auto m = make(c);
-        pulse::flow::progress_observer obs;
+        pulse::progress_observer obs;
         obs.on_poll = [&](unsigned) { m.cancel(); };
         m.set_observer(obs);
         time_point now = t0();
@@ -1175,7 +1176,7 @@ TEST_CASE("job_flow: cancel with remote_cancel sends one DELETE /job/{id}") {
         scripted_transport t;
         t.then(method::get, "/job/j", poll("processing")).then(method::delete_, "/job/j", json(500, "{}"));
         auto m = attach("j", c);
-        pulse::flow::progress_observer obs;
+        pulse::progress_observer obs;
         obs.on_poll = [&](unsigned) { m.cancel(); };
         m.set_observer(obs);
         time_point now = t0();
@@ -1313,10 +1314,10 @@ TEST_CASE("job_flow: retry observer") {
     scripted_transport t;
     t.then(method::get, "/job/j", json(503, "{}")).then(method::get, "/job/j", completed_inline());
     auto m = attach("j");
-    std::vector<pulse::flow::retry_event> events;
+    std::vector<pulse::retry_event> events;
     int status_seen = 0;
-    pulse::flow::progress_observer obs;
-    obs.on_retry = [&](pulse::flow::retry_event const& e) {
+    pulse::progress_observer obs;
+    obs.on_retry = [&](pulse::retry_event const& e) {
         events.push_back(e);
         status_seen = e.cause->http_status;
     };
@@ -1325,7 +1326,7 @@ TEST_CASE("job_flow: retry observer") {
     auto r = drive(m, t, now);
     REQUIRE_MESSAGE(r.has_value(), err_text(r));
     REQUIRE(events.size() == 1);
-    CHECK(events[0].phase == pulse::flow::phase::poll);
+    CHECK(events[0].phase == pulse::request_phase::poll);
     CHECK(events[0].attempt == 1);
     CHECK(events[0].delay == 1000ms);
     CHECK(status_seen == 503);
@@ -1373,4 +1374,239 @@ TEST_CASE("job_flow: download -- every retryable and fatal status") {
             CHECK(t.finished());
         }
     }
+}
+
+// ---- the transition table ---------------------------------------------------------------------
+
+TEST_CASE("job_flow: the transition table -- every move listed once, nothing out of done or failed") {
+    using pulse::flow::job_event;
+    using pulse::flow::job_state;
+    using pulse::flow::transition;
+    std::vector<std::pair<job_state, job_event>> seen;
+    for (auto const& t : pulse::flow::job_transitions) {
+        CAPTURE(to_string(t.from));
+        CAPTURE(to_string(t.on));
+        for (auto const& s : seen) CHECK_FALSE((s.first == t.from && s.second == t.on)); // one row per (state, event)
+        seen.emplace_back(t.from, t.on);
+        CHECK(transition(t.from, t.on) == t.to);
+        CHECK(t.from != job_state::done);
+        CHECK(t.from != job_state::failed);
+    }
+    // Every state but idle, done and failed can fail and be cancelled (canceling ends by its own
+    // event); every sending state can retry.
+    for (job_state s : {job_state::submitting, job_state::polling, job_state::downloading, job_state::requesting}) {
+        CAPTURE(to_string(s));
+        CHECK(transition(s, job_event::failure) == job_state::failed);
+        CHECK(transition(s, job_event::cancel) == job_state::failed);
+        CHECK(transition(s, job_event::retry) == s);
+    }
+    // What the table leaves out cannot happen.
+    CHECK_FALSE(transition(job_state::downloading, job_event::accepted).has_value());
+    CHECK_FALSE(transition(job_state::submitting, job_event::cancel_remote).has_value()); // no job id yet
+    CHECK_FALSE(transition(job_state::done, job_event::cancel).has_value());
+    CHECK_FALSE(transition(job_state::canceling, job_event::retry).has_value()); // the DELETE is tried once
+}
+
+namespace {
+
+// Feed one whole answer to the transfer in flight.
+template <class M>
+void answer(M& m, int status, std::string const& body, pulse::http::headers extra = {}) {
+    pulse::http::response_head h;
+    h.status = status;
+    h.headers = std::move(extra);
+    h.headers.set("Content-Type", "application/json");
+    REQUIRE(m.handle_head(h) == pulse::http::sink_action::proceed);
+    REQUIRE(m.handle_body(body) == pulse::http::sink_action::proceed);
+    m.handle_complete({});
+}
+
+// Step until the machine asks to send, answering nothing: the request in flight.
+template <class M>
+pulse::flow::action until_send(M& m, time_point& now) {
+    for (int i = 0; i < 50; ++i) {
+        auto a = m.next(now);
+        if (a.kind != pulse::flow::action_kind::wait) return a;
+        now = a.wake_at;
+    }
+    FAIL("no send");
+    return {};
+}
+
+std::string const ack = R"({"job_id":"job-1","status":"pending"})";
+std::string const pointer = R"({"job_id":"job-1","status":"completed","result":{"is_url":true,"url":"https://api.runpulse.com/large_results/job-1"}})";
+
+} // namespace
+
+TEST_CASE("job_flow: cancel in every state") {
+    using pulse::flow::action_kind;
+    using pulse::flow::job_state;
+    struct expectation {
+        errc code;              // the result's error (errc::ok: the value stays)
+        char const* note;       // in the message, when not empty
+        bool sends_delete;      // a DELETE /job/{id} goes out before the end
+    };
+    struct row {
+        char const* name;
+        bool remote_cancel;
+        // Bring a fresh machine to the state; returns it with the transfer in flight (true) or not.
+        std::function<bool(pulse::flow::extract_flow&, time_point&)> reach;
+        job_state state;
+        expectation expect;
+    };
+    auto submitted = [](pulse::flow::extract_flow& m, time_point& now) {
+        until_send(m, now);
+        answer(m, 200, ack);
+    };
+    auto at_download = [&](pulse::flow::extract_flow& m, time_point& now) {
+        submitted(m, now);
+        until_send(m, now);
+        answer(m, 200, pointer);
+    };
+    std::vector<row> const rows = {
+        {"idle: before the first next()", false, [](auto&, auto&) { return false; }, job_state::idle,
+         {errc::canceled, "", false}},
+        {"submitting, waiting to retry a 429", false,
+         [](auto& m, auto& now) {
+             until_send(m, now);
+             answer(m, 429, "{}");
+             m.next(now);
+             return false;
+         },
+         job_state::submitting, {errc::canceled, "", false}},
+        {"submitting, in flight", false, [](auto& m, auto& now) { return until_send(m, now), true; }, job_state::submitting,
+         {errc::canceled, "", false}},
+        {"polling, waiting", false, [&](auto& m, auto& now) { return submitted(m, now), m.next(now), false; },
+         job_state::polling, {errc::canceled, "job-1", false}},
+        {"polling, waiting, with remote_cancel", true, [&](auto& m, auto& now) { return submitted(m, now), m.next(now), false; },
+         job_state::polling, {errc::canceled, "also canceled on the server", true}},
+        {"polling, in flight", false, [&](auto& m, auto& now) { return submitted(m, now), until_send(m, now), true; },
+         job_state::polling, {errc::canceled, "job-1", false}},
+        {"polling, in flight, with remote_cancel", true,
+         [&](auto& m, auto& now) { return submitted(m, now), until_send(m, now), true; }, job_state::polling,
+         {errc::canceled, "also canceled on the server", true}},
+        {"downloading, in flight (the job is finished: no DELETE)", true,
+         [&](auto& m, auto& now) { return at_download(m, now), until_send(m, now), true; }, job_state::downloading,
+         {errc::canceled, "", false}},
+        {"downloading, waiting to retry a 503", true,
+         [&](auto& m, auto& now) {
+             at_download(m, now);
+             until_send(m, now);
+             answer(m, 503, "{}");
+             m.next(now);
+             return false;
+         },
+         job_state::downloading, {errc::canceled, "", false}},
+        {"done", false,
+         [&](auto& m, auto& now) {
+             submitted(m, now);
+             until_send(m, now);
+             answer(m, 200, R"({"job_id":"job-1","status":"completed","result":{"markdown":"m"}})");
+             m.next(now);
+             return false;
+         },
+         job_state::done, {errc::ok, "", false}},
+        {"failed", false,
+         [&](auto& m, auto& now) {
+             submitted(m, now);
+             until_send(m, now);
+             answer(m, 200, R"({"job_id":"job-1","status":"failed","error":"boom"})");
+             m.next(now);
+             return false;
+         },
+         job_state::failed, {errc::job_failed, "boom", false}},
+    };
+    for (auto const& r : rows) {
+        CAPTURE(r.name);
+        pulse::config c = test_config();
+        c.remote_cancel = r.remote_cancel;
+        auto m = make(c);
+        time_point now = t0();
+        bool const in_flight = r.reach(m, now);
+        CHECK(m.state() == r.state);
+        m.cancel();
+        auto a = m.next(now);
+        if (in_flight) {
+            // The transfer in flight is aborted first; its end brings the cancel.
+            REQUIRE(a.kind == action_kind::abort_transfer);
+            m.handle_complete(pulse::error(errc::canceled, "aborted"));
+            a = m.next(now);
+        }
+        bool deleted = false;
+        if (a.kind == action_kind::send) {
+            CHECK(a.request->method == method::delete_);
+            CHECK(path_of(a.request->url) == "/job/job-1");
+            CHECK(m.state() == job_state::canceling);
+            m.cancel(); // a second cancel does not stop the DELETE
+            CHECK(m.next(now).kind == action_kind::in_flight);
+            answer(m, 200, R"({"job_id":"job-1","message":"Job cancelled successfully"})");
+            deleted = true;
+            a = m.next(now);
+        }
+        CHECK(deleted == r.expect.sends_delete);
+        CHECK(m.next(now).kind == a.kind); // the end is final
+        auto res = m.take_result();
+        if (r.expect.code == errc::ok) {
+            CHECK(a.kind == action_kind::done);
+            CHECK(res.has_value());
+            continue;
+        }
+        REQUIRE(a.kind == action_kind::failed);
+        REQUIRE_FALSE(res.has_value());
+        CHECK(res.error().code == r.expect.code);
+        CHECK(m.state() == job_state::failed);
+        if (*r.expect.note) CHECK(res.error().message.find(r.expect.note) != std::string::npos);
+    }
+}
+
+TEST_CASE("job_flow: errors say how often the failing request was sent and for how long") {
+    scripted_transport t;
+    for (int i = 0; i < 3; ++i) t.then(method::post, "/extract", transport_error(errc::connect_failed));
+    auto c = test_config();
+    c.policies.submit.max_attempts = 3;
+    auto m = make(c);
+    time_point now = t0();
+    auto r = drive(m, t, now);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == errc::connect_failed);
+    CHECK(r.error().attempts == 3);
+    CHECK(r.error().elapsed == std::chrono::duration_cast<std::chrono::milliseconds>(now - t0()));
+    CHECK(r.error().elapsed.count() > 0);
+    CHECK(r.error().to_string().find("[3 attempts over ") != std::string::npos);
+    // A job that failed on the server is not a request that failed: no attempt count.
+    scripted_transport t2;
+    t2.then(method::post, "/extract", submitted()).then(method::get, "/job/job-1", poll("failed", R"(,"error":"boom")"));
+    auto m2 = make();
+    auto r2 = drive(m2, t2, now);
+    REQUIRE_FALSE(r2.has_value());
+    CHECK(r2.error().attempts == 0);
+}
+
+TEST_CASE("job_flow: a rejected certificate or a failed proxy is never retried") {
+    for (errc code : {errc::tls_verification_failed, errc::proxy_failed}) {
+        CAPTURE(pulse::to_string(code));
+        scripted_transport t;
+        t.then(method::get, "/job/j", transport_error(code));
+        auto m = attach("j");
+        time_point now = t0();
+        auto r = drive(m, t, now);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == code);
+        CHECK(t.finished()); // one request, no retry
+        CHECK(now == t0());
+    }
+}
+
+TEST_CASE("job_flow: a submission machine ends with the job's handle") {
+    scripted_transport t;
+    t.then(method::post, "/extract", submitted());
+    auto m = pulse::flow::make_extract_flow<pulse::job_handle>(test_config(), url_doc(), {}, 1);
+    REQUIRE(m.has_value());
+    time_point now = t0();
+    auto r = drive(*m, t, now);
+    REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    CHECK(r->id == "job-1");
+    CHECK(r->kind == pulse::job_kind::extract);
+    CHECK(r->api == "https://api.runpulse.com");
+    CHECK(t.finished()); // no poll
 }

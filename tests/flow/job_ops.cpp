@@ -10,8 +10,8 @@ using pulse::errc;
 using pulse::http::method;
 
 namespace {
-pulse::flow::config cfg() {
-    pulse::flow::config c;
+pulse::config cfg() {
+    pulse::config c;
     c.api_key = "ops-key";
     c.policies.single.backoff.jitter = 0;
     return c;
@@ -23,7 +23,7 @@ TEST_CASE("job_ops: job status returns any status as a value") {
         CAPTURE(st);
         scripted_transport t;
         t.then(method::get, "/job/j-5", json(200, std::string(R"({"job_id":"j-5","status":")") + st + R"(","error":"e"})"));
-        auto m = pulse::flow::make_job_status_flow(cfg(), "j-5", 1);
+        auto m = pulse::flow::make_job_status_flow(cfg(), {"j-5"}, 1);
         REQUIRE(m.has_value());
         time_point now = t0();
         auto r = drive(*m, t, now);
@@ -37,13 +37,13 @@ TEST_CASE("job_ops: job status returns any status as a value") {
 TEST_CASE("job_ops: job status retries 5xx and reports 404 at once") {
     scripted_transport t;
     t.then(method::get, "/job/j", json(502, "{}")).then(method::get, "/job/j", json(200, R"({"job_id":"j","status":"pending"})"));
-    auto m = pulse::flow::make_job_status_flow(cfg(), "j", 1);
+    auto m = pulse::flow::make_job_status_flow(cfg(), {"j"}, 1);
     time_point now = t0();
     auto r = drive(*m, t, now);
     REQUIRE_MESSAGE(r.has_value(), err_text(r));
     scripted_transport t2;
     t2.then(method::get, "/job/j", json(404, R"({"error":{"message":"Job not found"}})"));
-    auto m2 = pulse::flow::make_job_status_flow(cfg(), "j", 1);
+    auto m2 = pulse::flow::make_job_status_flow(cfg(), {"j"}, 1);
     auto r2 = drive(*m2, t2, now);
     REQUIRE(!r2.has_value());
     CHECK(r2.error().code == errc::not_found);
@@ -53,7 +53,7 @@ TEST_CASE("job_ops: job status retries 5xx and reports 404 at once") {
 TEST_CASE("job_ops: cancel") {
     scripted_transport t;
     t.then(method::delete_, "/job/j-5", json(200, R"({"job_id":"j-5","message":"Job cancelled successfully"})"));
-    auto m = pulse::flow::make_cancel_flow(cfg(), "j-5", 1);
+    auto m = pulse::flow::make_cancel_flow(cfg(), {"j-5"}, 1);
     REQUIRE(m.has_value());
     time_point now = t0();
     auto r = drive(*m, t, now);
@@ -65,7 +65,7 @@ TEST_CASE("job_ops: cancel") {
         CAPTURE(status);
         scripted_transport t2;
         t2.then(method::delete_, "/job/j", json(status, "{}"));
-        auto m2 = pulse::flow::make_cancel_flow(cfg(), "j", 1);
+        auto m2 = pulse::flow::make_cancel_flow(cfg(), {"j"}, 1);
         auto r2 = drive(*m2, t2, now);
         REQUIRE(!r2.has_value());
         CHECK(r2.error().http_status == status);
@@ -76,7 +76,7 @@ TEST_CASE("job_ops: cancel") {
 TEST_CASE("job_ops: cancelling the one-shot call itself") {
     scripted_transport t;
     t.then(method::get, "/job/j", json(500, "{}"));
-    auto m = pulse::flow::make_job_status_flow(cfg(), "j", 1);
+    auto m = pulse::flow::make_job_status_flow(cfg(), {"j"}, 1);
     time_point now = t0();
     auto a = m->next(now);
     m->handle_complete(t.perform(*a.request, *a.handler));

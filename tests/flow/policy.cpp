@@ -86,7 +86,10 @@ TEST_CASE("policy: which statuses and transport errors each policy retries") {
     for (auto c : {errc::resolve_failed, errc::connect_failed, errc::tls_failed, errc::timeout, errc::connection_reset,
                    errc::body_truncated, errc::transport_failed, errc::protocol_error})
         CHECK(get.retries_transport(c));
-    for (auto c : {errc::aborted_by_sink, errc::canceled, errc::json_syntax, errc::server_error})
+    // What no retry can change: a rejected certificate, a failed proxy; and what is not a transport
+    // failure at all.
+    for (auto c : {errc::tls_verification_failed, errc::proxy_failed, errc::aborted_by_sink, errc::canceled,
+                   errc::json_syntax, errc::server_error})
         CHECK_FALSE(get.retries_transport(c));
 
     pulse::flow::policies pol;
@@ -94,7 +97,9 @@ TEST_CASE("policy: which statuses and transport errors each policy retries") {
     CHECK(sub.retries_status(429));
     for (int s : {408, 500, 502, 503, 504}) CHECK_FALSE(sub.retries_status(s));
     for (auto c : {errc::resolve_failed, errc::connect_failed, errc::tls_failed}) CHECK(sub.retries_transport(c));
-    for (auto c : {errc::timeout, errc::connection_reset, errc::body_truncated}) CHECK_FALSE(sub.retries_transport(c));
+    for (auto c : {errc::timeout, errc::connection_reset, errc::body_truncated, errc::tls_verification_failed,
+                   errc::proxy_failed})
+        CHECK_FALSE(sub.retries_transport(c));
 
     pol.retry_submission_on_server_error = true;
     auto const opted = pol.effective_submit();

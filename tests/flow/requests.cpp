@@ -10,13 +10,13 @@
 #include "../temp_path.hpp"
 
 using pulse::errc;
-using pulse::flow::document_source;
+using pulse::document;
 using pulse::http::method;
 
 namespace {
 
-pulse::flow::config cfg() {
-    pulse::flow::config c;
+pulse::config cfg() {
+    pulse::config c;
     c.api_key = "k-123";
     return c;
 }
@@ -81,7 +81,7 @@ TEST_CASE("requests: extract with a file_url is a JSON body with async=true") {
     pulse::extract_options o;
     o.model = "pulse-ultra-2";
     o.figure_processing.emplace().show_images = true;
-    auto r = pulse::flow::extract_request(cfg(), document_source::from_url("https://f.example/a.pdf"), o, rng);
+    auto r = pulse::flow::extract_request(cfg(), pulse::url("https://f.example/a.pdf"), o, rng);
     REQUIRE(r.has_value());
     CHECK(r->method == method::post);
     CHECK(r->url == "https://api.runpulse.com/extract");
@@ -99,7 +99,7 @@ TEST_CASE("requests: an explicit async=false is kept") {
     pulse::flow::jitter_source rng(1);
     pulse::extract_options o;
     o.async = false;
-    auto r = pulse::flow::extract_request(cfg(), document_source::from_url("https://f.example/a.pdf"), o, rng);
+    auto r = pulse::flow::extract_request(cfg(), pulse::url("https://f.example/a.pdf"), o, rng);
     REQUIRE(r.has_value());
     CHECK(body_of(*r).find(R"("async":false)") != std::string::npos);
 }
@@ -112,7 +112,7 @@ TEST_CASE("requests: extract with a file is multipart; file streamed, options as
     o.refine = false;
     o.extensions.emplace().alt_outputs.emplace().return_html = true;
     o.extra.emplace("custom_flag", 5);
-    auto r = pulse::flow::extract_request(cfg(), document_source::from_file(file), o, rng);
+    auto r = pulse::flow::extract_request(cfg(), pulse::file(file), o, rng);
     REQUIRE_MESSAGE(r.has_value(), r.error().to_string());
     auto const ct = std::string(*r->headers.find("Content-Type"));
     REQUIRE(ct.rfind("multipart/form-data; boundary=", 0) == 0);
@@ -132,22 +132,22 @@ TEST_CASE("requests: extract with a file is multipart; file streamed, options as
     CHECK(b.find("file_url") == std::string::npos);
     // the same seed gives the same boundary (reproducible tests)
     pulse::flow::jitter_source rng2(1);
-    auto r2 = pulse::flow::extract_request(cfg(), document_source::from_file(file), o, rng2);
+    auto r2 = pulse::flow::extract_request(cfg(), pulse::file(file), o, rng2);
     CHECK(r2->headers.find("Content-Type") == r->headers.find("Content-Type"));
     std::filesystem::remove(file);
 }
 
 TEST_CASE("requests: extract input errors") {
     pulse::flow::jitter_source rng(1);
-    auto none = pulse::flow::extract_request(cfg(), document_source{}, {}, rng);
+    auto none = pulse::flow::extract_request(cfg(), pulse::document{}, {}, rng);
     REQUIRE(!none.has_value());
     CHECK(none.error().code == errc::invalid_argument);
-    auto missing = pulse::flow::extract_request(cfg(), document_source::from_file("/nonexistent/file.pdf"), {}, rng);
+    auto missing = pulse::flow::extract_request(cfg(), pulse::file("/nonexistent/file.pdf"), {}, rng);
     REQUIRE(!missing.has_value());
     CHECK(missing.error().code == errc::file_error);
     auto c = cfg();
     c.base_url = "ftp://x";
-    auto bad_base = pulse::flow::extract_request(c, document_source::from_url("https://f/a"), {}, rng);
+    auto bad_base = pulse::flow::extract_request(c, pulse::url("https://f/a"), {}, rng);
     REQUIRE(!bad_base.has_value());
     CHECK(bad_base.error().code == errc::invalid_argument);
 }
@@ -157,7 +157,7 @@ TEST_CASE("requests: form calls") {
     pulse::form_options o;
     o.form_id = "form-7";
     o.instructions = "Name: Ada";
-    auto r = pulse::flow::form_request(cfg(), pulse::flow::form_action::fill, document_source{}, o, rng);
+    auto r = pulse::flow::form_request(cfg(), pulse::form_action::fill, pulse::document{}, o, rng);
     REQUIRE_MESSAGE(r.has_value(), r.error().to_string());
     CHECK(r->url == "https://api.runpulse.com/form/fill");
     std::string const b = body_of(*r);
@@ -167,9 +167,9 @@ TEST_CASE("requests: form calls") {
 
     pulse::form_options no_instr;
     no_instr.form_id = "f";
-    CHECK(pulse::flow::form_request(cfg(), pulse::flow::form_action::fill, {}, no_instr, rng).error().code == errc::invalid_argument);
-    CHECK(pulse::flow::form_request(cfg(), pulse::flow::form_action::detect, {}, {}, rng).error().code == errc::invalid_argument);
-    auto d = pulse::flow::form_request(cfg(), pulse::flow::form_action::detect, document_source::from_url("https://f/x.pdf"), {}, rng);
+    CHECK(pulse::flow::form_request(cfg(), pulse::form_action::fill, {}, no_instr, rng).error().code == errc::invalid_argument);
+    CHECK(pulse::flow::form_request(cfg(), pulse::form_action::detect, {}, {}, rng).error().code == errc::invalid_argument);
+    auto d = pulse::flow::form_request(cfg(), pulse::form_action::detect, pulse::url("https://f/x.pdf"), {}, rng);
     REQUIRE(d.has_value());
     CHECK(d->url == "https://api.runpulse.com/form/detect");
     CHECK(body_of(*d).find("name=\"file_url\"\r\n\r\nhttps://f/x.pdf\r\n") != std::string::npos);

@@ -1,5 +1,5 @@
 // libFuzzer target for pulse/schema/job.hpp as the job machine reads a poll answer: the body
-// arrives in input-chosen chunks through flow::detail::json_body (size and depth caps), then is
+// arrives in input-chosen chunks through pulse::json_reader (size and depth caps), then is
 // decoded as a job_status_response. Input: one byte (chunking and caps), then the body. Properties:
 // - a body over the size cap never yields a value; one within it parses exactly as the same text
 //   in one buffer does (pulse::parse_json: the same value to the last bit of every double, or an
@@ -11,7 +11,7 @@
 //   decoding as large_result_pointer either succeeds or names a decode error (never crashes).
 // (Round trips of every schema type are fuzz_schema_decode's; chunked typed decoding is
 // fuzz_stream_decode's.)
-#include <pulse/flow/detail/json_decoder.hpp>
+#include <pulse/schema/json_reader.hpp>
 #include <pulse/schema/codec.hpp>
 #include <pulse/schema/job.hpp>
 
@@ -24,13 +24,14 @@
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
-    namespace detail = pulse::flow::detail;
     pulse_fuzz::reader in(data, size);
     std::uint8_t const sel = in.u8();
     std::string_view const text = in.rest();
-    detail::decode_limits const lim{(sel & 1) ? 256u : 1u << 20, (sel & 2) ? 8u : 64u};
+    pulse::stream_limits lim;
+    lim.max_body_bytes = (sel & 1) ? 256u : 1u << 20;
+    lim.max_depth = (sel & 2) ? 8u : 64u;
 
-    detail::json_body body(lim);
+    pulse::json_reader body(lim);
     std::size_t at = 0;
     for (unsigned step = 0; at < text.size(); ++step) {
         std::size_t n = 1 + (sel / 4 + step * 5) % 32;
@@ -48,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     FUZZ_CHECK(one.has_value() == !ec);
     if (one) FUZZ_CHECK(pulse_fuzz::same_json(*one, dom, pulse_fuzz::doubles::boost_doubles));
 
-    if (text.size() > lim.max_bytes) {
+    if (text.size() > lim.max_body_bytes) {
         FUZZ_CHECK(!v);
         auto const c = v.error().code;
         FUZZ_CHECK(c == pulse::errc::body_too_large || c == pulse::errc::json_syntax || c == pulse::errc::too_deep);

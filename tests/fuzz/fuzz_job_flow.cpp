@@ -112,7 +112,7 @@ constexpr std::string_view header_names[] = {"Retry-After", "retry-after-ms", "D
                                              "Content-Type", "RETRY-AFTER"};
 
 struct setup {
-    flow::config cfg;
+    pulse::config cfg;
     int kind = 0;
     bool drain_by_cancel = false;
     std::uint64_t seed = 0;
@@ -149,8 +149,8 @@ class driver {
 public:
     driver(flow::job_flow<T>& m, setup const& s, checking_sink* sink) : m_(m), s_(s), sink_(sink) {
         if (auto o = parts_of(s.cfg.base_url)) base_ = *o;
-        flow::progress_observer obs;
-        obs.on_retry = [](flow::retry_event const& e) {
+        pulse::progress_observer obs;
+        obs.on_retry = [](pulse::retry_event const& e) {
             FUZZ_CHECK(e.delay.count() >= 0);
             FUZZ_CHECK(e.cause != nullptr);
         };
@@ -353,18 +353,18 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     std::string const id = s.id_or_url.empty() ? std::string("job-1") : s.id_or_url;
     switch (s.kind) {
     case 0:
-        drive(flow::make_extract_flow(s.cfg, flow::document_source::from_url("https://example.com/a.pdf"), {}, s.seed),
+        drive(flow::make_extract_flow(s.cfg, pulse::url("https://example.com/a.pdf"), {}, s.seed),
               s, in, nullptr);
         break;
     case 1:
-        drive(flow::make_extract_flow<flow::raw_download>(s.cfg, flow::document_source::from_url("https://example.com/a.pdf"),
+        drive(flow::make_extract_flow<pulse::download_info>(s.cfg, pulse::url("https://example.com/a.pdf"),
                                                           {}, s.seed, flow::delivery{&sink, false}),
               s, in, &sink);
         break;
-    case 2: drive(flow::make_attach_flow(s.cfg, id, s.seed), s, in, nullptr); break;
-    case 3: drive(flow::make_attach_flow(s.cfg, id, s.seed, flow::delivery{&sink, true}), s, in, &sink); break;
-    case 4: drive(flow::make_job_status_flow(s.cfg, id, s.seed), s, in, nullptr); break;
-    case 5: drive(flow::make_cancel_flow(s.cfg, id, s.seed), s, in, nullptr); break;
+    case 2: drive(flow::make_attach_flow(s.cfg, pulse::job_handle{id}, s.seed), s, in, nullptr); break;
+    case 3: drive(flow::make_attach_flow(s.cfg, pulse::job_handle{id}, s.seed, flow::delivery{&sink, true}), s, in, &sink); break;
+    case 4: drive(flow::make_job_status_flow(s.cfg, pulse::job_handle{id}, s.seed), s, in, nullptr); break;
+    case 5: drive(flow::make_cancel_flow(s.cfg, pulse::job_handle{id}, s.seed), s, in, nullptr); break;
     case 6:
         drive(flow::make_large_result_download_from_url(s.cfg, s.id_or_url, flow::delivery{&sink, true}, s.seed), s, in,
               &sink);

@@ -27,12 +27,12 @@ void exercise(boost::json::value const& v) {
     // Exact comparisons, doubles to the last bit.
     if (!pulse_fuzz::same_json(pulse::encode(*again), once)) std::abort();
     // Round trip of the original input when it decoded: written back as read, unknown members,
-    // nulls and both spellings of a renamed member included (this target once found the latter
-    // dropped; the input is in the seed corpus).
+    // nulls and both spellings of a renamed member included (an input with both spellings is in
+    // the seed corpus).
     if (!pulse_fuzz::same_json(once, v)) std::abort();
     // And through text: what the library writes reads back as the same value, every double to the
-    // last bit (Boost 1.81's own reading loses about one shortest-form double in ten). Infinity
-    // (from a number beyond double's range, such as 1e400) has no JSON text.
+    // last bit (Boost 1.81's own reading does not ensure that). Infinity (from a number beyond
+    // double's range, such as 1e400) has no JSON text.
     if (!pulse_fuzz::has_infinity(once)) {
         auto const back = pulse::parse_json(boost::json::serialize(once), {.max_depth = 64});
         if (!back || !pulse_fuzz::same_json(*back, once)) std::abort();

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Write the seed corpora of the structured fuzz targets (tests/fuzz/corpus/<target>/) from the API
-spec's examples and representative inputs, in the input encodings the targets read (see
-fuzz_support.hpp: u16 little-endian length before each string).
+answer fixtures (tests/data/api/) and representative inputs, in the input encodings the targets read
+(see fuzz_support.hpp: u16 little-endian length before each string).
 
-Usage: python3 tests/fuzz/make_seeds.py [spec-examples-dir]   (default ../shared/spec/examples)
+Usage: python3 tests/fuzz/make_seeds.py
 """
 import os
 import struct
@@ -11,7 +11,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-EXAMPLES = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "spec", "examples")
+EXAMPLES = os.path.join(ROOT, "tests", "data", "api")
 KEY = "sk-FUZZ-7b1e-KEY"  # the key the flow and error targets configure
 
 
@@ -121,13 +121,21 @@ write("fuzz_multipart", {
 
 # ---- fuzz_job: a byte (bit 0: 256-byte cap, bit 1: depth 8, the rest chunking), then the body.
 job = {}
-for name in ("poll-pending.json", "poll-completed-inline.json", "poll-completed-is-url.json", "error-400.json"):
+for name in sorted(n for n in os.listdir(EXAMPLES) if n.startswith(("poll-", "error-", "submit-"))):
     job[name] = b"\x00" + example(name)
     job["capped-" + name] = b"\x05" + example(name)
 job["unknown-status"] = b"\x08" + b'{"job_id":"j","status":"queued_v2"}'
 job["cancelled"] = b"\x0c" + b'{"job_id":"j","status":"cancelled","error":null}'
 job["deep"] = b"\x02" + b'{"job_id":"j","status":"completed","result":' + b"[" * 20 + b"]" * 20 + b"}"
 write("fuzz_job", job)
+
+# ---- fuzz_schema_decode (the body) and fuzz_stream_decode (a byte choosing the cuts, the body): every
+# fixture, and the inline fixture's result alone (an ExtractResultCore).
+import json as _json
+docs = {n: example(n) for n in sorted(os.listdir(EXAMPLES)) if n.endswith(".json")}
+docs["result-inline.json"] = _json.dumps(_json.loads(example("poll-completed-inline.json"))["result"]).encode()
+write("fuzz_schema_decode", docs)
+write("fuzz_stream_decode", {n: b"\x05" + d for n, d in docs.items()})
 
 # ---- fuzz_api_error: the error body itself. The key echoed back must never come out.
 write("fuzz_api_error", {
@@ -175,7 +183,7 @@ WALL = b"\x08\x10\x00"
 ACK = '{"job_id":"job-1","status":"pending","message":"Job queued for processing"}'
 PENDING = example("poll-pending.json")
 INLINE = example("poll-completed-inline.json")
-POINTER = example("poll-completed-is-url.json")
+POINTER = example("poll-completed-large.json")
 D60 = 0x20
 flow = {
     "extract-inline": setup(0, D60) + answer(200, ACK) + WAKE + answer(200, PENDING) + WAKE + answer(200, INLINE, pieces=7),

@@ -3,8 +3,8 @@
 // Exact by default: the library's parsers (pulse::parse_json, the chunked DOM of the job machine,
 // the typed stream decoder) all take a double from its text, correctly rounded
 // (include/pulse/schema/detail/exact_double.hpp), so they must agree to the bit however the bytes
-// were cut. They did not while doubles came from Boost.JSON 1.81's own conversion: fuzz_job found a
-// number parsed one or two ulps apart in one piece and in chunks (inputs in its corpus).
+// were cut. Boost.JSON 1.81's own conversion does not: it can read a number one or two ulps apart
+// in one piece and in chunks (such inputs are in fuzz_job's corpus).
 //
 // `boost_doubles` compares a value of ours against boost::json::parse of the same text, to check
 // that our DOM has Boost's shape (keys, duplicates, kinds) while Boost's doubles are allowed

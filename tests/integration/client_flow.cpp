@@ -10,7 +10,7 @@
 #include "client_support.hpp"
 #include "server_process.hpp"
 
-#include <pulse/client.hpp>
+#include <pulse/driver/client.hpp>
 #include <pulse/curl/transport.hpp>
 #include <pulse/http/body_sinks.hpp>
 #include <pulse/schema/codec.hpp>
@@ -38,9 +38,12 @@ pulse_test::server_process& server() {
     return s;
 }
 
-pulse::flow::config fast_config(std::string const& scenario = {}) { return pulse_test::fast_config(server(), scenario); }
+pulse::config fast_config(std::string const& scenario = {}) { return pulse_test::fast_config(server(), scenario); }
 
-curl_client make_client(pulse::flow::config c) { return curl_client(std::move(c), pulse::curl::easy_transport{}, 1234); }
+curl_client make_client(pulse::config c) {
+    c.seed = 1234;
+    return curl_client(std::move(c), pulse::curl::easy_transport{});
+}
 
 boost::json::value control(std::string const& path) { return pulse_test::control(server(), path); }
 
@@ -71,13 +74,13 @@ struct run_result {
     pulse::result<pulse::extract_result> r;
     std::string job_id;
 };
-run_result extract_with_config(pulse::flow::config const& c) {
+run_result extract_with_config(pulse::config const& c) {
     auto client = make_client(c);
     auto const file = write_file("doc.pdf", pdf_bytes);
     std::string job;
-    pulse::call_options call;
-    call.progress.on_job_id = [&](std::string_view id) { job = id; };
-    auto r = client.extract_file(file, {}, call);
+    pulse::progress_observer obs;
+    obs.on_job_id = [&](std::string_view id) { job = id; };
+    auto r = client.extract(pulse::file(file), {.progress = obs});
     std::filesystem::remove(file);
     return run_result{std::move(r), job};
 }
@@ -135,7 +138,7 @@ TEST_CASE("client_flow: a large result streamed to a file, byte for byte") {
     std::uint64_t last = 0;
     call.progress.on_job_id = [&](std::string_view id) { job = id; };
     call.progress.on_download = [&](std::uint64_t n, std::optional<std::uint64_t>) { last = n; };
-    auto r = client.extract_to_file(pulse::flow::document_source::from_url("https://files.example/big.pdf"), {}, out, call);
+    auto r = client.extract_to_file(pulse::url("https://files.example/big.pdf"), out, {.progress = call.progress});
     REQUIRE_MESSAGE(r.has_value(), r.error().to_string());
     CHECK(r->bytes == 3u << 20);
     CHECK(r->content_length == 3u << 20);
@@ -200,7 +203,7 @@ TEST_CASE("client_flow: faults mid-download") {
     SUBCASE("a 503 before the body is retried even with a sink") {
         auto client = make_client(fast_config("result=large;download_fault=503@1;tag=dl-2"));
         pulse::http::string_sink sink;
-        auto r = client.extract(pulse::flow::document_source::from_url("https://f.example/a.pdf"), {}, sink);
+        auto r = client.extract(pulse::url("https://f.example/a.pdf"), {.sink = &sink});
         REQUIRE_MESSAGE(r.has_value(), text(r));
         CHECK_FALSE(sink.body().empty());
     }
@@ -212,7 +215,7 @@ TEST_CASE("client_flow: faults mid-download") {
         std::string job;
         pulse::call_options call;
         call.progress.on_job_id = [&](std::string_view id) { job = id; };
-        auto r = client.extract_to_file(pulse::flow::document_source::from_url("https://f.example/a.pdf"), {}, out, call);
+        auto r = client.extract_to_file(pulse::url("https://f.example/a.pdf"), out, {.progress = call.progress});
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::partial_delivery);
         CHECK(r.error().bytes_delivered > 0);
@@ -288,7 +291,7 @@ TEST_CASE("client_flow: cancellation") {
             if (n == 2 && !canceller.joinable()) canceller = std::thread([&] { stop.request_stop(); });
         };
         call.progress.on_job_id = [&](std::string_view id) { job = id; };
-        auto r = client.extract_url("https://f.example/a.pdf", {}, call);
+        auto r = client.extract(pulse::url("https://f.example/a.pdf"), {.progress = call.progress, .stop = call.stop});
         if (canceller.joinable()) canceller.join();
         REQUIRE(!r.has_value());
         CHECK(r.error().code == errc::canceled);
@@ -297,33 +300,24 @@ TEST_CASE("client_flow: cancellation") {
         CHECK(info.at("cancel_requested") == true);
         CHECK(info.at("status") == "canceled");
     }
-    SUBCASE("client.cancel(job) and client.job(job)") {
+    SUBCASE("client.submit(), client.cancel(job) and client.status(job)") {
         auto c = fast_config("status=weird;tag=cancel-2");
         auto client = make_client(c);
-        // Submit, and stop the call as soon as the job id is known: the job stays on the server.
-        std::stop_source stop;
-        std::string job;
-        pulse::call_options call;
-        call.stop = stop.get_token();
-        call.progress.on_job_id = [&](std::string_view id) {
-            job = id;
-            stop.request_stop();
-        };
-        auto first = client.extract_url("https://f.example/a.pdf", {}, call);
-        REQUIRE(!first.has_value());
-        CHECK(first.error().code == errc::canceled);
-        REQUIRE_FALSE(job.empty());
-        auto k = client.cancel(job);
+        // Submit only: the call returns with the job's handle, and the job stays on the server.
+        auto job = client.submit(pulse::url("https://f.example/a.pdf"));
+        REQUIRE_MESSAGE(job.has_value(), job.error().to_string());
+        CHECK(control("/__jobs/" + job->id).at("answered_polls") == 0);
+        auto k = client.cancel(*job);
         REQUIRE_MESSAGE(k.has_value(), k.error().to_string());
         CHECK(k->message.value_or("").find("cancel") != std::string::npos);
-        auto s = client.job(job);
+        auto s = client.status(*job);
         REQUIRE_MESSAGE(s.has_value(), s.error().to_string());
         CHECK(s->status == pulse::job_status::value_type::canceled);
         // and waiting for it now reports the job's cancellation
-        auto w = client.wait(job);
+        auto w = client.wait(*job);
         REQUIRE(!w.has_value());
         CHECK(w.error().code == errc::job_canceled);
-        auto missing = client.cancel("no-such-job");
+        auto missing = client.cancel({"no-such-job"});
         REQUIRE(!missing.has_value());
         CHECK(missing.error().code == errc::not_found);
     }
@@ -333,11 +327,9 @@ TEST_CASE("client_flow: forms and the PDF") {
     auto const file = write_file("form.pdf", pdf_bytes);
     auto client = make_client(fast_config("tag=form-1"));
     std::string job;
-    pulse::call_options call;
-    call.progress.on_job_id = [&](std::string_view id) { job = id; };
-    pulse::form_options o;
-    o.instructions = "Full name: Ada Lovelace";
-    auto f = client.form_fill(pulse::flow::document_source::from_file(file), o, call);
+    pulse::progress_observer obs;
+    obs.on_job_id = [&](std::string_view id) { job = id; };
+    auto f = client.form_fill(pulse::file(file), {.options = {.instructions = "Full name: Ada Lovelace"}, .progress = obs});
     REQUIRE_MESSAGE(f.has_value(), f.error().to_string());
     CHECK(f->fields_filled.has_value());
     CHECK(f->form_fields.has_value());
@@ -350,9 +342,7 @@ TEST_CASE("client_flow: forms and the PDF") {
     auto again = client.download_pdf(job, pdf); // not single-use
     CHECK(again.has_value());
 
-    pulse::form_options sync;
-    sync.async = false;
-    auto det = client.form_detect(pulse::flow::document_source::from_file(file), sync);
+    auto det = client.form_detect(pulse::file(file), {.options = {.async = false}});
     REQUIRE_MESSAGE(det.has_value(), det.error().to_string());
     CHECK(det->form_id.has_value());
     std::filesystem::remove(file);

@@ -11,7 +11,7 @@
 #else
 #include <pulse/curl/transport.hpp>
 #endif
-#include <pulse/flow/config.hpp>
+#include <pulse/config.hpp>
 #include <pulse/http/body_sinks.hpp>
 #include <pulse/schema/codec.hpp>
 
@@ -27,10 +27,10 @@ namespace pulse_test {
 /// A config for `server` whose polls and retries wait milliseconds, not seconds, so a test file
 /// runs in seconds of real time (nothing asserts on these timings). `scenario`, when given, is
 /// sent as x-pulse-scenario on every request to the API origin.
-inline pulse::flow::config fast_config(server_process const& server, std::string const& scenario = {}) {
+inline pulse::config fast_config(server_process const& server, std::string const& scenario = {}) {
     using namespace std::chrono_literals;
     REQUIRE_MESSAGE(server.running(), server.error());
-    pulse::flow::config c;
+    pulse::config c;
     c.api_key = server.api_key();
     c.base_url = server.base_url();
     if (!scenario.empty()) c.extra_headers.set("x-pulse-scenario", scenario);

@@ -35,11 +35,11 @@ TEST_CASE("curl: CURLcode mapping") {
     using pulse::curl::detail::map_code;
     CHECK(map_code(CURLE_OK, false) == errc::ok);
     CHECK(map_code(CURLE_COULDNT_RESOLVE_HOST, false) == errc::resolve_failed);
-    CHECK(map_code(CURLE_COULDNT_RESOLVE_PROXY, false) == errc::resolve_failed);
+    CHECK(map_code(CURLE_COULDNT_RESOLVE_PROXY, false) == errc::proxy_failed);
     CHECK(map_code(CURLE_COULDNT_CONNECT, false) == errc::connect_failed);
     CHECK(map_code(CURLE_SSL_CONNECT_ERROR, false) == errc::tls_failed);
-    CHECK(map_code(CURLE_PEER_FAILED_VERIFICATION, false) == errc::tls_failed);
-    CHECK(map_code(CURLE_SSL_CACERT_BADFILE, false) == errc::tls_failed);
+    CHECK(map_code(CURLE_PEER_FAILED_VERIFICATION, false) == errc::tls_verification_failed);
+    CHECK(map_code(CURLE_SSL_CACERT_BADFILE, false) == errc::tls_verification_failed);
     CHECK(map_code(CURLE_OPERATION_TIMEDOUT, false) == errc::timeout);
     CHECK(map_code(CURLE_PARTIAL_FILE, false) == errc::body_truncated);
     CHECK(map_code(CURLE_RECV_ERROR, false) == errc::connection_reset);
@@ -252,14 +252,24 @@ TEST_CASE("curl: proxy option -- an explicit proxy is used, an empty one disable
     curl_fixture f;
     pulse_test::refused_port dead;
 
-    // An explicit proxy that refuses connections: the request fails at the proxy.
+    // An explicit proxy that refuses connections: the request fails at the proxy (proxy_failed,
+    // which the library never retries) ...
     http::transport_options via;
     via.proxy = "http://127.0.0.1:" + std::to_string(dead.port());
     easy_transport t1(via);
     pulse_test::recording_sink s1;
     auto out = t1.perform(f.get("/job/x"), s1);
     REQUIRE_FALSE(out.has_value());
-    CHECK(out.error().code == errc::connect_failed);
+    CHECK(out.error().code == errc::proxy_failed);
+    CHECK(out.error().message.find("proxy") != std::string::npos);
+    // ... unless no_proxy names the host: then it goes direct.
+    via.no_proxy = "example.com, 127.0.0.1";
+    easy_transport t1b(via);
+    pulse_test::recording_sink s1b;
+    auto direct_out = t1b.perform(f.get("/job/x"), s1b);
+    INFO((direct_out ? std::string() : direct_out.error().to_string()));
+    CHECK(direct_out.has_value());
+    CHECK(s1b.head.status == 404);
 
     // The same dead proxy in the environment: nullopt lets libcurl use it (and fail), while an empty
     // string goes direct.

@@ -1,5 +1,5 @@
-// The fault matrix (fault_matrix.hpp) with the libcurl adapter, and the checks of issue 8 that
-// need the wire and the curl adapter's own caps.
+// The fault matrix (fault_matrix.hpp) with the libcurl adapter, and the security checks that need
+// the wire and the curl adapter's own caps.
 #include "fault_matrix.hpp"
 
 #include <pulse/curl/transport.hpp>
@@ -8,10 +8,11 @@ TEST_CASE("fault matrix: every phase x every fault, against the local server (li
     check_matrix<pulse::curl::easy_transport>("curl");
 }
 
-// Security rules of issue 8 that need the wire (the others: see the README's security section).
+// Security rules that need the wire (the others, such as the same-origin rule and redaction, are
+// tested without a server in tests/http and tests/flow).
 TEST_CASE("fault matrix: job ids travel as one path segment") {
     REQUIRE_MESSAGE(server().running(), server().error());
-    pulse::client<pulse::curl::easy_transport> client(pulse_test::fast_config(server()), pulse::curl::easy_transport{}, 7);
+    pulse::client<pulse::curl::easy_transport> client(pulse_test::fast_config(server()), pulse::curl::easy_transport{});
     struct id_case {
         std::string id;
         std::string target; // what the server must receive
@@ -21,7 +22,7 @@ TEST_CASE("fault matrix: job ids travel as one path segment") {
                           id_case{std::string("a\0b", 3), "/job/a%00b"}, id_case{"x?y#z", "/job/x%3Fy%23z"},
                           id_case{long_id, "/job/" + long_id}}) {
         CAPTURE(c.target.substr(0, 40));
-        auto r = client.job(c.id);
+        auto r = client.status({c.id});
         REQUIRE_FALSE(r.has_value());
         CHECK(r.error().code == errc::not_found); // one unknown job, not another resource
         auto const log = pulse_test::control(server(), "/__requests");
@@ -32,7 +33,7 @@ TEST_CASE("fault matrix: job ids travel as one path segment") {
     }
     // ".." and "." cannot be one segment at all: refused before any request.
     for (char const* id : {"..", ".", ""}) {
-        auto r = client.job(id);
+        auto r = client.status({id});
         REQUIRE_FALSE(r.has_value());
         CHECK(r.error().code == errc::invalid_argument);
     }
@@ -44,10 +45,10 @@ TEST_CASE("fault matrix: a hostile response head is capped") {
     REQUIRE_MESSAGE(server().running(), server().error());
     pulse::http::transport_options topt;
     topt.stall_timeout = 2s;
-    pulse::client<pulse::curl::easy_transport> client(pulse_test::fast_config(server()), pulse::curl::easy_transport(topt), 8);
+    pulse::client<pulse::curl::easy_transport> client(pulse_test::fast_config(server()), pulse::curl::easy_transport(topt));
     auto head_of = [&](std::string const& flood) {
         client.config().extra_headers.set("x-pulse-scenario", "fault=header_flood=" + flood);
-        return client.job("no-such-job");
+        return client.status({"no-such-job"});
     };
     using head = pulse::curl::detail::head_collector;
     SUBCASE("more fields than the adapter keeps") {

@@ -1,4 +1,4 @@
-// The fault matrix (issue 8): every phase of a job -- submit, poll, large-result download, form
+// The fault matrix: every phase of a job -- submit, poll, large-result download, form
 // PDF download -- against every fault the network or the server can throw at it, each with its
 // expected outcome written down below, and each row run against the real local server
 // (tools/pulse_server) over loopback with the blocking client, once per HTTP adapter:
@@ -14,11 +14,11 @@
 // nothing reaches the server, so the client's own attempts (1 + on_retry events) are counted.
 //
 // Phases and what "the bytes received kept" means:
-//   submit    extract_url(): POST /extract, then polls and the result (inline)
-//   poll      extract_url(): GET /job/{id} (poll_steps=0: the first good poll completes the job)
+//   submit    extract(pulse::url(...)): POST /extract, then polls and the result (inline)
+//   poll      extract(pulse::url(...)): GET /job/{id} (poll_steps=0: the first good poll completes the job)
 //   download  extract(doc, opts, sink): the large result decoded AND streamed to the caller's sink
 //             (tee) -- once a byte reached the sink, nothing is retried; the sink keeps what came
-//   typed     extract_url(): the same download decoded only; nothing reached the caller, so
+//   typed     extract(pulse::url(...)): the same download decoded only; nothing reached the caller, so
 //             broken deliveries are retried
 //   pdf       form_detect() then download_pdf(job, sink): GET /results/{id}/pdf into the sink (not
 //             parsed: JSON garbling is delivered as the bytes that came)
@@ -32,7 +32,7 @@
 #include "server_process.hpp"
 #include "transport_conformance.hpp" // refused_port
 
-#include <pulse/client.hpp>
+#include <pulse/driver/client.hpp>
 #include <pulse/http/body_sinks.hpp>
 
 #include <boost/json/value.hpp>
@@ -65,7 +65,7 @@ enum class kept : unsigned char { none, part, all };
 enum setup : unsigned {
     plain = 0,
     refused = 1, ///< the phase's URL points at a loopback port where nothing listens
-    capped = 2,  ///< flow::limits caps (and the pdf sink) at 256 KiB
+    capped = 2,  ///< pulse::limits caps (and the pdf sink) at 256 KiB
     warm = 4,    ///< the client's connection is already open (reused) when the row's request goes
 };
 
@@ -143,7 +143,7 @@ constexpr row matrix[] = {
     {ph::poll, "wrong shape",            "poll_fault=wrong_shape@1",           errc::type_mismatch, 1},
     {ph::poll, "over size cap",          "result=inline;size=512k",            errc::body_too_large, 1, kept::none, 0, capped},
     {ph::poll, "depth bomb",             "poll_fault=depth_bomb@1",            errc::too_deep, 1},
-    {ph::poll, "1 MB id",                "poll_fault=huge_string@1",           errc::string_too_long, 1}, // flow::limits::max_id_bytes
+    {ph::poll, "1 MB id",                "poll_fault=huge_string@1",           errc::string_too_long, 1}, // pulse::limits::max_id_bytes
     {ph::poll, "401",                    "poll_fault=401@1",                   errc::unauthorized, 1},
     {ph::poll, "403",                    "poll_fault=403@1",                   errc::forbidden, 1},
     {ph::poll, "404 (once: grace)",      "poll_fault=404@1",                   ok, 2},
@@ -231,7 +231,7 @@ constexpr not_applicable not_rows[] = {
     {"all", "refused / reset before head + Retry-After", "no response head arrives to carry the header"},
     {"submit", "5xx + Retry-After honoured", "a 5xx submission is not retried (rows above): there is no later attempt to delay"},
     {"pdf", "JSON garbling as an error", "the PDF is not parsed; the rows check the bytes arrive as sent"},
-    {"pdf", "flow::limits size cap", "raw downloads go to the caller's sink, which sets its own cap (string_sink here)"},
+    {"pdf", "pulse::limits size cap", "raw downloads go to the caller's sink, which sets its own cap (string_sink here)"},
 };
 // clang-format on
 static_assert(std::all_of(std::begin(not_rows), std::end(not_rows), [](not_applicable const& x) { return *x.why != 0; }),
@@ -294,7 +294,7 @@ void note(observed& o, pulse::result<T> const& r) {
 /// storage (GCC PR 80816): the Windows build would crash at the end of the matrix.
 struct row_setup {
     std::string scenario;
-    pulse::flow::config cfg;
+    pulse::config cfg;
 };
 
 row_setup prepare_row(row const& r, std::size_t index, int refused_port, std::string_view adapter) {
@@ -315,7 +315,7 @@ observed run_row(row const& r, std::size_t index, int refused_port, row_setup se
     std::string const refused_origin = "http://127.0.0.1:" + std::to_string(refused_port);
     o.scenario = std::move(setup.scenario);
 
-    pulse::flow::config cfg = std::move(setup.cfg);
+    pulse::config cfg = std::move(setup.cfg);
     for (auto* p : {&cfg.policies.submit, &cfg.policies.poll_request, &cfg.policies.download, &cfg.policies.single})
         p->max_attempts = 3;
     cfg.policies.deadline = deadline;
@@ -324,7 +324,8 @@ observed run_row(row const& r, std::size_t index, int refused_port, row_setup se
     topt.connect_timeout = 2s;
     topt.stall_timeout = 1s;
     topt.total_timeout = 20s;
-    client_t client(cfg, Transport(topt), 4711 + index);
+    cfg.seed = 4711 + index;
+    client_t client(cfg, Transport(topt));
 
     pulse::call_options call;
     call.progress.on_job_id = [&](std::string_view id) {
@@ -332,19 +333,19 @@ observed run_row(row const& r, std::size_t index, int refused_port, row_setup se
         o.progress.append(id);
     };
     call.progress.on_status = [&](pulse::job_status const& s) { o.progress.append(s.str()); };
-    call.progress.on_retry = [&](pulse::flow::retry_event const& e) {
+    call.progress.on_retry = [&](pulse::retry_event const& e) {
         ++o.retries;
         if (e.cause) o.progress.append(e.cause->to_string()).append(e.cause->body);
     };
     pulse::http::string_sink sink((r.flags & capped) && r.phase == ph::pdf ? cap_bytes : std::size_t{64} << 20);
-    auto const doc = pulse::flow::document_source::from_url("https://files.example/report.pdf");
+    auto const doc = pulse::url("https://files.example/report.pdf");
 
     if (r.phase == ph::pdf) {
         // The form job whose PDF the row downloads; its scenario carries the pdf fault.
         pulse::call_options form_call;
         form_call.progress.on_job_id = [&](std::string_view id) { o.job = id; };
         if (!(r.flags & refused)) {
-            auto f = client.form_detect(doc, {}, form_call);
+            auto f = client.form_detect(doc, {.progress = form_call.progress});
             if (!f) {
                 o.setup_failure = "form_detect: " + f.error().to_string();
                 return o;
@@ -354,22 +355,22 @@ observed run_row(row const& r, std::size_t index, int refused_port, row_setup se
             client.config().base_url = refused_origin;
         }
     }
-    if (r.flags & warm) (void)client.job("warm-up-" + std::to_string(index)); // 404; the connection stays open
+    if (r.flags & warm) (void)client.status({"warm-up-" + std::to_string(index)}); // 404; the connection stays open
     if ((r.flags & refused) && r.phase == ph::submit) client.config().base_url = refused_origin;
 
     auto const t0 = std::chrono::steady_clock::now();
     switch (r.phase) {
     case ph::submit:
-    case ph::typed: note(o, client.extract(doc, {}, call)); break;
+    case ph::typed: note(o, client.extract(doc, {.progress = call.progress})); break;
     case ph::poll:
         if (r.flags & refused) {
             client.config().base_url = refused_origin;
-            note(o, client.wait("job-on-a-dead-port", call));
+            note(o, client.wait({"job-on-a-dead-port"}, call));
         } else {
-            note(o, client.extract(doc, {}, call));
+            note(o, client.extract(doc, {.progress = call.progress}));
         }
         break;
-    case ph::download: note(o, client.extract(doc, {}, sink, call)); break;
+    case ph::download: note(o, client.extract(doc, {.sink = &sink, .progress = call.progress})); break;
     case ph::pdf: note(o, client.download_pdf(o.job, sink, call)); break;
     }
     o.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);

@@ -10,6 +10,7 @@
 #include <pulse/curl/transport.hpp>
 #include <pulse/flow/download_flow.hpp>
 #include <pulse/flow/extract_flow.hpp>
+#include <pulse/flow/job_ops.hpp>
 #include <pulse/http/body_sinks.hpp>
 
 #include <doctest/doctest.h>
@@ -61,8 +62,8 @@ struct server_fixture {
 
     // Short waits so a test takes seconds, not minutes; a scenario for the job (sent as a header
     // on every request of the flow; on later requests its fault keys repeat the job's own).
-    flow::config config(std::string const& scenario = {}) const {
-        flow::config c;
+    pulse::config config(std::string const& scenario = {}) const {
+        pulse::config c;
         c.api_key = server.api_key();
         c.base_url = server.base_url();
         c.policies.poll.first_poll_delay = 20ms;
@@ -79,9 +80,9 @@ struct server_fixture {
     }
 };
 
-flow::document_source doc() { return flow::document_source::from_url("https://example.com/report.pdf"); }
+pulse::document doc() { return pulse::url("https://example.com/report.pdf"); }
 
-flow::extract_flow extract(flow::config const& c, std::uint64_t seed, flow::delivery out = {}) {
+flow::extract_flow extract(pulse::config const& c, std::uint64_t seed, flow::delivery out = {}) {
     auto m = flow::make_extract_flow(c, doc(), {}, seed, out);
     REQUIRE(m.has_value());
     return std::move(*m);
@@ -171,7 +172,7 @@ TEST_CASE("multi_driver: many flows at once reach their right ends, with faults 
         job j;
         j.name = "unknown-job";
         j.want = errc::not_found;
-        auto m = flow::make_attach_flow(f.config(), "no-such-job", seed++);
+        auto m = flow::make_attach_flow(f.config(), {"no-such-job"}, seed++);
         REQUIRE(m.has_value());
         j.added = clk::now();
         j.h = d.add(std::move(*m));
@@ -279,7 +280,7 @@ struct stalled_download {
     stalled_download(server_fixture& f, pulse::curl::multi_driver& d, std::string const& tag, std::uint64_t seed) {
         // Submit and poll with the blocking client path first: the job id is needed for the URL.
         auto cfg = f.config("result=large;size=2M;poll_steps=0;download_fault=stall_mid_body:bytes=100000:ms=3600000@1;tag=" + tag);
-        auto sub = flow::make_extract_flow<flow::raw_download>(cfg, doc(), {}, seed, flow::delivery{sink.get(), false});
+        auto sub = flow::make_extract_flow<pulse::download_info>(cfg, doc(), {}, seed, flow::delivery{sink.get(), false});
         REQUIRE(sub.has_value());
         h = d.add(std::move(*sub));
         // Wait until the download is under way and stuck.
@@ -357,10 +358,10 @@ TEST_CASE("multi_driver: destroy mid-transfer") {
         pulse::flow_handle<flow::download_flow> h;
         http::string_sink sink;
         auto cfg = f.config("result=large;size=4M;poll_steps=0;fault=slow:chunk=65536:ms=5;tag=destroy-inside");
-        auto m = flow::make_extract_flow<flow::raw_download>(cfg, doc(), {}, 23, flow::delivery{&sink, false});
+        auto m = flow::make_extract_flow<pulse::download_info>(cfg, doc(), {}, 23, flow::delivery{&sink, false});
         REQUIRE(m.has_value());
         int calls = 0;
-        flow::progress_observer obs;
+        pulse::progress_observer obs;
         obs.on_download = [&](std::uint64_t received, std::optional<std::uint64_t>) {
             ++calls;
             if (received > 200000) h.reset();
@@ -401,7 +402,7 @@ TEST_CASE("multi_driver: timers are honoured -- a flow whose next poll is far aw
     clk::time_point id_known{};
     std::vector<clk::time_point> answered;
     auto m = extract(slow_cfg, 31);
-    flow::progress_observer obs;
+    pulse::progress_observer obs;
     obs.on_job_id = [&](std::string_view) { id_known = clk::now(); };
     obs.on_poll = [&](unsigned) { answered.push_back(clk::now()); };
     m.set_observer(obs);

@@ -179,7 +179,7 @@ void run_tls_cases(MakeTransport make_transport) {
         auto out = t.perform(get(server), s);
         REQUIRE_FALSE(out.has_value());
         INFO(out.error().to_string());
-        CHECK(out.error().code == errc::tls_failed);
+        CHECK(out.error().code == errc::tls_verification_failed);
         CHECK(out.error().layer() == pulse::error_layer::transport);
         CHECK_FALSE(out.error().message.empty());
         CHECK(out.error().to_string().find(server.api_key()) == std::string::npos);
@@ -206,7 +206,7 @@ void run_tls_cases(MakeTransport make_transport) {
             auto out = t.perform(get(server, host), s);
             REQUIRE_FALSE(out.has_value());
             INFO(out.error().to_string());
-            CHECK(out.error().code == errc::tls_failed);
+            CHECK(out.error().code == errc::tls_verification_failed);
             CHECK(s.heads == 0);
         }
         CHECK(logged_requests(server) == 0);
@@ -226,11 +226,11 @@ void run_tls_cases(MakeTransport make_transport) {
         auto out = t.perform(get(server), s);
         REQUIRE_FALSE(out.has_value());
         INFO(out.error().to_string());
-        CHECK(out.error().code == errc::tls_failed);
+        CHECK(out.error().code == errc::tls_verification_failed);
         CHECK(s.heads == 0);
     }
 
-    SUBCASE("a CA bundle that cannot be read is a TLS failure, not a silent fallback") {
+    SUBCASE("a CA bundle that cannot be read fails verification, not a silent fallback") {
         server_process server(pki.server_args());
         INFO("server: " << server.error());
         REQUIRE(server.running());
@@ -241,7 +241,7 @@ void run_tls_cases(MakeTransport make_transport) {
         auto out = t.perform(get(server), s);
         REQUIRE_FALSE(out.has_value());
         INFO(out.error().to_string());
-        CHECK(out.error().code == errc::tls_failed);
+        CHECK(out.error().code == errc::tls_verification_failed);
         CHECK(s.heads == 0);
     }
 }

@@ -8,12 +8,17 @@
 using namespace pulse_test;
 
 TEST_CASE("read_api_error: the documented envelope") {
-    auto e = pulse::read_api_error(read_file(shared_path("spec/examples/error-400.json")));
-    CHECK(e.code == "FILE_001");
-    CHECK(e.message == "Invalid file type");
+    auto e = pulse::read_api_error(api_fixture("error-400.json"));
+    CHECK(e.code == "REQ_006");
+    CHECK(e.message == "Invalid page range");
     REQUIRE(e.details.has_value());
-    CHECK(e.details->at("received_type") == "DOC");
-    check_round_trip<pulse::error_envelope>(parse_or_fail(read_file(shared_path("spec/examples/error-400.json"))));
+    CHECK(e.details->at("page_count") == 12);
+    check_round_trip<pulse::error_envelope>(parse_or_fail(api_fixture("error-400.json")));
+
+    auto gone = pulse::read_api_error(api_fixture("error-410.json"));
+    CHECK(gone.code == "GONE");
+    CHECK(gone.message == "This result was already downloaded or has expired");
+    CHECK_FALSE(gone.details.has_value());
 }
 
 TEST_CASE("read_api_error: the looser shapes real servers send") {

@@ -106,8 +106,8 @@ TEST_CASE("number keeps its kind; polygon keeps integer coordinates") {
 }
 
 TEST_CASE("polygon: integers past index 63 and integers a double cannot hold are written back as read") {
-    // Found by fuzz_schema_decode: [0, 0, 1, 71178737961038279] came back as ...038272 (the double
-    // nearest), and an integer past 2^63 was converted to int64 (undefined behaviour).
+    // 71178737961038279 must come back with its own digits, not as ...038272 (the nearest double),
+    // and an integer past 2^63 must never be converted to int64 (undefined behaviour).
     auto doc = parse_or_fail(R"({"Text": [{"bounding_box": [0, 0.5, 1, 71178737961038279, -9223372036854775808,
         9223372036854775807, 18446744073709551615, 9007199254740993, 2.0]}]})");
     check_round_trip<pulse::bounding_boxes>(doc);

@@ -2,11 +2,11 @@
 // reads a double as the nearest double to its text, however the text was cut into writes; and the
 // DOM parser otherwise builds what boost::json::parse builds.
 //
-// Why these tests exist: Boost.JSON 1.81 reads about one shortest-form double in ten one ulp off
+// Why these tests exist: Boost.JSON 1.81 reads some shortest-form doubles one ulp off
 // ("249.77792341670946" as 249.77792341670943), and a number split across writes differently from
 // the same number in one piece. Each test below checks that Boost itself gets its inputs wrong
-// (`boost_wrong > 0`), so it would fail on the old code, which used Boost's conversion.
-#include <pulse/flow/detail/json_decoder.hpp>
+// (`boost_wrong > 0`), so it would fail on code that took Boost's conversion.
+#include <pulse/schema/json_reader.hpp>
 #include <pulse/schema.hpp>
 #include <pulse/schema/detail/dom_parser.hpp>
 #include <pulse/schema/detail/exact_double.hpp>
@@ -84,9 +84,9 @@ void feed_pieces(std::string_view text, std::vector<std::size_t> const& cuts, Fe
     REQUIRE(feed(text.substr(at)).has_value());
 }
 
-/// json_body (the job machine's DOM) fed `text` in the pieces between `cuts`.
+/// json_reader (the job machine's DOM) fed `text` in the pieces between `cuts`.
 json::value chunked_dom(std::string_view text, std::vector<std::size_t> const& cuts) {
-    pulse::flow::detail::json_body body;
+    pulse::json_reader body;
     feed_pieces(text, cuts, [&](std::string_view piece) { return body.feed(piece); });
     auto v = body.finish();
     REQUIRE_MESSAGE(v.has_value(), v.error().to_string());
@@ -130,8 +130,8 @@ TEST_CASE("exact_double: shortest-form doubles read back as the doubles they wer
 }
 
 TEST_CASE("exact_double: the typed stream decoder, members and kept unknown members alike, at every cut") {
-    // The number fuzz_job found parsed apart in one piece and in three, and the number the session-3
-    // CI run found parsed apart in one piece and in two.
+    // Among them, numbers that Boost 1.81 alone reads apart in one piece and in three, and in one
+    // piece and in two.
     for (std::string const s : {"2051111.1112222222222", "20.511111112222222222e5", "20.5111111111111111111111111111111111111111115",
                                 "249.77792341670946", "961.4318682911543"}) {
         double const want = nearest(s);

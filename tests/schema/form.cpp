@@ -41,6 +41,19 @@ TEST_CASE("form_result: cells, checkboxes, counters and unknown members round-tr
     check_round_trip<pulse::form_result>(both);
 }
 
+TEST_CASE("form_result: the fixture decodes and round-trips") {
+    auto doc = parse_or_fail(api_fixture("form-result.json"));
+    check_round_trip<pulse::form_result>(doc);
+    auto r = pulse::decode<pulse::form_result>(doc);
+    REQUIRE(r.has_value());
+    CHECK(r->pdf_url->ends_with("/pdf"));
+    REQUIRE(r->form_fields->size() == 3);
+    CHECK(r->form_fields->at(1).checkbox_details->at(0).selected == false);
+    CHECK(r->form_fields->at(2).type == "stamp");
+    CHECK(r->fields_filled == 2);
+    CHECK(r->plan_info->pages_used == 413);
+}
+
 TEST_CASE("form_result: errors name the cell") {
     auto r = pulse::decode<pulse::form_result>(
         parse_or_fail(R"({"form_fields": [{"page_number": 1}, {"checkbox_details": [{"selected": "yes"}]}]})"));

@@ -4,6 +4,7 @@
 #include <pulse/schema.hpp>
 #include <pulse/schema/stream_decoder.hpp>
 
+#include "decode_both.hpp"
 #include "test_util.hpp"
 
 #include <doctest/doctest.h>
@@ -24,72 +25,11 @@ namespace json = boost::json;
 
 namespace {
 
-/// How to cut a body into writes: fixed sizes, or random sizes from a seed.
-struct chunking {
-    std::size_t size = 0;   ///< 0: the whole body in one write
-    std::uint32_t seed = 0; ///< non-zero: random sizes in [1, size]
-};
-
-template <class T>
-pulse::result<T> stream_decode(std::string_view text, chunking c = {}, pulse::stream_limits lim = {}) {
-    pulse::stream_decoder<T> dec(lim);
-    std::mt19937 rng(c.seed);
-    std::size_t at = 0;
-    while (at < text.size()) {
-        std::size_t n = c.size == 0 ? text.size() : c.size;
-        if (c.seed != 0) n = std::uniform_int_distribution<std::size_t>(1, c.size)(rng);
-        n = std::min(n, text.size() - at);
-        if (auto r = dec.write(text.substr(at, n)); !r) return r.error();
-        at += n;
-    }
-    CHECK(dec.bytes_consumed() == text.size());
-    return dec.finish();
-}
-
-/// Code, path and message. A parser error names the byte where parsing stopped; inside a bad token
-/// that byte depends on how the input was cut (a split literal is blamed where it started or where
-/// it broke), so that number is left out of the comparison.
-std::string describe(pulse::error const& e) {
-    std::string msg = e.message;
-    if (msg.starts_with("invalid JSON at byte ")) msg = "invalid JSON at byte N" + msg.substr(msg.find(':'));
-    return std::string(pulse::to_string(e.code)) + " | " + e.path + " | " + msg;
-}
-
-/// The stream decoder and the DOM path agree on `text`: equal values or the same error.
-template <class T>
-void check_same(std::string_view text, chunking c = {}) {
-    auto dom = pulse::decode_json<T>(text);
-    auto st = stream_decode<T>(text, c);
-    REQUIRE_MESSAGE(dom.has_value() == st.has_value(),
-                    "DOM: " << (dom ? std::string("ok") : describe(dom.error()))
-                            << "\nstream: " << (st ? std::string("ok") : describe(st.error())));
-    if (dom) {
-        CHECK_MESSAGE(pulse::encode(*dom) == pulse::encode(*st),
-                      "DOM:    " << json::serialize(pulse::encode(*dom)) << "\nstream: " << json::serialize(pulse::encode(*st)));
-    } else {
-        CHECK(describe(st.error()) == describe(dom.error()));
-        if (st.error().code != pulse::errc::json_syntax) CHECK(st.error().to_string() == dom.error().to_string());
-    }
-}
-
-/// A document from the shared generator, cached in the temp directory.
-std::string generated(double mb, int seed) {
-    std::string name = "pulse_test_stream_";
-    name.append(std::to_string(static_cast<int>(mb * 1000))).append("k_").append(std::to_string(seed)).append(".json");
-    auto path = (std::filesystem::temp_directory_path() / name).string();
-    if (!std::filesystem::exists(path)) {
-        std::string const tmp = pulse_test::temp_path(name + ".tmp").string(); // renamed into place: concurrent runs never see half a file
-        std::string cmd = "python3 ";
-        cmd.append(shared_path("bench/gen_result.py")).append(" ").append(std::to_string(mb)).append(" ").append(tmp);
-        cmd.append(" ").append(std::to_string(seed)).append(" 2>/dev/null");
-        REQUIRE(std::system(cmd.c_str()) == 0);
-        std::filesystem::rename(tmp, path);
-    }
-    return read_file(path);
-}
+/// A synthetic result (tools/sample_result) of about `mb` MB.
+std::string generated(double mb, int seed) { return sample_document(mb, static_cast<std::uint64_t>(seed)); }
 
 std::string inline_result_text() {
-    auto doc = parse_or_fail(read_file(shared_path("spec/examples/poll-completed-inline.json")));
+    auto doc = parse_or_fail(api_fixture("poll-completed-inline.json"));
     return json::serialize(doc.as_object().at("result"));
 }
 
@@ -117,10 +57,12 @@ char const* const rich_doc = R"({
 
 } // namespace
 
-TEST_CASE("stream_decoder: the spec examples decode exactly as the DOM path decodes them") {
-    for (char const* name : {"poll-completed-inline.json", "poll-completed-is-url.json", "poll-pending.json"}) {
+TEST_CASE("stream_decoder: the fixtures decode exactly as the DOM path decodes them") {
+    for (char const* name : {"poll-completed-inline.json", "poll-completed-large.json", "poll-completed-large-legacy.json",
+                             "poll-pending.json", "poll-processing.json", "poll-failed.json", "poll-expired.json",
+                             "poll-cancelled-legacy.json", "poll-unknown-status.json"}) {
         CAPTURE(name);
-        std::string text = read_file(shared_path(std::string("spec/examples/") + name));
+        std::string text = api_fixture(name);
         check_same<pulse::job_status_response>(text);
         check_same<pulse::job_status_response>(text, {1});
     }
@@ -129,14 +71,16 @@ TEST_CASE("stream_decoder: the spec examples decode exactly as the DOM path deco
     check_same<pulse::extract_result>(result, {1});
     auto r = stream_decode<pulse::extract_result>(result, {3});
     REQUIRE(r.has_value());
-    CHECK(r->markdown->starts_with("# Quarterly Report"));
+    CHECK(r->markdown->starts_with("# Annual Statement"));
     CHECK(r->bounding_boxes->title->at(0).bounding_box->size() == 8);
     CHECK(r->credits_used->is_integer());
-    CHECK(r->plan_info->pages_used == 1843);
+    CHECK(r->plan_info->pages_used == 410);
+    check_same<pulse::extract_result>(api_fixture("result-legacy-spellings.json"), {3});
 
-    auto pointer = parse_or_fail(read_file(shared_path("spec/examples/poll-completed-is-url.json"))).as_object().at("result");
+    auto pointer = parse_or_fail(api_fixture("poll-completed-large.json")).as_object().at("result");
     check_same<pulse::large_result_pointer>(json::serialize(pointer), {5});
-    check_same<pulse::error_envelope>(read_file(shared_path("spec/examples/error-400.json")), {2});
+    check_same<pulse::error_envelope>(api_fixture("error-400.json"), {2});
+    check_same<pulse::form_result>(api_fixture("form-result.json"), {4});
 }
 
 TEST_CASE("stream_decoder: any chunking gives the same typed result (1 byte, 7 bytes, 4 KiB, random)") {
@@ -161,12 +105,15 @@ TEST_CASE("stream_decoder: generated 5 MB results, several seeds, equal the DOM 
         check_same<pulse::extract_result>(doc, {70000, static_cast<std::uint32_t>(seed)});
     }
     // The shape the generator promises is really there (so the comparison above is not vacuous).
-    auto r = stream_decode<pulse::extract_result>(generated(5, 1), {65536});
+    pulse_sample::stats st;
+    auto r = stream_decode<pulse::extract_result>(sample_document(5, 1, &st), {65536});
     REQUIRE(r.has_value());
-    CHECK(r->extensions->alt_outputs->wlbb->words->size() > 10000);
-    CHECK(r->bounding_boxes->text->size() == static_cast<std::size_t>(*r->page_count) * 12);
+    CHECK(st.words > 10000);
+    CHECK(r->extensions->alt_outputs->wlbb->words->size() == st.words);
+    CHECK(r->bounding_boxes->text->size() == st.text_boxes);
+    CHECK(r->bounding_boxes->images->size() == st.images);
     CHECK(r->extra.contains("future_field"));
-    CHECK(r->bounding_boxes->extra.contains("defined_names"));
+    CHECK(r->bounding_boxes->extra.contains("Page Number"));
 }
 
 TEST_CASE("stream_decoder: unknown members at every level and null optionals round-trip") {
@@ -210,15 +157,14 @@ TEST_CASE("stream_decoder: both spellings are read and remembered as the DOM dec
     }
     auto old = stream_decode<pulse::extract_result>(legacy, {2});
     REQUIRE(old.has_value());
-    CHECK(old->wire_spelling == 1u);
-    CHECK(old->extensions->wire_spelling == 3u);
+    // Written back under the spellings read.
+    CHECK(pulse::encode(*old) == parse_or_fail(legacy));
     CHECK(old->plan_info->tier == "growth");
     CHECK(old->extensions->alt_outputs->html == "h");
     CHECK(old->extensions->footnote_references->at(0).symbol == "1");
     auto now = stream_decode<pulse::extract_result>(current);
     REQUIRE(now.has_value());
-    CHECK(now->wire_spelling == 0u);
-    CHECK(now->extensions->wire_spelling == 0u);
+    CHECK(pulse::encode(*now) == parse_or_fail(current));
     check_same<pulse::form_result>(R"({"plan-info": {"tier": "x"}, "form_fields": [{"bounding_box": [1, 2, 3.5, 4]}]})", {1});
     check_same<pulse::large_result_pointer>(R"({"is_url": true, "url": "u", "plan-info": null})", {1});
     // job status spellings
@@ -255,7 +201,7 @@ TEST_CASE("stream_decoder: both spellings in one object, and duplicate keys, end
     auto r = stream_decode<pulse::extract_result>(docs[2], {1});
     REQUIRE(r.has_value());
     CHECK(r->plan_info->tier == "c"); // first spelling read, last value of it
-    CHECK(r->wire_spelling == 1u);
+    CHECK(pulse::encode(*r).at("plan-info").at("tier") == "c"); // the member, under the spelling read
     CHECK(r->extra.at("plan_info").at("tier") == "b");
     CHECK(pulse::encode(*r) == parse_or_fail(docs[2]));
 }

@@ -1,11 +1,14 @@
-// Helpers shared by the schema tests: reading fixture files and the shared/ folder.
+// Helpers shared by the schema tests: reading the fixture files in tests/data/.
 #pragma once
 
 #include <pulse/schema/codec.hpp>
 
+#include "sample_result.hpp" // tools/sample_result: the synthetic result pulse-server serves
+
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <cstdint>
 #include <sstream>
 #include <string>
 
@@ -19,7 +22,18 @@ inline std::string read_file(std::string const& path) {
     return ss.str();
 }
 
-inline std::string shared_path(std::string const& rel) { return std::string(PULSE_TEST_SHARED_DIR) + "/" + rel; }
+/// A file under tests/data/, e.g. data_path("api/poll-pending.json").
+inline std::string data_path(std::string const& rel) { return std::string(PULSE_TEST_DATA_DIR) + "/" + rel; }
+
+/// The text of an API answer fixture (tests/data/api/).
+inline std::string api_fixture(std::string const& name) { return read_file(data_path("api/" + name)); }
+
+/// A synthetic ExtractResultCore of about `mb` MB (tools/sample_result/sample_result.hpp); what it
+/// holds goes to `*st` when given, so a test can compare a decode with what was written.
+inline std::string sample_document(double mb, std::uint64_t seed, pulse_sample::stats* st = nullptr,
+                                   bool full_precision = false) {
+    return pulse_sample::writer({mb, seed, full_precision}).to_string(st);
+}
 
 inline boost::json::value parse_or_fail(std::string const& text) {
     auto v = pulse::parse_json(text);

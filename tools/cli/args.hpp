@@ -36,6 +36,9 @@ inline constexpr option_spec all_options[] = {
     {"timeout", 0, true},
     {"retries", 0, true},
     {"header", 'H', true},
+    {"cacert", 0, true},
+    {"proxy", 0, true},
+    {"noproxy", 0, true},
     // extract / wait / form
     {"out", 'o', true},
     {"markdown", 0, false},
@@ -51,7 +54,8 @@ inline constexpr option_spec all_options[] = {
 };
 
 /// Options every command accepts.
-inline constexpr std::string_view global_options[] = {"help", "version", "quiet", "base-url", "timeout", "retries", "header"};
+inline constexpr std::string_view global_options[] = {"help", "version", "quiet", "base-url", "timeout", "retries", "header",
+                                                       "cacert", "proxy", "noproxy"};
 
 inline option_spec const* find_option(std::string_view name) {
     for (auto const& o : all_options)

@@ -4,8 +4,8 @@
 //
 // Scripts branch on these, so each outcome a caller would handle differently gets its own number:
 // fix the command line (2), fix the key (3), retry later (4, 9), re-run the job (5, 7, 8), give
-// the job more time (11). The table is printed by `pulse --help` and documented in README.md; the
-// numbers are part of the tool's interface and never change meaning.
+// the job more time (11). The table is printed by `pulse --help` and documented in
+// tools/cli/README.md; the numbers are part of the tool's interface and never change meaning.
 #ifndef PULSE_CLI_EXIT_CODES_HPP
 #define PULSE_CLI_EXIT_CODES_HPP
 
@@ -31,13 +31,13 @@ enum exit_code : int {
     exit_interrupted = 12, ///< SIGINT/SIGTERM (Ctrl-C)
 };
 
-/// The table shown by `pulse --help` (and copied into README.md).
+/// The table shown by `pulse --help` (and copied into tools/cli/README.md).
 inline constexpr std::string_view exit_code_table =
     "Exit codes:\n"
     "   0  success\n"
     "   1  internal error in the tool\n"
     "   2  bad usage or bad input: unknown option, missing argument, a file that cannot be read\n"
-    "      or written\n"
+    "      or written, a job token that cannot be read or belongs to another API\n"
     "   3  authentication: PULSE_API_KEY unset or empty, or the server refused the key (401/403)\n"
     "   4  network: no HTTP answer (DNS, connect, TLS, reset, stall, body cut short)\n"
     "   5  the job failed\n"

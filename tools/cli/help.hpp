@@ -18,6 +18,12 @@ inline constexpr std::string_view global_options_help = R"(Options for every com
                       request never left this machine -- a retried submission could bill twice)
   -H, --header 'NAME: VALUE'
                       extra header on requests to the API origin (repeatable)
+  --cacert FILE       trust the CAs in this PEM bundle instead of the system's (default:
+                      $CURL_CA_BUNDLE, else $SSL_CERT_FILE, else the system store)
+  --proxy URL         send requests through this proxy ('' = none; default: $https_proxy /
+                      $HTTPS_PROXY for an https base URL, $http_proxy for http, else $ALL_PROXY)
+  --noproxy HOSTS     hosts reached without the proxy, comma-separated ('*' = all; default:
+                      $NO_PROXY)
   -q, --quiet         no progress and no summary on stderr (errors are still printed)
   -h, --help          this help
       --version       print the version and exit
@@ -32,10 +38,12 @@ Usage: pulse COMMAND [ARGS] [OPTIONS]
 
 Commands:
   extract FILE | --url URL   submit a document, wait for the job, fetch the result
-  job ID                     poll a job once and print its status JSON
-  wait ID                    wait for a job submitted earlier and fetch its result
-  download ID|URL --out FILE download a job's single-use large result to a file
-  cancel ID                  cancel a job
+  job JOB                    poll a job once and print its status JSON
+  wait JOB                   wait for a job submitted earlier and fetch its result
+  download ID --out FILE     download a job's single-use large result to a file
+  download --url URL --out FILE
+                             download the large result at a pointer's URL
+  cancel JOB                 cancel a job
   form detect|fill|clear FILE
                              detect, fill or clear the fields of a PDF form
   help [COMMAND]             help on a command (same as pulse COMMAND --help)
@@ -43,6 +51,9 @@ Commands:
 Environment:
   PULSE_API_KEY    the API key (required)
   PULSE_BASE_URL   the API base URL (overridden by --base-url)
+  CURL_CA_BUNDLE, SSL_CERT_FILE   a PEM bundle of trusted CAs (overridden by --cacert)
+  https_proxy, HTTPS_PROXY, http_proxy, ALL_PROXY, NO_PROXY
+                   the proxy, as curl reads them (overridden by --proxy and --noproxy)
 
 Progress goes to stderr: on a terminal a live line (status, elapsed time, poll count; during a
 download bytes, rate and a bar when the size is known); otherwise one plain line per event.
@@ -53,7 +64,10 @@ Examples:
   pulse extract report.pdf --out report.json
   pulse extract report.pdf --markdown > report.md
   pulse extract --url https://example.com/report.pdf --pages 1-3 --markdown
-  id=$(pulse extract big.pdf --no-wait); pulse wait "$id" --out big.json
+  job=$(pulse extract big.pdf --no-wait); pulse wait "$job" --out big.json
+
+JOB is a job token, as `pulse extract --no-wait` prints it (pulse-job:extract?id=...), or a bare
+job id. A token names the API the job belongs to: another --base-url refuses it.
 )";
 
 inline constexpr std::string_view extract_help = R"(Usage: pulse extract FILE [OPTIONS]
@@ -75,23 +89,25 @@ Options:
   --set NAME=VALUE    any other request field, sent as given; VALUE is read as JSON when it
                       parses ('true', '3', '{"altOutputs":{"wlbb":true}}'), else as a string
                       (repeatable)
-  --no-wait           only submit: print the job id on stdout and exit (see pulse wait)
+  --no-wait           only submit: print the job's token on stdout and exit (see pulse wait);
+                      store it to wait for the job later, from any process
   --cancel-on-interrupt
                       on Ctrl-C also cancel the job on the server (DELETE /job/ID); without it
-                      the job keeps running and `pulse wait ID` picks it up again
+                      the job keeps running and `pulse wait JOB` picks it up again
 )";
 
-inline constexpr std::string_view job_help = R"(Usage: pulse job ID [OPTIONS]
+inline constexpr std::string_view job_help = R"(Usage: pulse job JOB [OPTIONS]
 
-Poll job ID once (GET /job/ID) and print the answer as JSON on stdout. The exit code follows the
-job's status: 0 for pending, processing and completed (and statuses this tool does not know), 5
-failed, 6 canceled, 7 expired.
+Poll JOB (a token or a job id) once (GET /job/ID) and print the answer as JSON on stdout. The
+exit code follows the job's status: 0 for pending, processing and completed (and statuses this
+tool does not know), 5 failed, 6 canceled, 7 expired.
 )";
 
-inline constexpr std::string_view wait_help = R"(Usage: pulse wait ID [OPTIONS]
+inline constexpr std::string_view wait_help = R"(Usage: pulse wait JOB [OPTIONS]
 
-Wait for job ID (submitted earlier, e.g. with `pulse extract --no-wait`, or by a run that was
-interrupted) and fetch its result, exactly like `pulse extract` does after submitting.
+Wait for JOB -- the token `pulse extract --no-wait` printed, or a bare job id -- submitted
+earlier, from this machine or another, and fetch its result, exactly like `pulse extract` does
+after submitting.
 
 Options:
   -o, --out FILE      write the result to FILE ('-' = stdout, the default)
@@ -100,23 +116,26 @@ Options:
                       on Ctrl-C also cancel the job on the server
 )";
 
-inline constexpr std::string_view download_help = R"(Usage: pulse download ID|URL --out FILE [OPTIONS]
+inline constexpr std::string_view download_help = R"(Usage: pulse download ID --out FILE [OPTIONS]
+       pulse download --url URL --out FILE [OPTIONS]
 
-Download the single-use large result of job ID (GET /large_results/ID), or the large-result URL
-of a pointer, to FILE ('-' = stdout) as it arrives. The server deletes it after one download: a
+Download the single-use large result of job ID (GET /large_results/ID), or the one at URL (a
+large-result pointer's `url`), to FILE ('-' = stdout) as it arrives. The server deletes it after one download: a
 second download fails with exit code 8 (410 Gone), as does one more than an hour after the job
 completed. `pulse extract` and `pulse wait` download it themselves; this command is for a result
 whose job you followed with `pulse job`.
 
 Options:
+  --url URL           download from this URL instead of by job id (the API key is sent only
+                      when the URL is on the API's own origin)
   -o, --out FILE      where to write the result (required). FILE is replaced only when the
                       download succeeds (a 410 leaves an earlier copy alone); bytes of a download
                       that broke off are kept in FILE.partial
 )";
 
-inline constexpr std::string_view cancel_help = R"(Usage: pulse cancel ID [OPTIONS]
+inline constexpr std::string_view cancel_help = R"(Usage: pulse cancel JOB [OPTIONS]
 
-Cancel job ID (DELETE /job/ID) and print the server's answer as JSON on stdout. Best effort on
+Cancel JOB, a token or a job id (DELETE /job/ID), and print the server's answer as JSON on stdout. Best effort on
 the server's side: a job that is already running may still complete, and a finished job is left
 as it is.
 )";

@@ -3,7 +3,7 @@
 // Ctrl-C for `pulse`: SIGINT and SIGTERM become a std::stop_source request, which the library's
 // blocking driver observes (pulse::run: before each step, during sleeps, and at the next chunk of a
 // transfer). The library then returns errc::canceled -- after one best-effort DELETE /job/{id}
-// when --cancel-on-interrupt set flow::config::remote_cancel -- and the tool exits with 12.
+// when --cancel-on-interrupt set pulse::config::remote_cancel -- and the tool exits with 12.
 //
 // Why a thread with sigtimedwait() instead of a signal handler: std::stop_source::request_stop()
 // runs the registered stop callbacks (the driver's sleep notifies a condition variable), which is

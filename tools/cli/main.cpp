@@ -16,7 +16,9 @@
 #include "platform.hpp"
 #include "progress.hpp"
 
-#include <pulse/client.hpp>
+#include <pulse/config.hpp>
+#include <pulse/driver/client.hpp>
+#include <pulse/job_handle.hpp>
 #include <pulse/schema/codec.hpp>
 #include <pulse/version.hpp>
 
@@ -106,26 +108,43 @@ std::uint64_t count_words(std::string_view s) {
 // ---- the settings every command shares ----------------------------------------------------------
 
 struct settings {
-    pulse::flow::config cfg;
-    pulse::http::transport_options transport;
+    pulse::config cfg;
     std::optional<steady::time_point> deadline;
     bool quiet = false;
 };
 
-/// Read the global options and the environment. Returns an exit code on failure (message printed).
+/// Read the environment (pulse::config::from_env: the key, the base URL, the CA bundle and the
+/// proxy variables curl users set) and the global options over it. Returns an exit code on
+/// failure (message printed).
 std::optional<int> read_settings(parsed_args const& p, std::string_view command, settings& s) {
-    char const* key = std::getenv("PULSE_API_KEY");
-    if (!key || !*key) {
-        std::fprintf(stderr,
-                     "pulse %.*s: PULSE_API_KEY is not set. Export your API key first:\n"
-                     "  export PULSE_API_KEY=...   (it is read from the environment only, never from the command line)\n",
-                     static_cast<int>(command.size()), command.data());
-        return exit_auth;
+    auto from_env = pulse::config::from_env();
+    if (!from_env) {
+        std::string const& why = from_env.error().message;
+        if (why.rfind("PULSE_API_KEY", 0) == 0) {
+            std::fprintf(stderr,
+                         "pulse %.*s: PULSE_API_KEY is not set. Export your API key first:\n"
+                         "  export PULSE_API_KEY=...   (it is read from the environment only, never from the command line)\n",
+                         static_cast<int>(command.size()), command.data());
+            return exit_auth;
+        }
+        if (!p.get("base-url")) return usage_error(command, why);
+        // PULSE_BASE_URL is bad but --base-url replaces it: read the rest without it.
+        from_env = pulse::config::from_env([](std::string const& name) -> std::optional<std::string> {
+            if (name == "PULSE_BASE_URL") return std::nullopt;
+            return pulse::detail::process_env(name);
+        });
+        if (!from_env) return usage_error(command, from_env.error().message);
     }
-    s.cfg.api_key = key;
+    s.cfg = std::move(*from_env);
     if (auto b = p.get("base-url")) s.cfg.base_url = *b;
-    else if (char const* env = std::getenv("PULSE_BASE_URL"); env && *env) s.cfg.base_url = env;
     if (auto ok = s.cfg.validate(); !ok) return usage_error(command, "bad base URL '" + s.cfg.base_url + "': " + ok.error().message);
+    if (auto ca = p.get("cacert")) {
+        std::error_code ec;
+        if (!fs::is_regular_file(*ca, ec)) return usage_error(command, "--cacert: cannot read " + *ca);
+        s.cfg.transport.ca_bundle = *ca;
+    }
+    if (p.has("proxy")) s.cfg.transport.proxy = p.get("proxy").value_or("");
+    if (p.has("noproxy")) s.cfg.transport.no_proxy = p.get("noproxy").value_or("");
     s.quiet = p.has("quiet");
 
     if (auto t = p.get("timeout")) {
@@ -166,7 +185,7 @@ std::optional<int> read_settings(parsed_args const& p, std::string_view command,
             return usage_error(command, "the API key is taken from PULSE_API_KEY only, not from --header");
         s.cfg.extra_headers.add(std::move(name), std::move(value));
     }
-    s.transport.user_agent = "pulse-cli/" PULSE_VERSION_STRING;
+    s.cfg.transport.user_agent = "pulse-cli/" PULSE_VERSION_STRING;
     return std::nullopt;
 }
 
@@ -177,7 +196,7 @@ class session {
 public:
     session(settings s, std::string command, interrupt_watcher& interrupts)
         : cfg_(s.cfg), command_(std::move(command)), progress_(progress::detect(s.quiet)), interrupts_(interrupts),
-          client_(s.cfg, transport_t(platform::http_transport(s.transport), s.transport, s.deadline)),
+          client_(s.cfg, transport_t(platform::http_transport(s.cfg.transport), s.cfg.transport, s.deadline)),
           forward_(interrupts.token(), [this] { stop_.request_stop(); }) {
         // Runs on the watcher thread: it touches only the display (which has its own mutex).
         interrupts_.set_on_first([this, remote = s.cfg.remote_cancel](int) {
@@ -217,9 +236,6 @@ public:
         return exit_usage;
     }
 
-    /// Stop the running call from inside a callback (used by --no-wait).
-    void request_stop() { stop_.request_stop(); }
-
     /// Report `e` on stderr and return its exit code. `output`: where a partial result went.
     int fail(pulse::error const& e, std::string_view output = {}) {
         bool const deadline = client_.transport().deadline_passed();
@@ -237,18 +253,18 @@ public:
         case exit_deadline:
             if (e.code != pulse::errc::deadline_exceeded) msg += " (the --timeout deadline passed)";
             if (!job.empty() && progress_.downloaded() == 0)
-                msg += "\n  job " + job + " may still be running: resume with `pulse wait " + job + "`";
+                msg += "\n  job " + job + " may still be running: resume with `pulse wait " + resume_token(job) + "`";
             break;
         case exit_interrupted:
             if (!job.empty() && !client_.config().remote_cancel && progress_.downloaded() == 0)
-                msg += "\n  job " + job + " keeps running on the server: resume with `pulse wait " + job +
-                       "`, or stop it with `pulse cancel " + job + "`";
+                msg += "\n  job " + job + " keeps running on the server: resume with `pulse wait " + resume_token(job) +
+                       "`, or stop it with `pulse cancel " + resume_token(job) + "`";
             break;
         default: break;
         }
         if (!job.empty() && progress_.downloaded() > 0 && e.code != pulse::errc::gone &&
             layer_of(e.code) != pulse::error_layer::decode) {
-            msg += "\n  the large result is single-use: `pulse wait " + job +
+            msg += "\n  the large result is single-use: `pulse wait " + resume_token(job) +
                    "` may fetch it again, or answer 410 (then run the extraction again)";
         }
         if (e.bytes_delivered > 0 && !output.empty())
@@ -257,8 +273,17 @@ public:
         return code;
     }
 
+    /// The token of job `id` of this session's API and kind, quoted for a shell, for resuming it
+    /// in another command.
+    std::string resume_token(std::string const& id) const {
+        return "'" + pulse::job_handle{id, kind_, cfg_.base_url}.token() + "'";
+    }
+    /// The kind of job this session's command runs (for the tokens it prints).
+    void set_kind(pulse::job_kind k) noexcept { kind_ = k; }
+
 private:
-    pulse::flow::config cfg_;
+    pulse::config cfg_;
+    pulse::job_kind kind_ = pulse::job_kind::extract;
     std::string command_;
     progress progress_;
     interrupt_watcher& interrupts_;
@@ -436,17 +461,11 @@ void print_summary(session& s, pulse::extract_result const& r, std::string_view 
 
 /// What extract and wait share: run the machine `make(delivery)` and write the result.
 template <class Make>
-int fetch_result(session& s, parsed_args const& p, Make&& make, bool no_wait = false) {
+int fetch_result(session& s, parsed_args const& p, Make&& make) {
     bool const markdown = p.has("markdown");
     auto out = output::open(p.get("out"));
     if (!out) return s.usage("cannot write " + p.get("out").value_or("") + ": " + out.error().message);
-
-    bool submitted_only = false;
-    auto call = s.call(no_wait ? std::function<void(std::string_view)>([&](std::string_view) {
-        submitted_only = true;
-        s.request_stop();
-    })
-                               : std::function<void(std::string_view)>());
+    auto call = s.call();
 
     // JSON: the raw bytes stream to the output as they arrive (nothing is lost if decoding fails)
     // and are decoded on the side for the summary. Markdown: decoded, then written.
@@ -462,13 +481,6 @@ int fetch_result(session& s, parsed_args const& p, Make&& make, bool no_wait = f
     }
     auto r = s.client().run(*m, call);
     s.display().finish(r.has_value());
-
-    if (!r && submitted_only && r.error().code == pulse::errc::canceled && !s.client().transport().deadline_passed()) {
-        pulse::error e = r.error();
-        (void)out->abandon(e);
-        print_stdout(s.display().job_id() + "\n");
-        return exit_ok;
-    }
     if (!r) {
         pulse::error e = r.error();
         std::string const kept = out->abandon(e);
@@ -494,9 +506,9 @@ int cmd_extract(parsed_args const& p, session& s) {
     if (!url && pos.size() < 2) return s.usage("missing FILE (or --url URL)");
     if (pos.size() > 2) return s.usage("one document at a time (got " + std::to_string(pos.size() - 1) + ")");
 
-    pulse::flow::document_source doc;
+    pulse::document doc;
     if (url) {
-        doc = pulse::flow::document_source::from_url(*url);
+        doc = pulse::url(*url);
         s.display().set_activity("submitting " + *url);
     } else {
         fs::path const file = pos[1];
@@ -505,7 +517,7 @@ int cmd_extract(parsed_args const& p, session& s) {
         if (!fs::exists(st)) return s.usage("cannot read " + pos[1] + ": no such file");
         if (fs::is_directory(st)) return s.usage("cannot read " + pos[1] + ": is a directory");
         auto const size = fs::file_size(file, ec);
-        doc = pulse::flow::document_source::from_file(file);
+        doc = pulse::file(file);
         s.display().set_activity("submitting " + pos[1] + (ec ? std::string() : " (" + format_bytes(size) + ")"));
     }
 
@@ -520,32 +532,65 @@ int cmd_extract(parsed_args const& p, session& s) {
         auto parsed = pulse::parse_json(text); // JSON if it is JSON (numbers read exactly), else a string
         opts.extra[name] = parsed ? std::move(*parsed) : boost::json::value(boost::json::string(text));
     }
-    bool const no_wait = p.has("no-wait");
     auto& client = s.client();
-    return fetch_result(
-        s, p,
-        [&](pulse::flow::delivery d) {
-            return pulse::flow::make_extract_flow<pulse::extract_result>(client.config(), doc, opts, client.next_seed(), d);
-        },
-        no_wait);
+    if (p.has("no-wait")) {
+        // Submit only: the job's token goes to stdout, to wait for later from any process.
+        auto call = s.call();
+        auto h = client.submit(doc, {.options = opts, .progress = call.progress, .stop = call.stop});
+        s.display().finish(h.has_value());
+        if (!h) return s.fail(h.error());
+        print_stdout(h->token() + "\n");
+        return exit_ok;
+    }
+    return fetch_result(s, p, [&](pulse::flow::delivery d) {
+        return pulse::flow::make_extract_flow<pulse::extract_result>(client.config(), doc, opts, client.next_seed(), d);
+    });
+}
+
+/// The job a command names: a token (as `pulse extract --no-wait` prints it) or a bare job id (an
+/// extraction of the configured API).
+pulse::result<pulse::job_handle> job_named(std::string const& text) {
+    if (text.rfind("pulse-job:", 0) == 0) return pulse::job_handle::from_token(text);
+    return pulse::job_handle{text};
 }
 
 int cmd_wait(parsed_args const& p, session& s) {
-    if (p.positionals.size() != 2) return s.usage("expected one job ID");
-    std::string const id = p.positionals[1];
+    if (p.positionals.size() != 2) return s.usage("expected one job (a token or an id)");
+    auto job = job_named(p.positionals[1]);
+    if (!job) return s.usage(job.error().message);
+    s.set_kind(job->kind);
     s.display().set_job_label("waiting for job", false); // printed when the flow reports the id
     auto& client = s.client();
+    if (job->kind != pulse::job_kind::extract) {
+        // Not an extraction: its result JSON goes to the output as it comes, with no summary.
+        if (p.has("markdown")) return s.usage("--markdown applies to extraction jobs only");
+        auto out = output::open(p.get("out"));
+        if (!out) return s.usage("cannot write " + p.get("out").value_or("") + ": " + out.error().message);
+        auto m = pulse::flow::make_attach_flow<pulse::download_info>(client.config(), *job, client.next_seed(),
+                                                                     pulse::flow::delivery{&out->sink(), false});
+        pulse::result<pulse::download_info> r = m ? client.run(*m, s.call()) : pulse::result<pulse::download_info>(m.error());
+        s.display().finish(r.has_value());
+        if (!r) {
+            pulse::error e = r.error();
+            std::string const kept = out->abandon(e);
+            return s.fail(e, kept);
+        }
+        if (auto c = out->commit(); !c) return s.fail(c.error());
+        return exit_ok;
+    }
     return fetch_result(s, p, [&](pulse::flow::delivery d) {
-        return pulse::flow::make_attach_flow<pulse::extract_result>(client.config(), id, client.next_seed(), d);
+        return pulse::flow::make_attach_flow<pulse::extract_result>(client.config(), *job, client.next_seed(), d);
     });
 }
 
 int cmd_job(parsed_args const& p, session& s) {
-    if (p.positionals.size() != 2) return s.usage("expected one job ID");
-    s.display().set_activity("GET /job/" + p.positionals[1], false);
+    if (p.positionals.size() != 2) return s.usage("expected one job (a token or an id)");
+    auto job = job_named(p.positionals[1]);
+    if (!job) return s.usage(job.error().message);
+    s.display().set_activity("GET /job/" + job->id, false);
     auto call = s.call();
     call.progress.on_status = nullptr; // the answer is printed below; no progress line for it
-    auto r = s.client().job(p.positionals[1], call);
+    auto r = s.client().status(*job, call);
     s.display().finish(r.has_value());
     if (!r) return s.fail(r.error());
     print_stdout(redact(pulse::to_json(*r), s.key()) + "\n");
@@ -562,34 +607,36 @@ int cmd_job(parsed_args const& p, session& s) {
 }
 
 int cmd_cancel(parsed_args const& p, session& s) {
-    if (p.positionals.size() != 2) return s.usage("expected one job ID");
-    s.display().set_activity("DELETE /job/" + p.positionals[1], false);
-    auto r = s.client().cancel(p.positionals[1], s.call());
+    if (p.positionals.size() != 2) return s.usage("expected one job (a token or an id)");
+    auto job = job_named(p.positionals[1]);
+    if (!job) return s.usage(job.error().message);
+    s.display().set_activity("DELETE /job/" + job->id, false);
+    auto r = s.client().cancel(*job, s.call());
     s.display().finish(r.has_value());
     if (!r) return s.fail(r.error());
     print_stdout(redact(pulse::to_json(*r), s.key()) + "\n");
-    s.display().note(redact("pulse: cancel requested for job " + p.positionals[1] +
+    s.display().note(redact("pulse: cancel requested for job " + job->id +
                                 (r->message ? " (" + *r->message + ")" : std::string()),
                             s.key()));
     return exit_ok;
 }
 
 int cmd_download(parsed_args const& p, session& s) {
-    if (p.positionals.size() != 2) return s.usage("expected one job ID or large-result URL");
+    auto const url = p.get("url");
+    if (url && p.positionals.size() != 1) return s.usage("give either a job ID or --url URL, not both");
+    if (!url && p.positionals.size() != 2) return s.usage("expected one job ID (or --url URL)");
     auto const where = p.get("out");
     if (!where) return s.usage("--out FILE is required ('-' for stdout)");
-    std::string const id = p.positionals[1];
     auto out = output::open(where);
     if (!out) return s.usage("cannot write " + *where + ": " + out.error().message);
-    s.display().set_activity("downloading the large result of " + id);
+    s.display().set_activity(url ? std::string("downloading the large result") : "downloading the large result of " + p.positionals[1]);
 
     auto& client = s.client();
     pulse::flow::delivery const d{&out->sink(), false};
-    bool const is_url = id.rfind("http://", 0) == 0 || id.rfind("https://", 0) == 0;
-    auto m = is_url ? pulse::flow::make_large_result_download_from_url<pulse::flow::raw_download>(client.config(), id, d,
-                                                                                                 client.next_seed())
-                    : pulse::flow::make_large_result_download<pulse::flow::raw_download>(client.config(), id, d,
-                                                                                        client.next_seed());
+    auto m = url ? pulse::flow::make_large_result_download_from_url<pulse::download_info>(client.config(), *url, d,
+                                                                                          client.next_seed())
+                 : pulse::flow::make_large_result_download<pulse::download_info>(client.config(), p.positionals[1], d,
+                                                                                 client.next_seed());
     if (!m) {
         pulse::error e = m.error();
         (void)out->abandon(e);
@@ -617,8 +664,8 @@ int cmd_form(parsed_args const& p, session& s) {
     if (pos.size() > 3) return s.usage("one document at a time");
 
     pulse::form_options opts;
-    pulse::flow::document_source doc;
-    if (auto v = p.get("url")) doc = pulse::flow::document_source::from_url(*v);
+    pulse::document doc;
+    if (auto v = p.get("url")) doc = pulse::url(*v);
     if (auto v = p.get("form-id")) opts.form_id = *v;
     if (auto v = p.get("instructions")) opts.instructions = *v;
     if (auto v = p.get("pages")) opts.page_range = *v;
@@ -628,7 +675,7 @@ int cmd_form(parsed_args const& p, session& s) {
         auto const st = fs::status(pos[2], ec);
         if (!fs::exists(st)) return s.usage("cannot read " + pos[2] + ": no such file");
         if (fs::is_directory(st)) return s.usage("cannot read " + pos[2] + ": is a directory");
-        doc = pulse::flow::document_source::from_file(pos[2]);
+        doc = pulse::file(pos[2]);
     }
     if (!doc.file && !doc.file_url && !opts.form_id) return s.usage("missing FILE (or --url URL, or --form-id ID)");
     if (action == "fill" && !opts.instructions) return s.usage("fill needs --instructions TEXT");
@@ -639,9 +686,11 @@ int cmd_form(parsed_args const& p, session& s) {
 
     auto& client = s.client();
     auto call = s.call();
-    pulse::result<pulse::form_result> r = action == "detect" ? client.form_detect(doc, opts, call)
-                                          : action == "fill" ? client.form_fill(doc, opts, call)
-                                                             : client.form_clear(doc, opts, call);
+    pulse::form_call const fc{.options = opts, .progress = call.progress, .stop = call.stop};
+    s.set_kind(action == "detect" ? pulse::job_kind::form_detect : action == "fill" ? pulse::job_kind::form_fill : pulse::job_kind::form_clear);
+    pulse::result<pulse::form_result> r = action == "detect" ? client.form_detect(doc, fc)
+                                          : action == "fill" ? client.form_fill(doc, fc)
+                                                             : client.form_clear(doc, fc);
     if (!r) {
         s.display().finish(false);
         pulse::error e = r.error();
@@ -665,7 +714,7 @@ int cmd_form(parsed_args const& p, session& s) {
         auto pdf_out = output::open(*pdf);
         if (!pdf_out) return s.usage("cannot write " + *pdf + ": " + pdf_out.error().message);
         auto dm = pulse::flow::make_pdf_download(client.config(), job, pdf_out->sink(), client.next_seed());
-        pulse::result<pulse::flow::raw_download> d = dm ? client.run(*dm, s.call()) : pulse::result<pulse::flow::raw_download>(dm.error());
+        pulse::result<pulse::download_info> d = dm ? client.run(*dm, s.call()) : pulse::result<pulse::download_info>(dm.error());
         if (!d) {
             s.display().finish(false);
             pulse::error e = d.error();
@@ -701,7 +750,7 @@ command_entry const* find_command(std::string_view name) {
          {"out", "markdown", "url", "model", "pages", "set", "no-wait", "cancel-on-interrupt"}, &cmd_extract},
         {"wait", wait_help, {"out", "markdown", "cancel-on-interrupt"}, &cmd_wait},
         {"job", job_help, {}, &cmd_job},
-        {"download", download_help, {"out"}, &cmd_download},
+        {"download", download_help, {"out", "url"}, &cmd_download},
         {"cancel", cancel_help, {}, &cmd_cancel},
         {"form", form_help, {"url", "form-id", "instructions", "pages", "out", "pdf-out", "cancel-on-interrupt"}, &cmd_form},
     };
@@ -750,8 +799,8 @@ int run_main(std::vector<std::string> const& argv) {
 
     settings st;
     if (auto rc = read_settings(p, cmd->name, st)) return *rc;
-    // --no-wait stops the call on purpose right after the submission: that must never cancel the
-    // job on the server.
+    // --no-wait leaves the job running by design: an interrupt of its submission never cancels
+    // a job on the server.
     st.cfg.remote_cancel = p.has("cancel-on-interrupt") && !p.has("no-wait");
 
     platform::stack_init stack; // before any thread and any transport

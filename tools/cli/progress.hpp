@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 //
-// The progress display of `pulse` on stderr, fed by the library's flow::progress_observer.
+// The progress display of `pulse` on stderr, fed by the library's pulse::progress_observer.
 //
 // Three modes, chosen once per run:
 // - tty:   stderr is a terminal. One line rewritten in place with '\r': spinner, phase, job id,
@@ -21,7 +21,7 @@
 #include "platform.hpp"
 
 #include <pulse/error.hpp>
-#include <pulse/flow/progress.hpp>
+#include <pulse/progress.hpp>
 #include <pulse/schema/job_status.hpp>
 
 #include <chrono>
@@ -112,8 +112,8 @@ public:
 
     /// Callbacks for call_options::progress. They run on the calling thread; `this` must outlive
     /// the call.
-    pulse::flow::progress_observer observer() {
-        pulse::flow::progress_observer o;
+    pulse::progress_observer observer() {
+        pulse::progress_observer o;
         o.on_job_id = [this](std::string_view id) {
             std::lock_guard lock(mx_);
             job_id_ = std::string(id);
@@ -158,14 +158,14 @@ public:
             flush_status_locked();
             redraw_locked();
         };
-        o.on_retry = [this](pulse::flow::retry_event const& e) {
+        o.on_retry = [this](pulse::retry_event const& e) {
             std::lock_guard lock(mx_);
             double const secs = static_cast<double>(e.delay.count()) / 1000.0;
             last_event_ = steady::now() + e.delay;
-            retry_note_ = std::string(pulse::flow::to_string(e.phase)) + " " + short_cause(e.cause) + ", retry in " +
+            retry_note_ = std::string(pulse::to_string(e.phase)) + " " + short_cause(e.cause) + ", retry in " +
                           format_seconds(secs);
             if (mode_ == mode::plain)
-                print_line_locked("pulse: " + std::string(pulse::flow::to_string(e.phase)) + " attempt " +
+                print_line_locked("pulse: " + std::string(pulse::to_string(e.phase)) + " attempt " +
                                   std::to_string(e.attempt) + " failed (" + short_cause(e.cause) + "), retrying in " +
                                   format_seconds(secs));
             redraw_locked();

@@ -67,7 +67,7 @@ private:
 class repeat_source_impl final : public body_source {
 public:
     repeat_source_impl(std::string pattern, std::uint64_t n) : pattern_(std::move(pattern)), n_(n) {
-        if (pattern_.empty()) pattern_ = " ";
+        if (pattern_.empty()) pattern_.push_back(' ');
     }
     std::optional<std::uint64_t> size() const override { return n_; }
     std::size_t read(char* out, std::size_t cap) override {

@@ -14,8 +14,8 @@ namespace pulse_server {
 namespace json = boost::json;
 
 const std::string& builtin_result_json() {
-    // Shaped like the spec's inline example, plus an image, chunking, and a member the schema does not
-    // know (future_field) so clients exercise their round-tripping of unknown keys.
+    // Shaped like the API documentation's inline example, plus an image, chunking, and a member the
+    // schema does not know (future_field) so clients exercise their round-tripping of unknown keys.
     static const std::string s = R"({"markdown":"# Quarterly Report\n\nRevenue grew 12% year over year.\n\n<table><tr><th>Quarter</th><th>Revenue</th></tr><tr><td>Q1</td><td>4.2</td></tr></table>",)"
         R"("page_count":3,"extraction_id":"8f0e2a51-7c3d-4a8e-9b1f-2d6c5e4a7b90",)"
         R"("extraction_url":"https://platform.runpulse.com/dashboard/extractions/8f0e2a51-7c3d-4a8e-9b1f-2d6c5e4a7b90",)"
@@ -97,6 +97,13 @@ void png_chunk(std::string& out, const char* type, const std::string& data) {
     out += td;
     put_be32(out, static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(td.data()), static_cast<uInt>(td.size()))));
 }
+// "c<i>", appended rather than written as "c" + std::to_string(i): GCC 12 reports a false
+// -Wrestrict on that operator+ once inlined (GCC bug 105329).
+std::string cell_id(std::size_t i) {
+    std::string id = "c";
+    id += std::to_string(i);
+    return id;
+}
 }  // namespace
 
 std::string make_png() {
@@ -135,7 +142,7 @@ std::string form_result_json(const form_request& req) {
         for (const auto& v : *req.form_fields) {
             json::object cell = v.is_object() ? v.as_object() : json::object{{"label", v}};
             ++i;
-            if (!cell.contains("id")) cell["id"] = "c" + std::to_string(i);
+            if (!cell.contains("id")) cell["id"] = cell_id(i);
             if (!cell.contains("page_number")) cell["page_number"] = 1;
             if (!cell.contains("type")) cell["type"] = "text";
             if (fill && !cell.contains("value")) cell["value"] = "filled";
@@ -153,7 +160,7 @@ std::string form_result_json(const form_request& req) {
         int i = 0;
         for (const auto& c : canned_cells) {
             std::string value = fill ? c.filled : "";
-            json::object cell{{"id", "c" + std::to_string(++i)},
+            json::object cell{{"id", cell_id(static_cast<std::size_t>(++i))},
                               {"label", c.label},
                               {"type", c.type},
                               {"value", value},

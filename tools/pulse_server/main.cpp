@@ -3,6 +3,8 @@
 #include "options.hpp"
 #include "server.hpp"
 
+#include "sample_result.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -40,6 +42,18 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "pulse-server: %s\n\n%s", message.c_str(), pulse_server::usage_text());
         return 2;
     case pulse_server::parse_outcome::run: break;
+    }
+    if (opt.write_sample) {
+        pulse_sample::writer w({opt.sample_megabytes, opt.sample_seed, opt.sample_full_precision});
+        pulse_sample::stats st;
+        if (!w.write_file(opt.sample_out, st)) {
+            std::fprintf(stderr, "pulse-server: cannot write %s\n", opt.sample_out.c_str());
+            return 1;
+        }
+        std::fprintf(stderr, "wrote %s: %llu bytes, %llu pages, %llu words\n", opt.sample_out.c_str(),
+                     static_cast<unsigned long long>(st.bytes), static_cast<unsigned long long>(st.pages),
+                     static_cast<unsigned long long>(st.words));
+        return 0;
     }
     std::signal(SIGPIPE, SIG_IGN);  // a vanished client is an error code, not a dead server
     raise_descriptor_limit();

@@ -3,6 +3,7 @@
 #include "http_util.hpp"
 
 #include <charconv>
+#include <cstdint>
 #include <string_view>
 
 namespace pulse_server {
@@ -34,6 +35,11 @@ options:
   --quiet                  no per-request log on stderr
   --exit-on-stdin-eof      stop when standard input reaches end of file (a test harness
                            holds the pipe's other end: if it dies, the server goes too)
+  --write-sample MB OUT    write a synthetic ExtractResultCore of about MB megabytes to
+                           OUT ("-": standard output) and exit; serve it with --result
+  --seed N                 seed of --write-sample (default 1): same seed, same bytes
+  --full-precision         --write-sample writes coordinates at full double precision
+                           (shortest round-trip form) instead of 6 decimals
   --help                   this text
 
 Per-job and per-request behaviour: header x-pulse-scenario (see README.md).
@@ -111,6 +117,24 @@ parse_outcome parse_command_line(int argc, char** argv, options& out, std::strin
         } else if (name == "--tls-cert") {
             if (!need_value()) return parse_outcome::error;
             out.tls_cert = std::string(value);
+        } else if (name == "--write-sample") {
+            if (!need_value()) return parse_outcome::error;
+            double mb = 0;
+            auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), mb);
+            if (ec != std::errc() || p != value.data() + value.size() || !(mb > 0) || mb > 1e6) {
+                message = "--write-sample: expected a size in MB (0 < MB <= 1000000)";
+                return parse_outcome::error;
+            }
+            if (i + 1 >= argc) { message = "--write-sample needs MB and OUT"; return parse_outcome::error; }
+            out.write_sample = true;
+            out.sample_megabytes = mb;
+            out.sample_out = argv[++i];
+        } else if (name == "--seed") {
+            if (!need_value()) return parse_outcome::error;
+            if (!parse_number(value, UINT64_MAX, n)) { message = "--seed: expected a number"; return parse_outcome::error; }
+            out.sample_seed = n;
+        } else if (name == "--full-precision") {
+            out.sample_full_precision = true;
         } else if (name == "--tls-key") {
             if (!need_value()) return parse_outcome::error;
             out.tls_key = std::string(value);

@@ -19,6 +19,12 @@ struct options {
     unsigned threads = 1;
     std::string tls_cert;                            // PEM certificate chain; with tls_key: serve HTTPS
     std::string tls_key;                             // PEM private key
+    // --write-sample SIZE_MB OUT: write a synthetic result to OUT and exit instead of serving.
+    bool write_sample = false;
+    double sample_megabytes = 0;
+    std::string sample_out;
+    std::uint64_t sample_seed = 1;
+    bool sample_full_precision = false;
 };
 
 enum class parse_outcome { run, help, error };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "body_source.hpp"
+#include "http_util.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -37,5 +38,18 @@ struct response_plan {
     std::function<void()> on_abort;
     bool shutdown_after = false;
 };
+
+inline response_plan json_response(unsigned status, std::string body) {
+    response_plan p;
+    p.status = status;
+    p.headers.emplace_back("Content-Type", "application/json");
+    p.body = string_source(std::move(body));
+    return p;
+}
+
+// An API error in the envelope every endpoint uses.
+inline response_plan error_response(unsigned status, std::string_view code, std::string_view message) {
+    return json_response(status, error_body(code, message));
+}
 
 }  // namespace pulse_server

@@ -55,9 +55,9 @@ inline std::uint64_t mix(std::uint64_t x) noexcept {
     return x ^ (x >> 31);
 }
 
-// Word records are written at well over 1 GB/s, so per record only the id and the page number are
-// formatted. The random-looking rest (text, box, confidence) comes from a table of `period`
-// precomputed tails, indexed by the record number.
+// Word records are most of the output and must be written far faster than a client reads them,
+// so per record only the id and the page number are formatted. The random-looking rest (text,
+// box, confidence) comes from a table of `period` precomputed tails, indexed by the record number.
 //
 //   ,{"id":"w-0000000042","page_number":1,"text":"margin","bounding_box":[...8 numbers...],"average_word_confidence":0.7311}
 //   '-------- front (fixed) --------'    '- tail[42 % period] -------------------------------------------------------'
@@ -138,33 +138,32 @@ std::string extraction_id_for(std::uint64_t size) {
     return std::string("9e4e7a10-5a1e-4d0c-8e5f-") + std::string(tail, 12);
 }
 
-std::string make_footer(std::uint64_t pages, std::uint64_t size) {
+std::string make_footer(std::uint64_t pages, const std::string& extraction_id) {
     std::string p = std::to_string(pages);
-    return "]}}},\"extraction_id\":\"" + extraction_id_for(size) + "\",\"page_count\":" + p + ",\"credits_used\":" + p +
+    return "]}}},\"extraction_id\":\"" + extraction_id + "\",\"page_count\":" + p + ",\"credits_used\":" + p +
            ",\"plan_info\":{\"tier\":\"growth\",\"total_credits_used\":" + p + ",\"pages_used\":" + p + "}}";
 }
 
 }  // namespace
 
-std::uint64_t generated_result::minimum_size() { return header().size() + make_footer(1, 0).size(); }
+std::uint64_t generated_result::minimum_size() { return header().size() + make_footer(1, extraction_id_for(0)).size(); }
 
-generated_result::generated_result(std::uint64_t requested) {
+generated_result::generated_result(std::uint64_t requested, std::string extraction_id) {
     const std::uint64_t head = header().size();
     const std::uint64_t slot = table().slot;
     requested = std::clamp(requested, minimum_size(), max_size());
+    extraction_id_ = extraction_id.empty() ? extraction_id_for(requested) : std::move(extraction_id);
     // Start from an upper bound on the word count and step down until header, records and footer fit;
     // the footer grows by a digit at most now and then, so this loop runs once or twice.
     std::uint64_t w = (requested - minimum_size()) / slot;
-    while (w > 0 && head + w * slot + make_footer(pages_for(w), requested).size() > requested) --w;
+    while (w > 0 && head + w * slot + make_footer(pages_for(w), extraction_id_).size() > requested) --w;
     words_ = w;
-    footer_ = make_footer(pages_for(w), requested);
+    footer_ = make_footer(pages_for(w), extraction_id_);
     pad_ = requested - head - w * slot - footer_.size();
     size_ = requested;
 }
 
 std::uint64_t generated_result::page_count() const noexcept { return pages_for(words_); }
-
-std::string generated_result::extraction_id() const { return extraction_id_for(size_); }
 
 std::string generated_result::plan_info_json() const {
     std::string p = std::to_string(page_count());

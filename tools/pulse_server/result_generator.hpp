@@ -18,8 +18,9 @@ namespace pulse_server {
 
 class generated_result {
 public:
-    // Sizes below minimum_size() are rounded up to it; above max_size() down to it.
-    explicit generated_result(std::uint64_t requested_size);
+    // Sizes below minimum_size() are rounded up to it; above max_size() down to it. Without an
+    // extraction id (36 characters, a UUID, as the minimum size assumes), one derived from the size.
+    explicit generated_result(std::uint64_t requested_size, std::string extraction_id = {});
 
     static std::uint64_t minimum_size();
     static constexpr std::uint64_t max_size() { return 1ull << 40; }
@@ -27,13 +28,14 @@ public:
     std::uint64_t size() const noexcept { return size_; }
     std::uint64_t word_count() const noexcept { return words_; }
     std::uint64_t page_count() const noexcept;
-    std::string extraction_id() const;
+    const std::string& extraction_id() const noexcept { return extraction_id_; }
     std::string plan_info_json() const;
 
     // Fills out[0, n) with bytes [offset, offset + n) of the document. Thread-safe (const, stateless).
     void read_at(std::uint64_t offset, char* out, std::size_t n) const;
 
 private:
+    std::string extraction_id_;
     std::string footer_;
     std::uint64_t words_ = 0;
     std::uint64_t pad_ = 0;

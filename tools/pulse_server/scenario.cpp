@@ -12,7 +12,7 @@ namespace pulse_server {
 namespace {
 
 constexpr std::array<std::string_view, phase_count> phase_names{
-    "submit", "poll", "download", "pdf", "image", "cancel", "other"};
+    "submit", "poll", "download", "pdf", "image", "excel", "cancel", "other"};
 
 struct kind_info {
     std::string_view name;
@@ -309,12 +309,26 @@ std::string parse_scenario(std::string_view text, scenario& out) {
             if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0)
                 return "large_url_base: expected an http(s):// URL, got '" + value + "'";
             out.large_url_base = value;
+        } else if (key == "fail_items") {
+            std::vector<std::uint64_t> items;
+            std::string_view v = value;
+            while (!v.empty()) {
+                std::size_t comma = v.find(',');
+                std::string_view item = trim(v.substr(0, comma));
+                v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+                if (item.empty()) continue;
+                auto n = parse_uint(item);
+                if (!n) return "fail_items: expected item indexes (0-based) such as 0,2, got '" + std::string(item) + "'";
+                items.push_back(*n);
+            }
+            out.fail_items = std::move(items);
         } else if (key == "tag") {
             out.tag = value;
         } else {
             return "unknown scenario key '" + key +
-                   "' (known: status, interim, error, result, size, poll_steps, pdf_size, large_url_base, tag, "
-                   "fault, submit_fault, poll_fault, download_fault, pdf_fault, image_fault, cancel_fault)";
+                   "' (known: status, interim, error, result, size, poll_steps, pdf_size, large_url_base, fail_items, "
+                   "tag, fault, submit_fault, poll_fault, download_fault, pdf_fault, image_fault, excel_fault, "
+                   "cancel_fault)";
         }
     }
     return "";

@@ -16,8 +16,8 @@ namespace pulse_server {
 
 // Which kind of request a fault applies to. `other` covers unknown routes; control endpoints
 // (/__*) never get faults.
-enum class phase : std::uint8_t { submit, poll, download, pdf, image, cancel, other };
-inline constexpr std::size_t phase_count = 7;
+enum class phase : std::uint8_t { submit, poll, download, pdf, image, excel, cancel, other };
+inline constexpr std::size_t phase_count = 8;
 std::string_view phase_name(phase p) noexcept;
 
 enum class fault_kind : std::uint8_t {
@@ -73,6 +73,7 @@ struct scenario {
     std::optional<unsigned> poll_steps;
     std::optional<std::uint64_t> pdf_size;
     std::optional<std::string> large_url_base;
+    std::vector<std::uint64_t> fail_items;            // batches: the items (0-based) that fail
     std::string tag;                                  // free text; only makes scenario texts distinct
     std::vector<fault_rule> rules;
 };

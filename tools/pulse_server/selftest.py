@@ -11,9 +11,11 @@ on any failure.
 """
 import gzip
 import http.client
+import io
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -22,10 +24,10 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import zipfile
 
 KEY = "test-key"
 HERE = os.path.dirname(os.path.abspath(__file__))
-GEN_RESULT = os.path.join(HERE, "..", "..", "..", "shared", "bench", "gen_result.py")
 
 
 class Failure(Exception):
@@ -128,6 +130,9 @@ class Server:
             if st in ("completed", "failed", "canceled", "cancelled", "expired"):
                 return r.json()
         raise Failure("job %s never reached a terminal status" % job_id)
+
+    def post_json(self, path, obj, **kw):
+        return self.request("POST", path, json.dumps(obj).encode(), {"Content-Type": "application/json"}, **kw)
 
     def info(self, job_id):
         return self.request("GET", "/__jobs/" + job_id, key=None).json()
@@ -710,19 +715,21 @@ def global_fault_option(srv, binary):
 
 @test
 def result_file_option(srv, binary):
-    if not os.path.exists(GEN_RESULT):
-        raise Failure("gen_result.py not found at " + GEN_RESULT)
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "result.json")
-        out = subprocess.run([sys.executable, GEN_RESULT, "6", path], capture_output=True, text=True, check=True)
-        pages = int(out.stderr.split("pages=")[1].split()[0])
+        out = subprocess.run([binary, "--write-sample", "6", path, "--seed", "4"], capture_output=True, text=True,
+                             check=True, timeout=60)
+        pages = int(out.stderr.split(" pages")[0].split()[-1])
+        with open(path, "rb") as f:
+            doc = json.load(f)
+        check(doc["page_count"] == pages, "--write-sample reports the pages it wrote")
+        check(abs(os.path.getsize(path) - 6e6) < 0.5e6, "--write-sample writes about the size asked")
         other = Server(binary, "--result", path, "--poll-steps", "0")
         try:
             jid = other.job()
             ptr = other.poll(jid).json()["result"]
             check(ptr["is_url"] is True and ptr["page_count"] == pages, "pointer from file %r" % ptr)
-            check(ptr["plan_info"] == {"tier": "growth", "total_credits_used": 1234.5, "pages_used": 4321},
-                  "plan_info from file %r" % ptr["plan_info"])
+            check(ptr["plan_info"] == doc["plan_info"], "plan_info from file %r" % ptr["plan_info"])
             r = other.request("GET", "/large_results/" + jid)
             with open(path, "rb") as f:
                 check(r.body == f.read(), "downloaded bytes equal the file")
@@ -788,6 +795,530 @@ def help_option(srv, binary):
     check(out.returncode == 0 and "--large-threshold" in out.stdout, "--help")
     out = subprocess.run([binary, "--bogus"], capture_output=True, text=True, timeout=10)
     check(out.returncode == 2, "unknown option exit code")
+
+
+# ------------------------------------------------------------------------------------------------
+# The other kinds: schema, split, tables, batches, pipelines, webhooks.
+
+EXTRACTION = "8f0e2a51-7c3d-4a8e-9b1f-2d6c5e4a7b90"  # the built-in sample's, known from the start
+
+INVOICE = {
+    "type": "object",
+    "properties": {
+        "invoice_number": {"type": "string"},
+        "issued": {"type": "string", "format": "date"},
+        "total": {"type": "number", "minimum": 10, "maximum": 20},
+        "pages": {"type": "integer", "minimum": 1},
+        "paid": {"type": "boolean"},
+        "currency": {"enum": ["EUR", "USD"]},
+        "note": {"type": ["string", "null"], "maxLength": 8},
+        "nothing": {"type": "null"},
+        "vendor": {"$ref": "#/$defs/party"},
+        "contact": {"anyOf": [{"type": "null"}, {"type": "object", "properties": {"email": {"type": "string", "format": "email"}}}]},
+        "audit": {"allOf": [{"type": "object", "properties": {"by": {"type": "string"}}},
+                            {"properties": {"at": {"type": "string", "format": "date-time"}}}]},
+        "kind": {"const": "invoice"},
+        "lines": {"type": "array", "minItems": 3, "items": {
+            "type": "object", "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"},
+                                             "price": {"type": "number"}, "tags": {"type": "array", "items": {"type": "string"}}}}},
+    },
+    "$defs": {"party": {"type": "object", "properties": {"name": {"type": "string"},
+                                                          "address": {"type": "object", "properties": {"city": {"type": "string"}}}}}},
+}
+
+
+def conforms(v, schema, root, path="$"):
+    """Why `v` does not fit `schema` (as a typed decoder into a struct would see it), or None."""
+    if "$ref" in schema:
+        target = root
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        return conforms(v, target, root, path)
+    if "const" in schema:
+        return None if v == schema["const"] else "%s: %r is not the const" % (path, v)
+    if "enum" in schema:
+        return None if v in schema["enum"] else "%s: %r is not in the enum" % (path, v)
+    for alt in ("anyOf", "oneOf"):
+        if alt in schema:
+            return None if any(conforms(v, b, root, path) is None for b in schema[alt]) else "%s: no %s branch" % (path, alt)
+    if "allOf" in schema:
+        props = {}
+        for b in schema["allOf"]:
+            props.update(b.get("properties", {}))
+        return conforms(v, {"type": "object", "properties": props}, root, path)
+    types = schema.get("type")
+    types = types if isinstance(types, list) else [types]
+    py = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "null": type(None),
+          "object": dict, "array": list}
+    if not any(isinstance(v, py[t]) and not (t in ("integer", "number") and isinstance(v, bool)) for t in types):
+        return "%s: %r is not of type %s" % (path, v, types)
+    if isinstance(v, dict):
+        if set(v) != set(schema.get("properties", {})):
+            return "%s: members %s, schema has %s" % (path, sorted(v), sorted(schema.get("properties", {})))
+        for k, sub in schema["properties"].items():
+            why = conforms(v[k], sub, root, path + "." + k)
+            if why:
+                return why
+    if isinstance(v, list):
+        if len(v) < schema.get("minItems", 0):
+            return "%s: fewer than minItems" % path
+        for i, item in enumerate(v):
+            why = conforms(item, schema.get("items", {}), root, "%s[%d]" % (path, i))
+            if why:
+                return why
+    if isinstance(v, str):
+        fmt = schema.get("format")
+        patterns = {"date": r"\d{4}-\d\d-\d\d$", "date-time": r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", "email": r"[^@]+@[^@]+$"}
+        if fmt in patterns and not re.match(patterns[fmt], v):
+            return "%s: %r is not a %s" % (path, v, fmt)
+        if len(v) > schema.get("maxLength", len(v)):
+            return "%s: longer than maxLength" % path
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if v < schema.get("minimum", v) or v > schema.get("maximum", v):
+            return "%s: %r out of range" % (path, v)
+    return None
+
+
+def error_code(r):
+    return r.json()["error"]["code"] if r.header("content-type") == "application/json" else None
+
+
+def expect_error(r, status, code, what):
+    check(r.status == status and error_code(r) == code, "%s: %d %r" % (what, r.status, r.body[:300]))
+
+
+# Every kind that runs as a job with a result body: (kind, path, request, the member that marks its answer).
+KINDS = [
+    ("schema", "/schema", {"extraction_id": EXTRACTION, "schema_config": {"input_schema": INVOICE}}, "schema_id"),
+    ("split", "/split", {"extraction_id": EXTRACTION,
+                         "split_config": {"split_input": [{"name": "Intro"}, {"name": "Body", "description": "the rest"}]}},
+     "split_id"),
+    ("tables", "/tables", {"extraction_id": EXTRACTION}, "tables_id"),
+    ("pipeline", "/pipeline/execute", {"file_url": "https://example.com/a.pdf",
+                                       "steps": {"extract": {}, "schema": {"input_schema": INVOICE}}}, "results"),
+]
+
+
+@test
+def every_kind_sync_async_large_failed_cancel(srv, binary):
+    for kind, path, body, key in KINDS:
+        r = srv.post_json(path, body)
+        check(r.status == 200 and key in r.json(), "%s sync: %d %r" % (kind, r.status, r.body[:200]))
+        check(r.header("x-pulse-job-id") and srv.info(r.header("x-pulse-job-id"))["kind"] == kind, kind + " job kind")
+
+        # Async: acknowledged, polled to completion; the result is the sync answer.
+        r = srv.post_json(path, dict(body, **{"async": True}))
+        ack = r.json()
+        check(r.status == 200 and set(ack) == {"job_id", "status", "message"} and ack["status"] == "pending",
+              "%s async ack %r" % (kind, ack))
+        seen = [srv.poll(ack["job_id"]).json() for _ in range(3)]
+        check([p["status"] for p in seen] == ["pending", "processing", "completed"], kind + " statuses")
+        res = seen[-1]["result"]
+        check(key in res and "is_url" not in res, "%s inline result %r" % (kind, res))
+        info = srv.info(ack["job_id"])
+        check(info["kind"] == kind and info["fields"]["async"] is True and info["requests"]["poll"] == 3, kind + " info")
+
+        # Large: a pointer, one clean download (a garbled one does not use it up), then 410.
+        jid = srv.post_json(path, dict(body, **{"async": True}),
+                            scenario="result=large;poll_steps=0;download_fault=truncated_json@1").json()["job_id"]
+        ptr = srv.poll(jid).json()["result"]
+        check(ptr["is_url"] is True and ptr["url"] == "%s/large_results/%s" % (srv.base, jid), "%s pointer %r" % (kind, ptr))
+        if key.endswith("_id"):
+            check(isinstance(ptr.get(key), str), "%s pointer carries %s" % (kind, key))
+        first = srv.request("GET", "/large_results/" + jid)
+        check(first.status == 200 and first.header("x-pulse-fault") == "truncated_json", kind + " garbled download")
+        d = srv.request("GET", "/large_results/" + jid)
+        check(d.status == 200 and key in d.json(), "%s download %d" % (kind, d.status))
+        if key.endswith("_id"):
+            check(d.json()[key] == ptr[key], kind + " pointer id matches the body")
+        expect_error(srv.request("GET", "/large_results/" + jid), 410, "GONE", kind + " second download")
+
+        # size=: exact sizes, large by threshold, and the body still decodes with its own shape.
+        r = srv.post_json(path, body, scenario="size=30000")
+        check(len(r.body) == 30000 and key in r.json() and r.json()["pulse_server_padding"], "%s size=30000" % kind)
+        jid = srv.post_json(path, dict(body, **{"async": True}), scenario="size=6000000;poll_steps=0").json()["job_id"]
+        ptr = srv.poll(jid).json()["result"]
+        d = srv.request("GET", urllib.parse.urlparse(ptr["url"]).path)
+        check(ptr["is_url"] is True and len(d.body) == 6000000 and key in d.json(), "%s 6 MB result" % kind)
+
+        # A failed job, sync and async.
+        jid = srv.post_json(path, dict(body, **{"async": True}), scenario="status=failed;error=It broke").json()["job_id"]
+        done = srv.poll_until_terminal(jid)
+        check(done["status"] == "failed" and done["error"] == "It broke" and "result" not in done, "%s failed %r" % (kind, done))
+        expect_error(srv.post_json(path, body, scenario="status=failed"), 500, "PROC_001", kind + " sync failure")
+
+        # Cancel.
+        jid = srv.post_json(path, dict(body, **{"async": True}), scenario="poll_steps=5").json()["job_id"]
+        srv.poll(jid)
+        r = srv.request("DELETE", "/job/" + jid)
+        check(r.status == 200 and srv.poll(jid).json()["status"] == "canceled", kind + " cancel")
+
+        # A refused submission creates no job; the identical retry is accepted.
+        sc = "submit_fault=503:ra=1@1;tag=refused-" + kind
+        r = srv.post_json(path, body, scenario=sc)
+        check(r.status == 503 and r.header("retry-after") == "1", "%s submit fault %d" % (kind, r.status))
+        check(srv.post_json(path, body, scenario=sc).status == 200, kind + " retry")
+        jobs = [j for j in srv.request("GET", "/__jobs", key=None).json() if j["tag"] == "refused-" + kind]
+        check(len(jobs) == 1 and srv.request("GET", "/__submissions", key=None).json()[sc] == 2, kind + " one job")
+
+
+@test
+def schema_values_follow_the_input_schema(srv, binary):
+    r = srv.post_json("/schema", KINDS[0][2])
+    ans = r.json()
+    check(set(ans) == {"schema_id", "version", "schema_output", "credits_used", "plan_info"}, "single answer %r" % sorted(ans))
+    check(ans["version"] == 1 and ans["plan_info"]["pages_used"] == 3 and ans["credits_used"] == 3.0, "credits")
+    values, citations = ans["schema_output"]["values"], ans["schema_output"]["citations"]
+    why = conforms(values, INVOICE, INVOICE)
+    check(why is None, "values do not follow the schema: %s" % why)
+    check(len(values["lines"]) == 3 and values["currency"] == "EUR" and values["kind"] == "invoice", "values %r" % values)
+    check(10 <= values["total"] <= 20 and isinstance(values["pages"], int), "ranges")
+    check(set(citations) == set(values) and all(isinstance(c, list) and c and all(isinstance(i, str) for i in c)
+                                                for c in citations.values()), "citations %r" % citations)
+    check(re.search(rb"\dE[+-]?\d", r.body) is None and b'"total":20.0' in r.body, "numbers written plainly")
+    again = srv.post_json("/schema", KINDS[0][2]).json()
+    check(again["schema_output"] == ans["schema_output"] and again["schema_id"] != ans["schema_id"], "deterministic values")
+    # A saved configuration stands for a schema the server does not have: the canned invoice.
+    r = srv.post_json("/schema", {"extraction_id": EXTRACTION, "schema_config_id": "cfg-1", "async": "true"})
+    check(r.status == 200, "schema_config_id %r" % r.body)
+    vals = srv.poll_until_terminal(r.json()["job_id"])["result"]["schema_output"]["values"]
+    check("invoice_number" in vals and isinstance(vals["line_items"], list), "canned schema values %r" % vals)
+    # Several extractions combined: extraction_ids, citations prefixed with the extraction id.
+    ans = srv.post_json("/schema", {"extraction_ids": [EXTRACTION, EXTRACTION], "schema_config": {"input_schema": INVOICE}}).json()
+    check(ans["extraction_ids"] == [EXTRACTION, EXTRACTION] and ans["credits_used"] == 6.0, "multi %r" % ans.get("extraction_ids"))
+    check(all(c[0].startswith(EXTRACTION + "-") for c in ans["schema_output"]["citations"].values()), "multi citations")
+    ans = srv.post_json("/schema", dict(KINDS[0][2], schema_config={"input_schema": INVOICE, "effort": True})).json()
+    check(ans["credits_used"] == 12.0, "effort costs 4 a page")
+
+
+@test
+def schema_validation(srv, binary):
+    cfg = {"input_schema": INVOICE}
+    cases = [
+        ({}, 400, "REQ_004", "extraction_id"),
+        ({"extraction_id": 5, "schema_config": cfg}, 400, "REQ_003", "extraction_id"),
+        ({"extraction_id": EXTRACTION}, 400, "REQ_004", "schema_config"),
+        ({"extraction_id": EXTRACTION, "schema_config": "x"}, 400, "REQ_003", "schema_config"),
+        ({"extraction_id": EXTRACTION, "schema_config": {}}, 400, "REQ_004", "schema_config.input_schema"),
+        ({"extraction_id": EXTRACTION, "schema_config": {"input_schema": []}}, 400, "REQ_003", "schema_config.input_schema"),
+        ({"extraction_id": EXTRACTION, "schema_config": {"input_schema": {}, "excel_template": "UEsDBA=="}}, 400, "REQ_003", ""),
+        ({"extraction_id": EXTRACTION, "schema_config": {"excel_template": "not base64!"}}, 400, "REQ_003", "excel_template"),
+        ({"extraction_id": EXTRACTION, "schema_config": cfg, "async": "maybe"}, 400, "REQ_003", "async"),
+        ({"extraction_id": EXTRACTION, "extraction_ids": [EXTRACTION], "schema_config": cfg}, 400, "REQ_003", ""),
+        ({"extraction_ids": [], "schema_config": cfg}, 400, "REQ_003", "extraction_ids"),
+        ({"split_id": "s"}, 400, "REQ_004", "split_schema_config"),
+        ({"split_id": "s", "split_schema_config": {"A": {}}}, 400, "REQ_004", "split_schema_config.A.schema"),
+        ({"extraction_id": "no-such-extraction", "schema_config": cfg}, 404, "NOT_FOUND", "no-such-extraction"),
+        ({"extraction_ids": [EXTRACTION, "missing-one"], "schema_config": cfg}, 404, "NOT_FOUND", "missing-one"),
+        ({"split_id": "no-such-split", "split_schema_config": {"A": {"schema": {}}}}, 404, "NOT_FOUND", "no-such-split"),
+    ]
+    for body, status, code, mention in cases:
+        r = srv.post_json("/schema", body)
+        expect_error(r, status, code, "schema %r" % body)
+        check(mention in r.json()["error"]["message"], "message of %r: %r" % (body, r.json()["error"]["message"]))
+    check(r.header("x-pulse-job-id") is None, "a refused request makes no job")
+    r = srv.request("POST", "/schema", b"{not json", {"Content-Type": "application/json"})
+    expect_error(r, 400, "REQ_002", "malformed body")
+    check(srv.request("GET", "/schema").status == 405, "GET /schema")
+    check(srv.post_json("/schema", {}, key=None).status == 401, "no key")
+
+
+@test
+def schema_excel_download(srv, binary):
+    body = {"extraction_id": EXTRACTION, "schema_config": {"excel_template": "UEsDBBQAAAAIAA=="}}
+    ans = srv.post_json("/schema", body).json()
+    sid = ans["schema_id"]
+    check(ans["excel_output_url"] == "/schema/%s/excel" % sid, "excel_output_url %r" % ans.get("excel_output_url"))
+    r = srv.request("GET", ans["excel_output_url"])
+    check(r.status == 200 and r.body.startswith(b"PK\x03\x04"), "excel %d %r" % (r.status, r.body[:8]))
+    check(r.header("content-type") == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "content type")
+    z = zipfile.ZipFile(io.BytesIO(r.body))
+    check(z.testzip() is None and "xl/workbook.xml" in z.namelist() and "[Content_Types].xml" in z.namelist(), "xlsx parts")
+    sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    for name, value in ans["schema_output"]["values"].items():
+        check("<t>%s</t>" % name in sheet, "header %s in the sheet" % name)
+        if isinstance(value, str):
+            check("<t>%s</t>" % value in sheet, "value %s in the sheet" % value)
+    check(srv.request("GET", ans["excel_output_url"]).body == r.body, "re-downloadable, same bytes")
+    expect_error(srv.request("GET", ans["excel_output_url"], key=None), 401, "AUTH_001", "excel without key")
+    expect_error(srv.request("GET", "/schema/no-such-schema/excel"), 404, "NOT_FOUND", "unknown schema")
+    plain = srv.post_json("/schema", KINDS[0][2]).json()
+    check("excel_output_url" not in plain, "no excel_output_url without a template")
+    expect_error(srv.request("GET", "/schema/%s/excel" % plain["schema_id"]), 404, "NOT_FOUND", "schema without template")
+    # Async: nothing before the job completes; faults of the excel phase come from the job's scenario.
+    jid = srv.post_json("/schema", dict(body, **{"async": True}), scenario="poll_steps=1;excel_fault=503@2").json()["job_id"]
+    srv.poll(jid)
+    sid = srv.info(jid)["schema_id"]
+    check(srv.request("GET", "/schema/%s/excel" % sid).status == 404, "no workbook before completion")
+    srv.poll(jid)
+    r = srv.request("GET", "/schema/%s/excel" % sid)
+    check(r.status == 503 and r.header("x-pulse-fault") == "503", "excel_fault on the second excel request: %d" % r.status)
+    check(srv.request("GET", "/schema/%s/excel" % sid).status == 200, "excel after the fault")
+    check(srv.info(jid)["requests"]["excel"] == 3, "excel requests counted on the job")
+
+
+@test
+def split_and_split_mode_schema(srv, binary):
+    ans = srv.post_json("/split", KINDS[1][2]).json()
+    check(set(ans) == {"split_id", "split_output", "credits_used", "plan_info"}, "split answer %r" % ans)
+    splits = ans["split_output"]["splits"]
+    check(splits == {"Intro": [1], "Body": [2, 3]} and ans["credits_used"] == 6.0, "splits %r" % splits)
+    r = srv.post_json("/split", {"extraction_id": EXTRACTION, "split_config_id": "saved"})
+    check(r.status == 200 and len(r.json()["split_output"]["splits"]) == 3, "split_config_id %r" % r.body)
+    for body, status, code in [
+            ({"split_config": {"split_input": [{"name": "A"}]}}, 400, "REQ_004"),
+            ({"extraction_id": EXTRACTION}, 400, "REQ_004"),
+            ({"extraction_id": EXTRACTION, "split_config": {}}, 400, "REQ_004"),
+            ({"extraction_id": EXTRACTION, "split_config": {"split_input": []}}, 400, "REQ_003"),
+            ({"extraction_id": EXTRACTION, "split_config": {"split_input": [{"description": "x"}]}}, 400, "REQ_004"),
+            ({"extraction_id": EXTRACTION, "split_config": {"split_input": [{"name": "A"}, {"name": "A"}]}}, 400, "REQ_003"),
+            ({"extraction_id": "nope", "split_config": {"split_input": [{"name": "A"}]}}, 404, "NOT_FOUND")]:
+        expect_error(srv.post_json("/split", body), status, code, "split %r" % body)
+
+    # Split mode: per-topic values; a configured topic the split lacks is reported under errors.
+    topic_schema = {"type": "object", "properties": {"heading": {"type": "string"}, "count": {"type": "integer"}}}
+    ans = srv.post_json("/schema", {"split_id": ans["split_id"], "split_schema_config": {
+        "Intro": {"schema": topic_schema}, "Body": {"schema_config_id": "saved", "effort": True},
+        "Appendix": {"schema": topic_schema}}}).json()
+    check(set(ans["results"]) == {"Intro", "Body"} and "Appendix" in ans["errors"], "split-mode answer %r" % ans)
+    check(ans["split_id"] and "version" not in ans and "schema_output" not in ans, "split-mode shape")
+    check(conforms(ans["results"]["Intro"]["values"], topic_schema, topic_schema) is None, "topic values")
+    check(ans["input_schemas"]["Intro"] == topic_schema, "input_schemas echo")
+
+
+@test
+def tables_formats(srv, binary):
+    ans = srv.post_json("/tables", KINDS[2][2]).json()
+    tables = ans["tables_output"]["tables"]
+    check(set(ans) == {"tables_id", "tables_output", "credits_used", "plan_info"} and len(tables) == 2, "tables %r" % ans)
+    check(all(t["table_content"].startswith("<table>") and t["from_chart"] is False for t in tables), "html tables")
+    check([t["citations"] for t in tables] == [["tbl-1"], ["tbl-2"]] and ans["credits_used"] == 0.5, "citations, credits")
+    ans = srv.post_json("/tables", {"extraction_id": EXTRACTION, "tables_config": {
+        "merge": True, "table_format": "json", "charts_to_tables": True}}).json()
+    merged, chart = ans["tables_output"]["tables"]
+    check(merged["citations"] == ["tbl-1", "tbl-2"] and len(merged["table_content"]["rows"]) == 4, "merged %r" % merged)
+    check(set(merged["table_content"]["rows"][0]) == set(merged["table_content"]["headers"]), "json rows keyed by header")
+    check(chart["from_chart"] is True and chart["citations"] == ["fig-1"], "chart table %r" % chart)
+    expect_error(srv.post_json("/tables", {"extraction_id": EXTRACTION, "tables_config": {"table_format": "csv"}}),
+                 400, "REQ_003", "bad table_format")
+    expect_error(srv.post_json("/tables", {"extraction_id": EXTRACTION, "tables_config": {"merge": "yes"}}),
+                 400, "REQ_003", "bad merge")
+    expect_error(srv.post_json("/tables", {}), 400, "REQ_004", "tables without extraction_id")
+    expect_error(srv.post_json("/tables", {"extraction_id": "nope"}), 404, "NOT_FOUND", "tables unknown extraction")
+
+
+def poll_batch(srv, batch_id, limit=30):
+    """Polls a batch to a terminal status; returns every poll's answer."""
+    seen = []
+    for _ in range(limit):
+        r = srv.poll(batch_id)
+        check(r.status == 200, "batch poll %d" % r.status)
+        seen.append(r.json())
+        if seen[-1]["status"] in ("completed", "failed", "canceled"):
+            return seen
+    raise Failure("batch %s never finished" % batch_id)
+
+
+@test
+def batch_extract_progress_and_items(srv, binary):
+    urls = ["https://example.com/%d.pdf" % i for i in range(5)]
+    r = srv.post_json("/batch/extract", {"input": {"file_urls": urls}, "output": {"s3_prefix": "s3://b/out/"}, "workers": 2},
+                      scenario="fail_items=3;error=Unreadable scan")
+    ack = r.json()
+    check(r.status == 202 and ack["status"] == "processing" and ack["total_files"] == 5 and ack["batch_job_id"],
+          "ack %d %r" % (r.status, ack))
+    bid = ack["batch_job_id"]
+    check(r.header("x-pulse-job-id") == bid, "x-pulse-job-id")
+    expect_error(srv.post_json("/schema", {"extraction_id": bid, "schema_config": {"input_schema": INVOICE}}),
+                 400, "REQ_003", "schema on an unfinished batch")
+    seen = poll_batch(srv, bid)
+    check([p["status"] for p in seen] == ["processing"] * 3 + ["completed"], "batch statuses %r" % [p["status"] for p in seen])
+    check(all("result" in p for p in seen), "the progress is there at every status")
+    done_counts = [p["result"]["completed"] + p["result"]["failed"] for p in seen]
+    check(done_counts == sorted(done_counts) and done_counts[0] == 0 and done_counts[-1] == 5, "progress %r" % done_counts)
+    first = seen[0]["result"]["items"]
+    check([i["status"] for i in first] == ["processing", "processing", "pending", "pending", "pending"], "first poll items")
+    final = seen[-1]["result"]
+    check(final["total"] == 5 and final["completed"] == 4 and final["failed"] == 1, "final counts %r" % final)
+    ids = [i["job_id"] for i in final["items"]]
+    check([i["job_id"] for i in first] == ids and len(set(ids)) == 5, "child ids are stable and distinct")
+    for item, url in zip(final["items"], urls):
+        check(item["source"] == url and item["index"] == final["items"].index(item), "item %r" % item)
+        child = srv.poll(item["job_id"]).json()
+        check(child["job_id"] == item["job_id"] and child["status"] == item["status"], "child poll %r" % child)
+        if item["status"] == "completed":
+            check(child["result"]["extraction_id"] == item["extraction_id"] and "markdown" in child["result"], "child result")
+        else:
+            check(item["error"] == child["error"] == "Unreadable scan" and "extraction_id" not in item, "failed item")
+    info = srv.info(ids[0])
+    check(info["batch_job_id"] == bid and info["source"] == urls[0] and info["requests"]["submit"] == 0, "child info")
+    check(srv.info(bid)["kind"] == "batch_extract" and srv.info(bid)["items"] == ids, "batch info")
+
+    # A completed batch stands for its completed items' extractions.
+    ans = srv.post_json("/schema", {"extraction_id": bid, "schema_config": {"input_schema": INVOICE}}).json()
+    check(ans["extraction_ids"] == [i["extraction_id"] for i in final["items"] if i["status"] == "completed"],
+          "schema over a batch %r" % ans.get("extraction_ids"))
+    one = final["items"][0]["extraction_id"]
+    check(srv.post_json("/split", {"extraction_id": one, "split_config_id": "x"}).status == 200, "item extraction is known")
+    r = srv.post_json("/batch/tables", {"batch_extract_id": bid, "output": {}})
+    check(r.status == 202 and r.json()["total_extractions"] == 4, "batch tables over a batch %r" % r.body)
+
+    for body, code in [({"output": {}}, "REQ_004"), ({"input": {"file_urls": urls}}, "REQ_004"),
+                       ({"input": {}, "output": {}}, "REQ_004"),
+                       ({"input": {"file_urls": urls, "s3_prefix": "s3://x/"}, "output": {}}, "REQ_003"),
+                       ({"input": {"file_urls": "one"}, "output": {}}, "REQ_003"),
+                       ({"input": {"file_urls": urls}, "output": {}, "workers": 11}, "REQ_003"),
+                       ({"input": {"file_urls": urls}, "output": "s3://x"}, "REQ_003"),
+                       ({"input": {"files": [{"filename": "a.pdf", "content": "%%%"}]}, "output": {}}, "REQ_003"),
+                       ({"input": {"files": [{"content": "QQ=="}]}, "output": {}}, "REQ_004"),
+                       ({"input": {"file_urls": urls}, "output": {}, "extract_options": {"pages": "x-1"}}, "REQ_006")]:
+        expect_error(srv.post_json("/batch/extract", body), 400, code, "batch extract %r" % body)
+    r = srv.post_json("/batch/extract", {"input": {"s3_prefix": "s3://in/docs"}, "output": {"local_path": "/tmp/out"}})
+    check(r.status == 202 and r.json()["total_files"] == 3, "s3_prefix %r" % r.body)
+    r = srv.post_json("/batch/extract", {"input": {"files": [{"filename": "a.pdf", "content": "JVBERi0="}]}, "output": {}},
+                      scenario="poll_steps=0")
+    items = srv.poll(r.json()["batch_job_id"]).json()["result"]["items"]
+    check(items[0]["source"] == "a.pdf" and items[0]["status"] == "completed", "uploaded files %r" % items)
+
+
+@test
+def batch_schema_tables_split(srv, binary):
+    other = srv.post_json("/schema", {"extraction_id": EXTRACTION, "schema_config": {"input_schema": INVOICE}})
+    check(other.status == 200, "warm-up")
+    cfg = {"input_schema": INVOICE}
+    for body, status, code in [({"output": {}, "schema_config": cfg}, 400, "REQ_004"),
+                               ({"extraction_ids": [EXTRACTION], "schema_config": cfg}, 400, "REQ_004"),
+                               ({"extraction_ids": [EXTRACTION], "output": {}}, 400, "REQ_004"),
+                               ({"extraction_ids": [EXTRACTION], "output": {}, "schema_config": cfg, "page_range": "1-"}, 400, "REQ_006"),
+                               ({"extraction_ids": [EXTRACTION], "split_ids": ["s"], "output": {}, "schema_config": cfg}, 400, "REQ_003"),
+                               ({"extraction_ids": ["nope"], "output": {}, "schema_config": cfg}, 404, "NOT_FOUND"),
+                               ({"batch_extract_id": "nope", "output": {}, "schema_config": cfg}, 404, "NOT_FOUND"),
+                               ({"split_ids": ["nope"], "output": {}, "split_schema_config": {"A": {"schema": {}}}}, 404, "NOT_FOUND")]:
+        expect_error(srv.post_json("/batch/schema", body), status, code, "batch schema %r" % body)
+    expect_error(srv.post_json("/batch/split", {"extraction_ids": [EXTRACTION], "output": {}}), 400, "REQ_004", "split_config")
+    expect_error(srv.post_json("/batch/tables", {"output": {}}), 400, "REQ_004", "batch tables source")
+
+    r = srv.post_json("/batch/schema", {"extraction_ids": [EXTRACTION, EXTRACTION], "output": {}, "schema_config": cfg,
+                                        "page_range": "1-2,5"})
+    check(r.status == 202 and r.json()["total_extractions"] == 2 and "total_splits" not in r.json(), "batch schema %r" % r.body)
+    final = poll_batch(srv, r.json()["batch_job_id"])[-1]["result"]
+    for item in final["items"]:
+        child = srv.poll(item["job_id"]).json()["result"]
+        check(child["schema_id"] == item["schema_id"] and conforms(child["schema_output"]["values"], INVOICE, INVOICE) is None,
+              "batch schema item %r" % item)
+
+    r = srv.post_json("/batch/split", {"extraction_ids": [EXTRACTION], "output": {},
+                                       "split_config": {"split_input": [{"name": "A"}, {"name": "B"}]}})
+    check(r.status == 202 and r.json()["total_extractions"] == 1, "batch split %r" % r.body)
+    bsplit = r.json()["batch_job_id"]
+    item = poll_batch(srv, bsplit)[-1]["result"]["items"][0]
+    check(srv.poll(item["job_id"]).json()["result"]["split_output"]["splits"] == {"A": [1], "B": [2, 3]}, "split item")
+    r = srv.post_json("/batch/schema", {"batch_split_id": bsplit, "output": {},
+                                        "split_schema_config": {"A": {"schema": INVOICE}, "B": {"schema": INVOICE}}})
+    check(r.status == 202 and r.json()["total_splits"] == 1, "batch schema by split %r" % r.body)
+    item = poll_batch(srv, r.json()["batch_job_id"])[-1]["result"]["items"][0]
+    check(set(srv.poll(item["job_id"]).json()["result"]["results"]) == {"A", "B"}, "split-mode batch item")
+    r = srv.post_json("/batch/schema", {"split_ids": [item["source"]], "output": {},
+                                        "split_schema_config": {"A": {"schema": INVOICE}}})
+    check(r.status == 202 and r.json()["total_splits"] == 1, "batch schema by split_ids %r" % r.body)
+
+    r = srv.post_json("/batch/tables", {"extraction_ids": [EXTRACTION], "output": {}, "tables_config": {"table_format": "json"}})
+    check(r.status == 202 and r.json()["total_extractions"] == 1, "batch tables %r" % r.body)
+    item = poll_batch(srv, r.json()["batch_job_id"])[-1]["result"]["items"][0]
+    tables = srv.poll(item["job_id"]).json()["result"]["tables_output"]["tables"]
+    check(item["tables_id"] and isinstance(tables[0]["table_content"], dict), "tables item")
+
+    # Items take the scenario's result keys: a large item result, downloaded once.
+    r = srv.post_json("/batch/tables", {"extraction_ids": [EXTRACTION], "output": {}}, scenario="result=large;poll_steps=0")
+    item = srv.poll(r.json()["batch_job_id"]).json()["result"]["items"][0]
+    ptr = srv.poll(item["job_id"]).json()["result"]
+    check(ptr["is_url"] is True and ptr["tables_id"] == item["tables_id"], "item pointer %r" % ptr)
+    check(srv.request("GET", "/large_results/" + item["job_id"]).status == 200, "item download")
+    check(srv.request("GET", "/large_results/" + item["job_id"]).status == 410, "item download 410")
+
+
+@test
+def batch_cancel_and_faults(srv, binary):
+    urls = ["https://example.com/%d.pdf" % i for i in range(6)]
+    bid = srv.post_json("/batch/extract", {"input": {"file_urls": urls}, "output": {}, "workers": 2}).json()["batch_job_id"]
+    srv.poll(bid)
+    r = srv.request("DELETE", "/job/" + bid)
+    check(r.status == 200 and r.json()["status"] == "canceled", "cancel batch %r" % r.body)
+    after = srv.poll(bid).json()
+    check(after["status"] == "canceled" and {i["status"] for i in after["result"]["items"]} == {"canceled"}, "items canceled")
+    check(srv.poll(after["result"]["items"][0]["job_id"]).json()["status"] == "canceled", "child canceled")
+    # Canceling one item leaves the rest running.
+    bid = srv.post_json("/batch/extract", {"input": {"file_urls": urls[:2]}, "output": {}}).json()["batch_job_id"]
+    child = srv.poll(bid).json()["result"]["items"][1]["job_id"]
+    srv.request("DELETE", "/job/" + child)
+    final = poll_batch(srv, bid)[-1]
+    check([i["status"] for i in final["result"]["items"]] == ["completed", "canceled"], "one item canceled %r" % final)
+    # Faults: a refused submission, a refused poll that does not advance the batch, a failed batch.
+    sc = "submit_fault=429@1;poll_fault=503@2;tag=batch-faults"
+    body = {"input": {"file_urls": urls[:4]}, "output": {}, "workers": 1}
+    check(srv.post_json("/batch/extract", body, scenario=sc).status == 429, "batch submit fault")
+    bid = srv.post_json("/batch/extract", body, scenario=sc).json()["batch_job_id"]
+    a = srv.poll(bid).json()["result"]
+    check(srv.poll(bid).status == 503, "batch poll fault")
+    b = srv.poll(bid).json()["result"]
+    check(b["completed"] == a["completed"] + 1, "a refused poll moves nothing (%d -> %d)" % (a["completed"], b["completed"]))
+    done = poll_batch(srv, srv.post_json("/batch/extract", body, scenario="status=failed;error=Bucket gone").json()["batch_job_id"])[-1]
+    check(done["status"] == "failed" and done["error"] == "Bucket gone" and done["result"]["total"] == 4, "failed batch %r" % done)
+
+
+@test
+def pipeline_steps(srv, binary):
+    topic = {"split_input": [{"name": "A"}, {"name": "B", "description": "second"}]}
+    schema = {"input_schema": {"type": "object", "properties": {"n": {"type": "integer"}}}}
+    ans = srv.post_json("/pipeline/execute", {"file_url": "https://example.com/a.pdf",
+                                              "steps": {"extract": {"pages": "1-3"}, "split": topic, "schema": schema}}).json()
+    res = ans["results"]
+    check(ans["status"] == "completed" and list(res) == ["extract", "split", "schema"], "steps in order %r" % list(res))
+    check(ans["total_latency"] == sum(r["latency"] for r in res.values()), "total_latency")
+    check(res["extract"]["pages"] == res["extract"]["page_count"] == 3 and "markdown" in res["extract"], "extract step")
+    check(res["split"]["split_input"] == topic["split_input"] and res["split"]["split_output"]["splits"] == {"A": [1], "B": [2, 3]},
+          "split step %r" % res["split"])
+    check(res["schema"]["split_id"] == res["split"]["split_id"] and set(res["schema"]["results"]) == {"A", "B"}, "schema step")
+    check("auto_delete" not in ans, "no auto_delete")
+    # What the pipeline made can be used afterwards...
+    check(srv.post_json("/tables", {"extraction_id": res["extract"]["extraction_id"]}).status == 200, "extraction kept")
+    # ...unless auto_delete.
+    ans = srv.post_json("/pipeline/execute", {"file_url": "u", "steps": {"extract": {}, "tables": {}}, "auto_delete": True}).json()
+    check(ans["auto_delete"] is True and list(ans["results"]) == ["extract", "tables"], "auto_delete %r" % ans)
+    expect_error(srv.post_json("/tables", {"extraction_id": ans["results"]["extract"]["extraction_id"]}), 404, "NOT_FOUND",
+                 "auto_delete leaves nothing")
+    # batch_extract -> schema, with the files inside the step.
+    ans = srv.post_json("/pipeline/execute", {"steps": {"batch_extract": {"file_urls": ["a", "b", "c"], "workers": 2},
+                                                        "schema": schema}}).json()
+    be, sch = ans["results"]["batch_extract"], ans["results"]["schema"]
+    check(be["total_files"] == 3 and len(be["extraction_ids"]) == 3 and sch["extraction_ids"] == be["extraction_ids"], "batch pipeline")
+    # Multipart: file parts, steps as JSON text, async and auto_delete as text.
+    body, ctype = multipart({"steps": json.dumps({"extract": {}, "schema": schema}), "async": "true"},
+                            {"file": ("doc.pdf", b"%PDF-1.4 x")})
+    r = srv.request("POST", "/pipeline/execute", body, {"Content-Type": ctype})
+    check(r.status == 200 and r.json()["status"] == "pending", "multipart async %r" % r.body)
+    done = srv.poll_until_terminal(r.json()["job_id"])
+    check(list(done["result"]["results"]) == ["extract", "schema"], "multipart pipeline result")
+    check(srv.info(r.json()["job_id"])["upload_bytes"] == 10, "upload recorded")
+    for steps, code in [({"schema": schema, "extract": {}}, "REQ_003"), ({"extract": {}, "tables": {}, "schema": schema}, "REQ_003"),
+                        ({"split": topic}, "REQ_003"), ({"extract": {}, "ocr": {}}, "REQ_003"), ({}, "REQ_004"),
+                        ({"extract": {"pages": "0"}}, "REQ_006"), ({"extract": {}, "split": {}}, "REQ_004"),
+                        ({"extract": []}, "REQ_003")]:
+        expect_error(srv.post_json("/pipeline/execute", {"file_url": "u", "steps": steps}), 400, code, "pipeline %r" % steps)
+    expect_error(srv.post_json("/pipeline/execute", {"file_url": "u"}), 400, "REQ_004", "no steps")
+    expect_error(srv.post_json("/pipeline/execute", {"steps": {"extract": {}}}), 400, "REQ_001", "no document")
+    expect_error(srv.post_json("/pipeline/execute", {"steps": {"batch_extract": {}, "schema": schema}}), 400, "REQ_001", "no files")
+    expect_error(srv.post_json("/pipeline/execute", {"file_url": "u", "steps": "{"}), 400, "REQ_003", "steps text not JSON")
+
+
+@test
+def webhook_link(srv, binary):
+    r = srv.request("POST", "/webhook")
+    check(r.status == 200 and r.json()["link"].startswith("https://app.svix.com/app-portal/login/"), "link %r" % r.body)
+    check(srv.request("POST", "/webhook").json()["link"] != r.json()["link"], "a fresh link each time")
+    expect_error(srv.request("POST", "/webhook", key=None), 401, "AUTH_001", "webhook without key")
+    check(srv.request("GET", "/webhook").status == 405, "GET /webhook")
+    check(srv.request("POST", "/webhook", scenario="fault=500").status == 500, "faults apply")
 
 
 def cpu_seconds(pid):

@@ -31,18 +31,6 @@ constexpr std::uint64_t small_gzip_limit = 4u << 20;  // below this, gzip up fro
 
 constexpr std::size_t idx(phase p) { return static_cast<std::size_t>(p); }
 
-response_plan json_response(unsigned status, std::string body) {
-    response_plan p;
-    p.status = status;
-    p.headers.emplace_back("Content-Type", "application/json");
-    p.body = string_source(std::move(body));
-    return p;
-}
-
-response_plan error_response(unsigned status, std::string_view code, std::string_view message) {
-    return json_response(status, error_body(code, message));
-}
-
 void set_header(response_plan& p, std::string name, std::string value) {
     for (auto& [k, v] : p.headers)
         if (iequals(k, name)) {
@@ -50,15 +38,6 @@ void set_header(response_plan& p, std::string name, std::string value) {
             return;
         }
     p.headers.emplace_back(std::move(name), std::move(value));
-}
-
-bool is_terminal(std::string_view s) {
-    return s == "completed" || s == "failed" || s == "canceled" || s == "cancelled" || s == "expired";
-}
-
-std::string header_value(const request_t& req, std::string_view name) {
-    auto it = req.find(name);
-    return it == req.end() ? std::string() : std::string(it->value());
 }
 
 bool accepts_gzip(const request_t& req) {
@@ -69,24 +48,6 @@ bool accepts_gzip(const request_t& req) {
     params = params.substr(0, params.find(','));
     auto q = params.find("q=");  // "gzip;q=0" refuses it
     return q == std::string_view::npos || trim(params.substr(q + 2)).find_first_not_of("0.") != std::string_view::npos;
-}
-
-// `1-2,5` style page selections; anything else is the API's REQ_006.
-bool valid_page_range(std::string_view s) {
-    auto number = [](std::string_view n) {
-        n = trim(n);
-        return !n.empty() && n.find_first_not_of("0123456789") == std::string_view::npos && n.front() != '0';
-    };
-    if (trim(s).empty()) return false;
-    while (!s.empty()) {
-        std::size_t comma = s.find(',');
-        std::string_view part = s.substr(0, comma);
-        s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
-        std::size_t dash = part.find('-');
-        if (dash == std::string_view::npos ? !number(part) : !(number(part.substr(0, dash)) && number(part.substr(dash + 1))))
-            return false;
-    }
-    return true;
 }
 
 // Images the fake results refer to: fig-N.png and excel_image_N_M.png.
@@ -130,6 +91,41 @@ std::string_view code_for(unsigned status, phase p) {
     }
 }
 
+// A garbled large-result download, per kind of result: a body that is not JSON, one of the wrong
+// shape, and the opening and closing of an object that carries a depth bomb (as an unknown member,
+// past the root) or a huge string (in the kind's id).
+struct garbled_result {
+    std::string_view malformed, wrong_shape, bomb_open, huge_open, huge_close;
+};
+
+const garbled_result& garbled_for(std::string_view kind) {
+    static constexpr garbled_result extract{
+        R"({"markdown": "# Report", "page_count": 3,, "bounding_boxes": {"Text": [})",
+        R"({"markdown": 5, "page_count": "three", "bounding_boxes": [], "plan_info": "none"})",
+        R"({"markdown":"","bomb":)", R"({"markdown":"","extraction_id":")", R"(","page_count":1})"};
+    static constexpr garbled_result schema{
+        R"({"schema_id": "s", "version": 1,, "schema_output": {"values": [})",
+        R"({"schema_id": 5, "version": "one", "schema_output": [], "plan_info": "none"})",
+        R"({"schema_id":"","bomb":)", R"({"schema_id":")", R"(","version":1})"};
+    static constexpr garbled_result split{
+        R"({"split_id": "s",, "split_output": {"splits": [})",
+        R"({"split_id": 5, "split_output": {"splits": []}, "credits_used": "two"})",
+        R"({"split_id":"","bomb":)", R"({"split_id":")", R"("})"};
+    static constexpr garbled_result tables{
+        R"({"tables_id": "t",, "tables_output": {"tables": [})",
+        R"({"tables_id": 5, "tables_output": {"tables": {}}, "plan_info": "none"})",
+        R"({"tables_id":"","bomb":)", R"({"tables_id":")", R"("})"};
+    static constexpr garbled_result pipeline{
+        R"({"status": "completed",, "results": {"extract": [})",
+        R"({"status": 5, "total_latency": "slow", "results": []})",
+        R"({"status":"completed","bomb":)", R"({"status":"completed","results":{"schema":{"schema_id":")", R"("}}})"};
+    if (kind == "schema") return schema;
+    if (kind == "split") return split;
+    if (kind == "tables") return tables;
+    if (kind == "pipeline") return pipeline;
+    return extract;
+}
+
 std::vector<std::string> split_path(std::string_view target) {
     target = target.substr(0, target.find('?'));
     std::vector<std::string> segs;
@@ -151,128 +147,48 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
     return out;
 }
 
-// --- reading submissions -----------------------------------------------------------------------
+}  // namespace
 
-std::optional<std::string> field_text(const json::object& f, std::initializer_list<std::string_view> names) {
-    for (auto n : names) {
-        const json::value* v = f.if_contains(n);
-        if (!v || v->is_null()) continue;
-        if (v->is_string()) return std::string(v->as_string());
-        return json::serialize(*v);
-    }
-    return std::nullopt;
-}
-
-std::optional<response_plan> read_submission(request_t& req, submission& s) {
-    received_body& b = req.body();
-    s.file_fnv1a64 = fnv1a64_offset;
-    if (!b.error.empty()) return error_response(400, "REQ_002", b.error);
-    if (b.multipart) {
-        if (b.multipart->failed()) return error_response(400, "REQ_002", "Malformed multipart body: " + b.multipart->error());
-        for (auto& part : b.multipart->parts()) {
-            if (!part.is_file) {
-                s.fields[part.name] = part.value;
-                continue;
-            }
-            s.files.push_back(json::object{{"name", part.name},
-                                           {"filename", part.filename},
-                                           {"content_type", part.content_type},
-                                           {"bytes", part.bytes},
-                                           {"fnv1a64", hex64(part.fnv1a64)}});
-            if (part.name == "file" && !s.has_file) {
-                s.has_file = true;
-                s.file_bytes = part.bytes;
-                s.file_fnv1a64 = part.fnv1a64;
-            }
-        }
-        return std::nullopt;
-    }
-    if (b.too_large) return error_response(413, "FILE_002", "Request body too large");
-    std::string_view body = trim(b.text);
-    if (body.empty()) return std::nullopt;
-    header_params ct = parse_header_params(header_value(req, "content-type"));
-    if (iequals(ct.value, "application/x-www-form-urlencoded")) {
-        while (!body.empty()) {
-            std::size_t amp = body.find('&');
-            std::string_view pair = body.substr(0, amp);
-            body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
-            std::size_t eq = pair.find('=');
-            s.fields[percent_decode(pair.substr(0, eq), true)] =
-                eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
-        }
-        return std::nullopt;
-    }
-    const bool json_type = ct.value.empty() || iequals(ct.value, "application/json") ||
-                           (ct.value.size() > 5 && iequals(std::string_view(ct.value).substr(ct.value.size() - 5), "+json"));
-    if (json_type || body.front() == '{') {
-        json::error_code ec;
-        json::value v = json::parse(body, ec);
-        if (ec || !v.is_object()) return error_response(400, "REQ_002", "Request body is not a JSON object");
-        s.fields = std::move(v.as_object());
-        return std::nullopt;
-    }
-    return error_response(400, "REQ_002", "Unsupported Content-Type '" + ct.value +
-                                              "' (use multipart/form-data or application/json)");
-}
-
-std::optional<response_plan> read_async(const json::object& fields, std::optional<bool>& out) {
-    const json::value* v = fields.if_contains("async");
-    if (!v || v->is_null()) return std::nullopt;
-    if (v->is_bool()) {
-        out = v->as_bool();
-        return std::nullopt;
-    }
-    if (v->is_string()) {
-        std::string s = to_lower(trim(v->as_string()));
-        if (s == "true" || s == "1") { out = true; return std::nullopt; }
-        if (s == "false" || s == "0") { out = false; return std::nullopt; }
-    }
-    return error_response(400, "REQ_003", "Invalid value for async (expected true or false)");
-}
-
-// Nested options travel as JSON-encoded strings in multipart, as objects in JSON bodies.
-std::optional<response_plan> check_json_options(const json::object& fields) {
-    for (std::string_view name : {"figure_processing", "figureProcessing", "extensions", "storage", "spreadsheet",
-                                  "structured_output", "structuredOutput", "refine_options", "refineOptions"}) {
-        const json::value* v = fields.if_contains(name);
-        if (!v || v->is_null() || v->is_object()) continue;
-        if (v->is_string()) {
-            json::error_code ec;
-            json::value parsed = json::parse(v->as_string(), ec);
-            if (!ec && parsed.is_object()) continue;
-        }
-        return error_response(400, "REQ_003", "Field '" + std::string(name) +
-                                                  "' must be a JSON object (a JSON-encoded string in multipart)");
-    }
-    return std::nullopt;
-}
-
-std::shared_ptr<const result_blob> generated_blob(std::uint64_t size) {
-    auto doc = std::make_shared<const generated_result>(size);
+std::shared_ptr<const result_blob> extraction_result(std::optional<std::uint64_t> size, const std::string& extraction_id) {
     auto b = std::make_shared<result_blob>();
-    b->size = doc->size();
-    b->open = [doc] { return generated_source(doc); };
-    b->extraction_id = doc->extraction_id();
-    b->page_count = static_cast<std::int64_t>(doc->page_count());
-    b->plan_info_json = doc->plan_info_json();
+    if (size) {
+        auto doc = std::make_shared<const generated_result>(*size, extraction_id);
+        b->size = doc->size();
+        b->open = [doc] { return generated_source(doc); };
+        b->extraction_id = doc->extraction_id();
+        b->page_count = static_cast<std::int64_t>(doc->page_count());
+        b->plan_info_json = doc->plan_info_json();
+        return b;
+    }
+    std::string text = builtin_result_json();
+    json::object o = json::parse(text).as_object();
+    const std::string builtin_id(o.at("extraction_id").as_string());
+    if (!extraction_id.empty())
+        for (std::size_t at = text.find(builtin_id); at != std::string::npos; at = text.find(builtin_id, at))
+            text.replace(at, builtin_id.size(), extraction_id);
+    auto shared = std::make_shared<const std::string>(std::move(text));
+    b->size = shared->size();
+    b->open = [shared] { return shared_string_source(shared); };
+    b->extraction_id = extraction_id.empty() ? builtin_id : extraction_id;
+    b->page_count = o.at("page_count").as_int64();
+    b->plan_info_json = json::serialize(o.at("plan_info"));
     return b;
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Routing
 
 enum class endpoint {
     health, shutdown, requests, jobs, job_info, stats, submissions, control_unknown,  // /__*: no auth, no faults
-    extract, extract_async, form, poll, cancel, download, pdf, image, unknown,
+    extract, extract_async, form, schema, split, tables, batch, pipeline, webhook,
+    poll, cancel, download, pdf, image, excel, unknown,
 };
 
 struct server::route {
     endpoint ep = endpoint::unknown;
     phase ph = phase::other;
-    std::string id;     // job id
-    std::string name;   // form operation or image file name
+    std::string id;     // job id (schema id for the Excel file)
+    std::string name;   // form or batch operation, or image file name
     std::string allow;  // set when the method is wrong: the methods this path takes
     bool control() const { return ep <= endpoint::control_unknown; }
 };
@@ -306,6 +222,16 @@ server::route server::classify(http::verb m, const std::vector<std::string>& seg
         r.ep = endpoint::extract_async; r.ph = phase::submit; only(http::verb::post, "POST");
     } else if (n == 2 && is(0, "form") && (is(1, "detect") || is(1, "fill") || is(1, "clear"))) {
         r.ep = endpoint::form; r.ph = phase::submit; r.name = seg[1]; only(http::verb::post, "POST");
+    } else if (n == 1 && (is(0, "schema") || is(0, "split") || is(0, "tables") || is(0, "webhook"))) {
+        r.ep = is(0, "schema") ? endpoint::schema : is(0, "split") ? endpoint::split
+             : is(0, "tables") ? endpoint::tables : endpoint::webhook;
+        r.ph = phase::submit; only(http::verb::post, "POST");
+    } else if (n == 2 && is(0, "batch") && (is(1, "extract") || is(1, "schema") || is(1, "tables") || is(1, "split"))) {
+        r.ep = endpoint::batch; r.ph = phase::submit; r.name = seg[1]; only(http::verb::post, "POST");
+    } else if (n == 2 && is(0, "pipeline") && is(1, "execute")) {
+        r.ep = endpoint::pipeline; r.ph = phase::submit; only(http::verb::post, "POST");
+    } else if (n == 3 && is(0, "schema") && is(2, "excel")) {
+        r.ep = endpoint::excel; r.ph = phase::excel; r.id = seg[1]; only(http::verb::get, "GET");
     } else if (n == 2 && is(0, "job")) {
         r.id = seg[1];
         if (m == http::verb::delete_) { r.ep = endpoint::cancel; r.ph = phase::cancel; }
@@ -329,24 +255,21 @@ server::server(asio::io_context& ioc, options opt)
     : ioc_(ioc), opt_(std::move(opt)), acceptor_(asio::make_strand(ioc)), rng_(std::random_device{}()) {
     if (auto err = parse_scenario(opt_.faults, global_); !err.empty()) throw std::runtime_error("--fault: " + err);
 
-    auto blob = std::make_shared<result_blob>();
     if (!opt_.result_file.empty()) {
         result_file_info info = scan_result_file(opt_.result_file);
+        auto blob = std::make_shared<result_blob>();
         blob->size = info.size;
         blob->open = [path = info.path, size = info.size] { return file_source(path, size); };
         blob->extraction_id = info.extraction_id.value_or("");
         blob->page_count = info.page_count;
         blob->plan_info_json = info.plan_info_json;
+        default_result_ = std::move(blob);
     } else {
-        auto text = std::make_shared<const std::string>(builtin_result_json());
-        json::object o = json::parse(*text).as_object();
-        blob->size = text->size();
-        blob->open = [text] { return shared_string_source(text); };
-        blob->extraction_id = std::string(o.at("extraction_id").as_string());
-        blob->page_count = o.at("page_count").as_int64();
-        blob->plan_info_json = json::serialize(o.at("plan_info"));
+        default_result_ = extraction_result(std::nullopt, "");
     }
-    default_result_ = std::move(blob);
+    // The served extraction is known from the start, so a test can go straight to /schema with it.
+    if (!default_result_->extraction_id.empty())
+        extractions_[default_result_->extraction_id] = default_result_->page_count.value_or(1);
     png_ = std::make_shared<const std::string>(make_png());
 
     if (!opt_.tls_cert.empty()) {
@@ -453,8 +376,13 @@ response_plan server::handle_locked(request_t& req, const peer_info& peer, const
     }
 
     std::shared_ptr<job> j;
-    if (!r.id.empty())
-        if (auto it = jobs_.find(r.id); it != jobs_.end()) j = it->second;
+    std::string job_id = r.id;
+    if (r.ep == endpoint::excel) {  // the Excel file belongs to the job that produced the schema
+        auto it = schemas_.find(r.id);
+        job_id = it == schemas_.end() ? std::string() : it->second;
+    }
+    if (!job_id.empty())
+        if (auto it = jobs_.find(job_id); it != jobs_.end()) j = it->second;
 
     // Which occurrence this request is, for @N: submissions count per scenario text (a client
     // retrying a submission resends the same header); everything else counts per job.
@@ -485,6 +413,13 @@ response_plan server::dispatch(request_t& req, const route& r, const std::shared
     case endpoint::extract: return submit_extract(req, sc, sc_text, false);
     case endpoint::extract_async: return submit_extract(req, sc, sc_text, true);
     case endpoint::form: return submit_form(req, r.name, sc, sc_text);
+    case endpoint::schema: return submit_schema(req, sc, sc_text);
+    case endpoint::split: return submit_split(req, sc, sc_text);
+    case endpoint::tables: return submit_tables(req, sc, sc_text);
+    case endpoint::batch: return submit_batch(req, r.name, sc, sc_text);
+    case endpoint::pipeline: return submit_pipeline(req, sc, sc_text);
+    case endpoint::webhook: return webhook_link();
+    case endpoint::excel: return excel(j.get());
     case endpoint::poll: return j ? poll(*j) : error_response(404, "JOB_NOT_FOUND", "Job not found");
     case endpoint::cancel: return j ? cancel(*j) : error_response(404, "JOB_NOT_FOUND", "Job not found");
     case endpoint::download:
@@ -545,12 +480,12 @@ void server::apply_faults(response_plan& plan, const fault_plan& fp, const route
         const fault& g = *fp.garble;
         // Download bodies are results; everything else is shaped like a job answer.
         const bool result_shape = r.ph == phase::download;
+        const garbled_result& shape = garbled_for(j ? std::string_view(j->kind) : std::string_view("extract"));
         const std::string id = j ? j->id : (r.id.empty() ? "3c90c3cc-0d44-4b50-8888-8dd25736052a" : r.id);
         switch (g.kind) {
         case fault_kind::malformed_json:
-            plan.body = string_source(result_shape
-                                          ? "{\"markdown\": \"# Report\", \"page_count\": 3,, \"bounding_boxes\": {\"Text\": [}"
-                                          : "{\"job_id\": " + json_quote(id) + ", \"status\": \"pending\",, \"created_at\": }");
+            plan.body = string_source(result_shape ? std::string(shape.malformed)
+                                                   : "{\"job_id\": " + json_quote(id) + ", \"status\": \"pending\",, \"created_at\": }");
             set_header(plan, "Content-Type", "application/json");
             break;
         case fault_kind::truncated_json: {
@@ -560,9 +495,8 @@ void server::apply_faults(response_plan& plan, const fault_plan& fp, const route
             break;
         }
         case fault_kind::wrong_shape:
-            plan.body = string_source(result_shape
-                                          ? "{\"markdown\": 5, \"page_count\": \"three\", \"bounding_boxes\": [], \"plan_info\": \"none\"}"
-                                          : "{\"job_id\": 5, \"status\": [], \"created_at\": false, \"result\": \"not an object\"}");
+            plan.body = string_source(result_shape ? std::string(shape.wrong_shape)
+                                                   : "{\"job_id\": 5, \"status\": [], \"created_at\": false, \"result\": \"not an object\"}");
             set_header(plan, "Content-Type", "application/json");
             break;
         case fault_kind::depth_bomb: {
@@ -570,7 +504,7 @@ void server::apply_faults(response_plan& plan, const fault_plan& fp, const route
             // Downloads: inside an object, as an unknown member, so a typed decoder (which refuses
             // an array where the result object belongs at once) meets the depth past the root.
             std::vector<source_ptr> parts;
-            if (result_shape) parts.push_back(string_source("{\"markdown\":\"\",\"bomb\":"));
+            if (result_shape) parts.push_back(string_source(std::string(shape.bomb_open)));
             parts.push_back(repeat_source("[", depth));
             parts.push_back(repeat_source("]", depth));
             if (result_shape) parts.push_back(string_source("}"));
@@ -580,9 +514,9 @@ void server::apply_faults(response_plan& plan, const fault_plan& fp, const route
         }
         case fault_kind::huge_string: {
             std::vector<source_ptr> parts;
-            parts.push_back(string_source(result_shape ? "{\"markdown\":\"\",\"extraction_id\":\"" : "{\"job_id\":\""));
+            parts.push_back(string_source(result_shape ? std::string(shape.huge_open) : "{\"job_id\":\""));
             parts.push_back(repeat_source("0123456789abcdef", g.bytes.value_or(1u << 20)));
-            parts.push_back(string_source(result_shape ? "\",\"page_count\":1}" : "\",\"status\":\"pending\"}"));
+            parts.push_back(string_source(result_shape ? std::string(shape.huge_close) : "\",\"status\":\"pending\"}"));
             plan.body = concat_source(std::move(parts));
             set_header(plan, "Content-Type", "application/json");
             break;
@@ -674,15 +608,46 @@ std::shared_ptr<job> server::new_job(std::string kind, scenario& sc, const std::
 
 std::string server::next_status(job& j) {
     if (j.cancel_requested) return "canceled";
-    if (!j.async) return j.status;  // settled at submission
+    if (!j.async || !j.parent.empty()) return j.status;  // settled at submission, or by the item's batch
     const std::uint64_t k = ++j.answered_polls;
     return k <= j.interim.size() ? j.interim[k - 1] : j.final_status;
+}
+
+void server::settle(job& j, const std::string& status) {
+    if (status == j.status) return;
+    j.status = status;
+    j.updated = clock_type::now();
+    if (status != "completed" || !j.keep_artifacts) return;
+    for (const auto& e : j.extractions) extractions_[e.id] = e.pages;
+    if (j.split) splits_[j.split->id] = *j.split;
+}
+
+std::shared_ptr<job> server::new_result_job(std::string kind, scenario& sc, const std::string& sc_text, bool async,
+                                            submission& s, const json::object& body) {
+    auto blob = std::make_shared<result_blob>();
+    sized_body text = padded_body(json_text(body), sc.size);
+    blob->size = text.size;
+    blob->open = std::move(text.open);
+    if (const json::value* p = body.if_contains("plan_info")) blob->plan_info_json = json_text(*p);
+    const bool large = sc.large.value_or(blob->size > opt_.large_threshold);
+    auto j = new_job(std::move(kind), sc, sc_text, async, s);
+    for (std::string_view key : {"schema_id", "split_id", "tables_id"})
+        if (const json::value* v = body.if_contains(key); v && v->is_string()) {
+            j->result_id_key = std::string(key);
+            j->result_id = std::string(v->get_string());
+            blob->id_member = json_quote(key) + ":" + json_quote(j->result_id);
+            break;
+        }
+    j->result = std::move(blob);
+    j->large = large;
+    return j;
 }
 
 std::string server::pointer_json(const job& j) const {
     const std::string base = j.sc.large_url_base ? replace_port(*j.sc.large_url_base, port_) : large_base_;
     const result_blob& b = *j.result;
     std::string s = "{\"is_url\":true,\"url\":" + json_quote(base + "/large_results/" + j.id);
+    if (!b.id_member.empty()) s += "," + b.id_member;
     if (!b.extraction_id.empty()) s += ",\"extraction_id\":" + json_quote(b.extraction_id);
     if (b.page_count) s += ",\"page_count\":" + std::to_string(*b.page_count);
     if (!b.plan_info_json.empty()) s += ",\"plan_info\":" + b.plan_info_json;
@@ -701,29 +666,37 @@ response_plan server::submit_extract(request_t& req, scenario& sc, const std::st
         return error_response(400, "REQ_006", "Invalid page range '" + *pages + "'");
 
     const bool is_async = force_async || async.value_or(false);
-    std::shared_ptr<const result_blob> result = sc.size ? generated_blob(*sc.size) : default_result_;
+    std::shared_ptr<const result_blob> result = sc.size ? extraction_result(sc.size, "") : default_result_;
     const bool large = sc.large.value_or(result->size > opt_.large_threshold);
     auto j = new_job("extract", sc, sc_text, is_async, s);
     j->result = std::move(result);
     j->large = large;
+    if (!j->result->extraction_id.empty()) {
+        j->result_id_key = "extraction_id";
+        j->result_id = j->result->extraction_id;
+        j->extractions.push_back({j->result_id, j->result->page_count.value_or(1)});
+    }
+    return submission_answer(*j);
+}
 
+response_plan server::submission_answer(job& j) {
     response_plan p;
-    if (is_async) {
-        p = json_response(200, "{\"job_id\":" + json_quote(j->id) +
+    if (j.async) {
+        p = json_response(200, "{\"job_id\":" + json_quote(j.id) +
                                    ",\"status\":\"pending\",\"message\":\"Job queued for processing\"}");
-    } else if (j->final_status == "failed") {
-        j->status = "failed";
-        p = error_response(500, "PROC_001", j->error_text);
+    } else if (j.final_status == "failed") {
+        settle(j, "failed");
+        p = error_response(500, "PROC_001", j.error_text);
     } else {
-        j->status = "completed";
-        if (j->large) {
-            p = json_response(200, pointer_json(*j));
+        settle(j, "completed");
+        if (j.large) {
+            p = json_response(200, pointer_json(j));
         } else {
             p.headers.emplace_back("Content-Type", "application/json");
-            p.body = j->result->open();
+            p.body = j.result->open();
         }
     }
-    p.headers.emplace_back("x-pulse-job-id", j->id);
+    p.headers.emplace_back("x-pulse-job-id", j.id);
     return p;
 }
 
@@ -761,10 +734,10 @@ response_plan server::submit_form(request_t& req, const std::string& op, scenari
     if (j->async) {
         p = json_response(202, "{\"job_id\":" + json_quote(j->id) + ",\"status\":\"pending\"}");
     } else if (j->final_status == "failed") {
-        j->status = "failed";
+        settle(*j, "failed");
         p = error_response(500, "PROC_001", j->error_text);
     } else {
-        j->status = "completed";
+        settle(*j, "completed");
         p = json_response(200, j->form_result);
     }
     p.headers.emplace_back("x-pulse-job-id", j->id);
@@ -772,16 +745,20 @@ response_plan server::submit_form(request_t& req, const std::string& op, scenari
 }
 
 response_plan server::poll(job& j) {
-    const std::string st = next_status(j);
-    if (st != j.status) {
-        j.status = st;
-        j.updated = clock_type::now();
-    }
+    settle(j, next_status(j));
+    const std::string& st = j.status;
+    const bool batch = !j.children.empty();
+    if (batch) advance_batch(j);
     std::string head = "{\"job_id\":" + json_quote(j.id) + ",\"status\":" + json_quote(st) +
                        ",\"created_at\":" + json_quote(iso8601(j.created)) +
                        ",\"updated_at\":" + json_quote(iso8601(j.updated));
+    if (batch) {
+        // A batch reports its items' progress at every status.
+        if (st == "failed") head += ",\"error\":" + json_quote(j.error_text);
+        return json_response(200, head + ",\"result\":" + batch_progress(j) + "}");
+    }
     if (st == "completed") {
-        if (j.kind != "extract") return json_response(200, head + ",\"result\":" + j.form_result + "}");
+        if (!j.result) return json_response(200, head + ",\"result\":" + j.form_result + "}");
         if (j.large) return json_response(200, head + ",\"result\":" + pointer_json(j) + "}");
         // Inline result of any size, streamed between the poll fields and the closing brace.
         response_plan p;
@@ -802,15 +779,19 @@ response_plan server::cancel(job& j) {
     // Best effort, as documented: a job already in a terminal state is left as it is.
     if (!is_terminal(j.status)) {
         j.cancel_requested = true;
-        j.status = "canceled";
-        j.updated = clock_type::now();
+        settle(j, "canceled");
+        for (auto& child : j.children)  // a batch's unfinished items stop with it
+            if (!is_terminal(child->status)) {
+                child->cancel_requested = true;
+                settle(*child, "canceled");
+            }
     }
     return json_response(200, "{\"job_id\":" + json_quote(j.id) + ",\"message\":\"Job cancelled successfully\",\"status\":" +
                                   json_quote(j.status) + "}");
 }
 
 response_plan server::download(const std::shared_ptr<job>& j, bool clean_delivery) {
-    if (j->kind != "extract" || !j->large || j->status != "completed")
+    if (!j->result || !j->large || j->status != "completed")
         return error_response(404, "NOT_FOUND", "No large result is stored for this job");
     if (j->consumed) return error_response(410, "GONE", "Result already fetched or expired");
     response_plan p;
@@ -902,6 +883,19 @@ json::object server::job_info(const job& j) const {
         o["result_bytes"] = j.result->size;
     }
     if (!j.form_id.empty()) o["form_id"] = j.form_id;
+    if (!j.result_id.empty()) o[j.result_id_key] = j.result_id;
+    if (j.excel) o["excel_bytes"] = j.excel->size();
+    if (!j.keep_artifacts) o["auto_delete"] = true;
+    if (!j.parent.empty()) {
+        o["batch_job_id"] = j.parent;
+        o["source"] = j.source;
+    }
+    if (!j.children.empty()) {
+        json::array items;
+        for (const auto& c : j.children) items.emplace_back(c->id);
+        o["items"] = std::move(items);
+        o["workers"] = j.workers;
+    }
     return o;
 }
 

@@ -4,9 +4,11 @@
 #pragma once
 
 #include "body_source.hpp"
+#include "kinds.hpp"
 #include "options.hpp"
 #include "response.hpp"
 #include "scenario.hpp"
+#include "submission.hpp"
 #include "upload_body.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -19,13 +21,17 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace boost::asio::ssl {
 class context;
@@ -35,14 +41,12 @@ namespace pulse_server {
 
 class pdf_document;
 
-using request_t = boost::beast::http::request<upload_body>;
-
 struct peer_info {
     std::uint64_t connection = 0;  // serial number of the TCP connection (shows connection reuse)
     unsigned short port = 0;
 };
 
-// An extraction result the server can serve any number of times: its size up front, a fresh stream
+// A job's result body the server can serve any number of times: its size up front, a fresh stream
 // of its bytes on demand, and the members a large-result pointer repeats.
 struct result_blob {
     std::uint64_t size = 0;
@@ -50,11 +54,22 @@ struct result_blob {
     std::string extraction_id;
     std::optional<std::int64_t> page_count;
     std::string plan_info_json;
+    std::string id_member;  // kinds other than extract: their own id as a member, "schema_id":"..."
+};
+
+// A split a later request can refer to (split-mode schemas, batch schemas by split).
+struct split_record {
+    std::string id;
+    std::vector<std::string> topics;
+    boost::json::object pages;  // topic -> pages
+    std::vector<extraction_ref> extractions;
 };
 
 struct job {
     std::string id;
-    std::string kind;  // extract | form_detect | form_fill | form_clear
+    // extract | form_detect | form_fill | form_clear | schema | split | tables | pipeline |
+    // batch_extract | batch_schema | batch_tables | batch_split
+    std::string kind;
     bool async = true;
     std::string scenario_text;
     scenario sc;
@@ -79,21 +94,34 @@ struct job {
     boost::json::array files;
 
     // What the job answers.
-    std::shared_ptr<const result_blob> result;  // extract jobs
+    std::shared_ptr<const result_blob> result;  // every kind but forms and batches
     bool large = false;
+    std::string result_id_key, result_id;       // "schema_id" and its value, "extraction_id"...
     std::string form_id;                         // form jobs
     std::string form_result;
     std::shared_ptr<const pdf_document> pdf;
+    std::shared_ptr<const std::string> excel;    // schema jobs given an Excel template
+
+    // What a completed job leaves for later requests to refer to (nothing with auto_delete).
+    std::vector<extraction_ref> extractions;
+    std::optional<split_record> split;
+    bool keep_artifacts = true;
+
+    // Batches: one child job per item, advanced by the batch's polls.
+    std::vector<std::shared_ptr<job>> children;
+    std::uint64_t workers = 4;
+    std::string parent;  // a batch item: the batch's id
+    std::string source;  // a batch item: the file URL, file name or id it works on
 };
 
-// What a submission (POST /extract, /form/*) carried, whatever its encoding.
-struct submission {
-    boost::json::object fields;  // text fields (multipart: strings; JSON body: the JSON values)
-    boost::json::array files;    // every file part: name, filename, content_type, bytes, fnv1a64
-    bool has_file = false;       // a part named "file" was uploaded
-    std::uint64_t file_bytes = 0;
-    std::uint64_t file_fnv1a64 = 0;
-};
+inline bool is_terminal(std::string_view status) {
+    return status == "completed" || status == "failed" || status == "canceled" || status == "cancelled" ||
+           status == "expired";
+}
+
+// The result of an extraction: the built-in sample, or a generated result of `size` bytes (the
+// scenario's size=), carrying `extraction_id` when one is given.
+std::shared_ptr<const result_blob> extraction_result(std::optional<std::uint64_t> size, const std::string& extraction_id);
 
 class server {
 public:
@@ -126,6 +154,14 @@ private:
                            const std::string& sc_text, const fault_plan& fp);
     response_plan submit_extract(request_t& req, scenario& sc, const std::string& sc_text, bool force_async);
     response_plan submit_form(request_t& req, const std::string& op, scenario& sc, const std::string& sc_text);
+    // The other kinds (server_kinds.cpp): the API's answer, or its error for a refused request.
+    response_plan submit_schema(request_t& req, scenario& sc, const std::string& sc_text);
+    response_plan submit_split(request_t& req, scenario& sc, const std::string& sc_text);
+    response_plan submit_tables(request_t& req, scenario& sc, const std::string& sc_text);
+    response_plan submit_batch(request_t& req, const std::string& op, scenario& sc, const std::string& sc_text);
+    response_plan submit_pipeline(request_t& req, scenario& sc, const std::string& sc_text);
+    response_plan webhook_link();
+    response_plan excel(job* j);
     response_plan poll(job& j);
     response_plan cancel(job& j);
     response_plan download(const std::shared_ptr<job>& j, bool clean_delivery);
@@ -137,6 +173,17 @@ private:
 
     std::shared_ptr<job> new_job(std::string kind, scenario& sc, const std::string& sc_text, bool async,
                                  submission& s);
+    // A job of a kind with a result body; the body padded to the scenario's size= when it asks.
+    std::shared_ptr<job> new_result_job(std::string kind, scenario& sc, const std::string& sc_text, bool async,
+                                        submission& s, const boost::json::object& body);
+    // The answer to an accepted submission: the async acknowledgement, or the sync result (inline,
+    // the large-result pointer, or 500 for a job the scenario fails).
+    response_plan submission_answer(job& j);
+    // Moves a job to `status`; the first time it completes, what it produced becomes known.
+    void settle(job& j, const std::string& status);
+    void advance_batch(job& b);
+    std::string batch_progress(const job& b) const;
+    std::vector<extraction_ref> resolve_extractions(const std::string& id, std::string_view path) const;
     std::string next_status(job& j);
     std::string pointer_json(const job& j) const;
     std::string new_id();
@@ -161,6 +208,9 @@ private:
     std::unordered_map<std::string, std::shared_ptr<job>> jobs_;
     std::vector<std::string> job_order_;
     std::set<std::string> form_ids_;
+    std::map<std::string, std::int64_t> extractions_;  // known extraction ids -> page count
+    std::map<std::string, split_record> splits_;
+    std::map<std::string, std::string> schemas_;       // schema_id -> the job that produced it
     std::map<std::string, std::uint64_t> submits_by_scenario_;  // for submit_fault=...@N
     std::array<std::uint64_t, phase_count> global_counts_{};
     std::deque<boost::json::object> request_log_;

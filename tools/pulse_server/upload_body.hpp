@@ -88,4 +88,6 @@ struct upload_body {
     };
 };
 
+using request_t = boost::beast::http::request<upload_body>;
+
 }  // namespace pulse_server

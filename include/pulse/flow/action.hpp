@@ -22,7 +22,7 @@
 #ifndef PULSE_FLOW_ACTION_HPP
 #define PULSE_FLOW_ACTION_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>
@@ -31,14 +31,30 @@
 #include <string_view>
 
 PULSE_NAMESPACE_BEGIN
+
+/// \namespace pulse::flow
+/// The sans-I/O layer: state machines that decide which request to send and when, and never
+/// send, read a clock or sleep themselves. A driver (pulse::run, pulse::async_driver, your own)
+/// feeds them events and performs the actions they ask for. Here too: the factories that build
+/// each operation's machine, the requests of the API, and the retry, poll and deadline policies.
 namespace flow {
 
 /// The clock whose time points the machines take. Only the type is used: nothing in flow/ reads it.
 using clock = std::chrono::steady_clock;
+/// A point in time of flow::clock: what next() takes and what a wait ends at.
 using time_point = clock::time_point;
 
-enum class action_kind : unsigned char { send, wait, in_flight, abort_transfer, done, failed };
+/// What a machine asks its driver to do (see the file comment of action.hpp for the protocol).
+enum class action_kind : unsigned char {
+    send,           ///< start action::request, delivering the response to action::handler
+    wait,           ///< nothing to do before action::wake_at
+    in_flight,      ///< a transfer is running; feed it events, then call next() again
+    abort_transfer, ///< cancel the transfer started with action::handler (asynchronous drivers)
+    done,           ///< finished with a value: take_result()
+    failed          ///< finished with an error (action::error): take_result()
+};
 
+/// The kind's name ("send", "abort_transfer", ...), for logs and tests.
 constexpr std::string_view to_string(action_kind k) noexcept {
     switch (k) {
     case action_kind::send: return "send";
@@ -55,7 +71,7 @@ constexpr std::string_view to_string(action_kind k) noexcept {
 /// transfer they belong to has completed (handle_complete) and the machine is neither moved nor
 /// destroyed in between.
 struct action {
-    action_kind kind = action_kind::in_flight;
+    action_kind kind = action_kind::in_flight; ///< what to do; the other members belong to it
     /// send: the request to start.
     http::request const* request = nullptr;
     /// send, abort_transfer: where the response goes / which transfer to abort.

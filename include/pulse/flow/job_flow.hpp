@@ -14,11 +14,27 @@
 //   T                      the result
 //   extract_result         an extraction, decoded (optionally also streamed to a raw sink: tee)
 //   form_result            a form call
-//   raw_download           bytes streamed to the caller's sink only (PDF, image, raw large result)
+//   download_info          bytes streamed to the caller's sink only (PDF, image, raw large result)
 //   job_status_response    one poll (job status)
 //   job_cancellation       DELETE /job/{id}
+//   job_handle             a submission only: done as soon as the API has given the job an id
 //
-// Driving it (see action.hpp; pulse/run.hpp is a complete blocking driver):
+// The life cycle is a table (job_transitions below): a job_state, and the job_events that move it.
+// A finished transfer is turned into one event (the answer was an acknowledgement, a pointer, a
+// result, "still running"; or the request failed and is retried, or the operation fails); the
+// table says which state the event leads to; entering a state resets what that state owns (its
+// request, its attempt count, its backoff) in one place. An event the table does not list is a bug
+// in the machine and ends the operation with errc::protocol_error instead of being ignored.
+//
+//   idle         --start_submit-->  submitting   --accepted--> polling  --pointer--> downloading
+//   idle         --start_attach-->  polling      --running---> polling  (the next poll)
+//   idle         --start_fetch--->  downloading  --result----> done
+//   idle         --start_request->  requesting   --result----> done
+//   any sending state --retry--> itself (the same request, after a backoff)
+//   any state but done/failed --failure / cancel--> failed
+//   polling      --cancel_remote--> canceling    --canceled_remotely--> failed
+//
+// Driving it (see action.hpp; pulse/driver/run.hpp is a complete blocking driver):
 //
 //   for (;;) {
 //       flow::action a = m.next(clock::now());
@@ -35,34 +51,39 @@
 // handle_head, handle_body, handle_complete (end of body or transport error), cancel(),
 // set_wall_clock() (optional; for Retry-After dates) and the `now` given to next().
 //
-// Phases and their rules:
-// - submit (POST): any 2xx. A body with `job_id` is an async acknowledgement -> poll. A body with
-//   `is_url: true` is a large-result pointer -> download. Anything else is a synchronous result.
-//   Retried only as policies::effective_submit() says (429 and pre-send failures by default).
-// - poll (GET /job/{id}): first after poll_policy::first_poll_delay (immediately in attach mode).
-//   pending / processing / any unknown status -> poll again after the backoff interval (a
-//   Retry-After on the answer lengthens it). completed -> `result` inline, or a pointer -> download.
-//   failed -> job_failed (the job's `error`, else `message`); canceled/cancelled -> job_canceled;
-//   expired -> job_expired. 401/403 are fatal at once; 404 gets the not_found_grace and is then
-//   fatal; 408/429/5xx and transport failures are retried (consecutive failures, poll_request).
-// - download (GET url): the x-api-key goes only to the API origin (requests.hpp). The body goes to
-//   the typed decoder, the caller's raw sink, or both. Before any byte reached the caller's sink a
-//   failure is retried; after that it is errc::partial_delivery (bytes_delivered set, cause in
+// The rules of each state:
+// - submitting (POST): any 2xx. A body with the job's id is an asynchronous acknowledgement ->
+//   polling. A body with `is_url: true` is a large-result pointer -> downloading. Anything else is
+//   a synchronous result. Retried only as policies::effective_submit() says (429 and pre-send
+//   failures by default).
+// - polling (GET /job/{id}): first after poll_policy::first_poll_delay (immediately when attaching
+//   to an earlier job). pending / processing / any unknown status -> poll again after the backoff
+//   interval (a Retry-After on the answer lengthens it). completed -> `result` inline, or a pointer
+//   -> downloading. failed -> job_failed (the job's `error`, else `message`); canceled/cancelled ->
+//   job_canceled; expired -> job_expired. 401/403 are fatal at once; 404 gets the not_found_grace
+//   and is then fatal; 408/429/5xx and transport failures are retried (consecutive failures,
+//   poll_request).
+// - downloading (GET url): the x-api-key goes only to the API origin (requests.hpp). The body goes
+//   to the typed decoder, the caller's raw sink, or both. Before any byte reached the caller's sink
+//   a failure is retried; after that it is errc::partial_delivery (bytes_delivered set, cause in
 //   the message) and never retried: the large result is single-use, a second GET would get a 410
 //   or, worse, the caller would see the start of the body twice. 410 -> errc::gone ("already
 //   downloaded or expired"), distinct from 404 -> not_found. The pointer's plan_info is copied
 //   into the result when the downloaded body has none.
-// - single: one request whose 2xx answer is the result (status, cancel); retried per
+// - requesting: one request whose 2xx answer is the result (status, cancel); retried per
 //   policies::single.
 // - Every wait -- a retry, Retry-After, the next poll -- ends no later than the deadline. A retry
 //   that could only happen after it ends the operation at once with deadline_exceeded (keeping the
 //   last answer's status and text). The last poll happens at the deadline itself.
-// - Every error that holds server text is redacted with the API key before it leaves the machine.
+// - Every error that holds server text is redacted with the API key before it leaves the machine,
+//   and says how often the failing request was sent (error::attempts) and for how long the
+//   operation ran (error::elapsed).
 //
 // Cancellation (cancel()) is observed at exactly these points:
 //   1. next(): when no transfer is in flight, the machine stops before sending or waiting. With
 //      config::remote_cancel, a known, unfinished job first gets one best-effort DELETE /job/{id}
-//      (its outcome is noted in the message, never retried), then the result is errc::canceled.
+//      (state canceling; its outcome is noted in the message, never retried), then the result is
+//      errc::canceled.
 //   2. handle_head / handle_body: they answer sink_action::abort, so a blocking transport stops
 //      the transfer at the next chunk; the aborted transfer is not retried.
 //   3. next() while a transfer is in flight (async drivers): it answers abort_transfer once, so
@@ -78,25 +99,29 @@
 #define PULSE_FLOW_JOB_FLOW_HPP
 
 #include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
+#include <pulse/download_info.hpp>
 #include <pulse/error.hpp>
 #include <pulse/flow/action.hpp>
-#include <pulse/flow/config.hpp>
 #include <pulse/flow/detail/http_error.hpp>
-#include <pulse/flow/detail/json_decoder.hpp>
 #include <pulse/flow/policy.hpp>
-#include <pulse/flow/progress.hpp>
 #include <pulse/flow/requests.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>
 #include <pulse/http/retry_after.hpp>
+#include <pulse/job_handle.hpp>
+#include <pulse/progress.hpp>
 #include <pulse/schema/codec.hpp>
 #include <pulse/schema/job.hpp>
 #include <pulse/schema/job_status.hpp>
+#include <pulse/schema/json_reader.hpp>
+#include <pulse/schema/stream_decoder.hpp>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -108,44 +133,32 @@
 PULSE_NAMESPACE_BEGIN
 namespace flow {
 
-/// What a download into the caller's sink produced (T for sink-only operations).
-struct raw_download {
-    /// Body bytes handed to the sink.
-    std::uint64_t bytes = 0;
-    /// Content-Length of the answer, when the server sent one.
-    std::optional<std::uint64_t> content_length;
-    /// Content-Type of the answer ("application/json" for an inline result the library wrote).
-    std::string content_type;
-    /// True when the bytes are an inline result from the poll or submission answer, serialized by
-    /// the library (there was no large result to download).
-    bool inline_result = false;
-    /// The large-result pointer the bytes were downloaded from, if any (its plan_info included).
-    std::optional<large_result_pointer> pointer;
-};
-
 /// Where an operation's result goes.
 struct delivery {
     /// The caller's byte sink for the result body: large results stream into it as they arrive;
     /// inline results are serialized into it (after a synthesized 200 head). Must outlive the
     /// machine's run. on_complete is called once when the operation ends, with its outcome.
     http::response_handler* sink = nullptr;
-    /// Also decode into T (tee) when a sink is set. Ignored for raw_download.
+    /// Also decode into T (tee) when a sink is set. Ignored for download_info.
     bool decode = true;
 };
 
 /// How a machine starts.
 enum class entry_point : unsigned char {
-    submit, ///< send `request` (a POST), then follow the answer
-    attach, ///< poll `job_id` (resume a job submitted earlier)
-    fetch,  ///< download `request` into the result (PDF, image, large result)
-    single, ///< send `request` once (with retries); its 2xx answer is the result
+    submit,      ///< send `request` (a POST), then follow the answer to the result
+    submit_only, ///< send `request` (a POST); done with the job's handle once the API answers with its id
+    attach,      ///< poll `job_id` (resume a job submitted earlier)
+    fetch,       ///< download `request` into the result (PDF, image, large result)
+    single,      ///< send `request` once (with retries); its 2xx answer is the result
 };
 
 /// Everything a machine needs besides the config. Built by the operation headers.
 struct job_plan {
-    entry_point entry = entry_point::submit;
+    entry_point entry = entry_point::submit; ///< where the machine starts
     http::request request; ///< submit, fetch, single
     std::string job_id;    ///< attach (and known context for fetch/single)
+    /// What the job does (the kind a submit_only machine puts into its handle).
+    job_kind kind = job_kind::extract;
     /// Names the request in error messages ("POST /extract"). Never a full URL: a pre-signed URL's
     /// query is a credential.
     std::string what;
@@ -153,24 +166,199 @@ struct job_plan {
     std::optional<large_result_pointer> pointer;
     /// fetch: the resource is the single-use large result (only changes error texts).
     bool single_use = false;
+    /// submit: the member of the acknowledgement that holds the job's id ("batch_job_id" for
+    /// batches).
+    std::string_view ack_id_member = "job_id";
+    /// submit: a member that holds the id when ack_id_member is absent ("tables_id" for tables),
+    /// trusted only when result_member is absent too (a synchronous answer may carry the same
+    /// member next to the result).
+    std::string_view ack_fallback_member{};
+    /// submit: the member that marks a synchronous answer ("tables_output").
+    std::string_view result_member{};
 };
+
+/// Where a machine is in its life cycle.
+enum class job_state : unsigned char {
+    idle,        ///< built, not started (no next() yet)
+    submitting,  ///< the submission: waiting for its send time, or in flight
+    polling,     ///< GET /job/{id}: waiting for the next poll, or in flight
+    downloading, ///< fetching the result body
+    requesting,  ///< a one-shot request (job status, cancel)
+    canceling,   ///< the best-effort DELETE /job/{id} after a local cancel
+    done,        ///< finished with a value
+    failed,      ///< finished with an error
+};
+
+/// What moves a machine from one state to the next.
+enum class job_event : unsigned char {
+    start_submit,      ///< the first next() of a submitting machine
+    start_attach,      ///< the first next() of a machine attached to a known job
+    start_fetch,       ///< the first next() of a download
+    start_request,     ///< the first next() of a one-shot request
+    accepted,          ///< the submission answer carries the job's id
+    pointer,           ///< an answer holds a large-result pointer
+    running,           ///< a poll answer says the job is not finished
+    result,            ///< the operation's value is ready
+    retry,             ///< the request failed and is sent again after a wait
+    failure,           ///< the operation ends with an error
+    cancel,            ///< a local cancel, observed outside a transfer
+    cancel_remote,     ///< a local cancel of an open job, with config::remote_cancel
+    canceled_remotely, ///< the DELETE /job/{id} after a local cancel ended (whatever its outcome)
+};
+
+/// The state's name ("polling", ...).
+constexpr std::string_view to_string(job_state s) noexcept {
+    switch (s) {
+    case job_state::idle: return "idle";
+    case job_state::submitting: return "submitting";
+    case job_state::polling: return "polling";
+    case job_state::downloading: return "downloading";
+    case job_state::requesting: return "requesting";
+    case job_state::canceling: return "canceling";
+    case job_state::done: return "done";
+    case job_state::failed: return "failed";
+    }
+    return "unknown";
+}
+
+/// The event's name ("retry", ...).
+constexpr std::string_view to_string(job_event e) noexcept {
+    switch (e) {
+    case job_event::start_submit: return "start_submit";
+    case job_event::start_attach: return "start_attach";
+    case job_event::start_fetch: return "start_fetch";
+    case job_event::start_request: return "start_request";
+    case job_event::accepted: return "accepted";
+    case job_event::pointer: return "pointer";
+    case job_event::running: return "running";
+    case job_event::result: return "result";
+    case job_event::retry: return "retry";
+    case job_event::failure: return "failure";
+    case job_event::cancel: return "cancel";
+    case job_event::cancel_remote: return "cancel_remote";
+    case job_event::canceled_remotely: return "canceled_remotely";
+    }
+    return "unknown";
+}
+
+/// One legal move: in state `from`, event `on` leads to state `to`.
+struct job_transition {
+    job_state from;  ///< the state the machine is in
+    job_event on;    ///< what happened
+    job_state to;    ///< the state it moves to
+};
+
+/// Every legal move of a job_flow. What is not listed cannot happen; the machine reports an event
+/// that is not listed as errc::protocol_error.
+inline constexpr job_transition job_transitions[] = {
+    {job_state::idle, job_event::start_submit, job_state::submitting},
+    {job_state::idle, job_event::start_attach, job_state::polling},
+    {job_state::idle, job_event::start_fetch, job_state::downloading},
+    {job_state::idle, job_event::start_request, job_state::requesting},
+    {job_state::idle, job_event::failure, job_state::failed},
+
+    {job_state::submitting, job_event::accepted, job_state::polling},
+    {job_state::submitting, job_event::pointer, job_state::downloading},
+    {job_state::submitting, job_event::result, job_state::done},
+    {job_state::submitting, job_event::retry, job_state::submitting},
+    {job_state::submitting, job_event::failure, job_state::failed},
+    {job_state::submitting, job_event::cancel, job_state::failed},
+
+    {job_state::polling, job_event::running, job_state::polling},
+    {job_state::polling, job_event::pointer, job_state::downloading},
+    {job_state::polling, job_event::result, job_state::done},
+    {job_state::polling, job_event::retry, job_state::polling},
+    {job_state::polling, job_event::failure, job_state::failed},
+    {job_state::polling, job_event::cancel, job_state::failed},
+    {job_state::polling, job_event::cancel_remote, job_state::canceling},
+
+    {job_state::downloading, job_event::result, job_state::done},
+    {job_state::downloading, job_event::retry, job_state::downloading},
+    {job_state::downloading, job_event::failure, job_state::failed},
+    {job_state::downloading, job_event::cancel, job_state::failed},
+
+    {job_state::requesting, job_event::result, job_state::done},
+    {job_state::requesting, job_event::retry, job_state::requesting},
+    {job_state::requesting, job_event::failure, job_state::failed},
+    {job_state::requesting, job_event::cancel, job_state::failed},
+
+    {job_state::canceling, job_event::canceled_remotely, job_state::failed},
+};
+
+/// Where event `e` leads from state `s`; nullopt when the table has no such move.
+constexpr std::optional<job_state> transition(job_state s, job_event e) noexcept {
+    for (auto const& t : job_transitions)
+        if (t.from == s && t.on == e) return t.to;
+    return std::nullopt;
+}
+
+/// The request phase a state sends (for retry events and retry policies); nullopt for the states
+/// that send nothing.
+constexpr std::optional<request_phase> phase_of(job_state s) noexcept {
+    switch (s) {
+    case job_state::submitting: return request_phase::submit;
+    case job_state::polling: return request_phase::poll;
+    case job_state::downloading: return request_phase::download;
+    case job_state::requesting: return request_phase::single;
+    case job_state::canceling: return request_phase::remote_cancel;
+    default: return std::nullopt;
+    }
+}
+
+namespace detail {
+/// A raw result needs somewhere to go.
+template <class T>
+result<void> check_delivery(delivery const& out) {
+    if constexpr (std::is_same_v<T, download_info>) {
+        if (!out.sink) return error(errc::invalid_argument, "a raw download needs a sink");
+    }
+    return {};
+}
+
+/// The plan of a submission: follow it to the result, or stop at the job's handle.
+template <class T>
+job_plan submission_plan(http::request req, job_kind kind, std::string what) {
+    job_plan plan;
+    plan.entry = std::is_same_v<T, job_handle> ? entry_point::submit_only : entry_point::submit;
+    plan.request = std::move(req);
+    plan.kind = kind;
+    plan.what = std::move(what);
+    return plan;
+}
+} // namespace detail
 
 // final: the machine hands itself out as the response_handler of its transfers; the handler's
 // destructor is protected and non-virtual on purpose (handlers are never deleted through it), so
 // nothing may derive from the machine and be destroyed through a base.
+/// The sans-I/O machine behind every operation: submit, poll, download and the one-shot calls,
+/// with the retry rules, the deadline, Retry-After, cancellation and the single-use download rules
+/// (the file comment of job_flow.hpp has them all). Built by the factories (make_extract_flow,
+/// make_form_flow, ...); driven by pulse::run, pulse::async_driver or your own loop.
+///
+/// `T` is what the operation produces: extract_result, form_result, download_info (bytes streamed
+/// to the caller's sink only), job_status_response, job_cancellation or job_handle.
+///
+/// Not thread-safe; movable, but not while a transfer is in flight (the handler handed out with
+/// `send` is the machine itself).
 template <class T>
 class job_flow final : private http::response_handler {
 public:
+    /// What the operation produces (take_result() returns result<T>).
     using value_type = T;
-    static constexpr bool is_raw = std::is_same_v<T, raw_download>;
+    /// True for download_info: the body goes to the caller's sink only, never decoded.
+    static constexpr bool is_raw = std::is_same_v<T, download_info>;
+    /// True for job_handle: the machine ends with the submission's answer.
+    static constexpr bool is_handle = std::is_same_v<T, job_handle>;
 
     /// A machine for `plan`. `seed` drives jitter and multipart boundaries; fix it in tests.
     job_flow(config cfg, job_plan plan, delivery out, std::uint64_t seed)
         : cfg_(std::move(cfg)), plan_(std::move(plan)), out_(out), rng_(seed) {
-        if constexpr (is_raw) out_.decode = false;
+        if constexpr (is_raw || is_handle) out_.decode = false;
     }
 
+    /// Moves the machine. Not while a transfer is in flight.
     job_flow(job_flow&&) = default;
+    /// Moves the machine. Not while a transfer is in flight.
     job_flow& operator=(job_flow&&) = default;
     job_flow(job_flow const&) = delete;
     job_flow& operator=(job_flow const&) = delete;
@@ -186,7 +374,8 @@ public:
         if (io_ != io::in_flight) return http::sink_action::abort;
         if (cancel_observable()) return self_abort(abort_reason::cancel);
         // One head per transfer (response.hpp). A second one is a transport fault, not a new answer:
-        // taken as one, a 429 after body bytes reached the sink made a single-use download retry.
+        // taken as one, a 429 after body bytes reached the sink would make a single-use download
+        // retry.
         if (x_.have_head) return fail_in_transfer(error(errc::protocol_error, "a second response head in one transfer"));
         x_.head = head;
         x_.have_head = true;
@@ -197,11 +386,12 @@ public:
             error_body_.clear();
             return http::sink_action::proceed;
         }
-        if (phase_ == phase::download) {
+        if (state_ == job_state::downloading) {
             x_.dest = route::result;
             if (out_.decode) {
-                decoder_.reset(detail::decode_limits{cfg_.limits.max_result_bytes, cfg_.limits.max_json_depth});
-                // The announced size lets the decoder size the big arrays once (bench/README.md).
+                decoder_.reset(limits_of(cfg_.limits.max_result_bytes));
+                // The announced size lets the decoder size the big arrays once instead of growing
+                // them step by step.
                 // Not under a Content-Encoding: the length then counts the encoded bytes, and the
                 // transport hands over decoded ones.
                 if (x_.content_length && !has_content_encoding(head)) decoder_.expect_size(*x_.content_length);
@@ -214,7 +404,7 @@ public:
             return http::sink_action::proceed;
         }
         x_.dest = route::answer;
-        answer_.reset(detail::decode_limits{cfg_.limits.max_answer_bytes, cfg_.limits.max_json_depth});
+        answer_.reset(limits_of(cfg_.limits.max_answer_bytes));
         return http::sink_action::proceed;
     }
 
@@ -241,7 +431,7 @@ public:
                 // Without a sink nobody wants the rest once decoding failed: stop the transfer.
                 // With a sink, keep streaming: the caller gets every byte, and the decode error
                 // is reported at the end.
-                if (auto r = decoder_.feed(chunk); !r && !out_.sink) return fail_in_transfer(r.error());
+                if (auto r = decoder_.write(chunk); !r && !out_.sink) return fail_in_transfer(r.error());
             }
             if (out_.sink) {
                 sink_bytes_ += chunk.size();
@@ -275,11 +465,12 @@ public:
 
     /// What to do next (see action.hpp). Idempotent while nothing changes.
     action next(time_point now) {
-        if (!started_) start(now);
+        now_ = now;
+        if (state_ == job_state::idle) start();
         if (final_) return final_action();
         if (io_ == io::in_flight) {
-            if (cancel_observable() && !abort_issued_) {
-                abort_issued_ = true;
+            if (cancel_observable() && !x_.abort_issued) {
+                x_.abort_issued = true;
                 x_.abort = abort_reason::cancel;
                 return action{action_kind::abort_transfer, nullptr, handler(), {}, nullptr};
             }
@@ -287,7 +478,7 @@ public:
         }
         if (x_.completed) {
             x_.completed = false;
-            process(now);
+            process();
             if (final_) return final_action();
         }
         if (cancel_observable()) {
@@ -297,7 +488,6 @@ public:
         if (io_ == io::scheduled && now < wake_at_) return action{action_kind::wait, nullptr, nullptr, wake_at_, nullptr};
         // Send the current request.
         io_ = io::in_flight;
-        abort_issued_ = false;
         ++attempt_;
         x_ = transfer{};
         return action{action_kind::send, &req_, handler(), {}, nullptr};
@@ -312,6 +502,8 @@ public:
 
     // ---- observation --------------------------------------------------------------------------
 
+    /// Where the machine is in its life cycle.
+    job_state state() const noexcept { return state_; }
     /// The job id, once known (empty before).
     std::string const& job_id() const noexcept { return job_id_; }
     /// The last status seen, if any.
@@ -326,9 +518,22 @@ public:
     http::request const& current_request() const noexcept { return req_; }
 
 private:
+    // The current request's life: nothing to send, waiting for its send time, or in flight.
     enum class io : unsigned char { idle, scheduled, in_flight };
+    // Where the body of the transfer in flight goes.
     enum class route : unsigned char { none, answer, error_body, result };
+    // Why the machine itself stopped a transfer.
     enum class abort_reason : unsigned char { none, cancel, error_body_full, local_error };
+    // A value type T can be decoded from JSON (the result types; not the raw download or a handle).
+    static constexpr bool decodes = !is_raw && !is_handle;
+
+    /// The caps of a body decoded in memory: `max_bytes`, and the configured depth.
+    stream_limits limits_of(std::uint64_t max_bytes) const noexcept {
+        stream_limits l;
+        l.max_body_bytes = max_bytes;
+        l.max_depth = cfg_.limits.max_json_depth;
+        return l;
+    }
 
     /// A Content-Encoding other than identity: Content-Length is then not the size of the bytes
     /// handle_body() receives.
@@ -337,6 +542,7 @@ private:
         return v && !v->empty() && !http::iequals(*v, "identity");
     }
 
+    // Everything about one transfer; reset when the next one is sent.
     struct transfer {
         http::response_head head;
         bool have_head = false;
@@ -346,6 +552,7 @@ private:
         bool completed = false;
         result<void> outcome;
         abort_reason abort = abort_reason::none;
+        bool abort_issued = false;  // abort_transfer was answered for it
         std::optional<error> local; // why we aborted, for abort_reason::local_error
     };
 
@@ -355,7 +562,7 @@ private:
     void on_complete(result<void> outcome) override { handle_complete(std::move(outcome)); }
     http::response_handler* handler() noexcept { return this; }
 
-    bool cancel_observable() const noexcept { return cancel_requested_ && phase_ != phase::remote_cancel; }
+    bool cancel_observable() const noexcept { return cancel_requested_ && state_ != job_state::canceling; }
 
     http::sink_action self_abort(abort_reason why) {
         x_.abort = why;
@@ -366,38 +573,90 @@ private:
         return self_abort(abort_reason::local_error);
     }
 
+    // ---- the table ----------------------------------------------------------------------------
+
+    // Every state change goes through here. The table says where `e` leads; entering another
+    // state resets what it owns (enter()); staying (a retry, the next poll) sends the same request
+    // again at `at`. `err` is the error of an event that ends the operation.
+    void apply(job_event e, time_point at, error* err = nullptr) {
+        auto const to = transition(state_, e);
+        if (!to) {
+            error bug(errc::protocol_error, "job machine: no move for event '" + std::string(to_string(e)) +
+                                                "' in state '" + std::string(to_string(state_)) + "'");
+            state_ = job_state::failed;
+            return finish_error(std::move(bug));
+        }
+        if (*to == state_) {
+            if (e == job_event::running) {
+                // A poll got an answer: failures are counted (and backed off) afresh.
+                attempt_ = 0;
+                waits_ = 0;
+            }
+            return schedule(cap(at));
+        }
+        state_ = *to;
+        enter(at, err);
+    }
+
+    // The one place a state is entered. A sending state takes the request staged for it and starts
+    // counting attempts and backoff afresh; done and failed hand over the outcome.
+    void enter(time_point at, error* err) {
+        switch (state_) {
+        case job_state::submitting:
+        case job_state::polling:
+        case job_state::downloading:
+        case job_state::requesting:
+        case job_state::canceling:
+            req_ = std::move(staged_);
+            staged_ = {};
+            attempt_ = 0;
+            waits_ = 0;
+            earlier_failure_.reset();
+            return schedule(state_ == job_state::canceling ? at : cap(at));
+        case job_state::done: return finish_value(std::move(*value_));
+        case job_state::failed: return finish_error(err ? std::move(*err) : error(errc::protocol_error, "failed without an error"));
+        case job_state::idle: return;
+        }
+    }
+
+    // Stage the request of the next state and name it for error messages.
+    void stage(http::request r, std::string what) {
+        staged_ = std::move(r);
+        what_ = std::move(what);
+    }
+
+    void fail(error e) { apply(job_event::failure, now_, &e); }
+
+    void succeed(T v) {
+        value_.emplace(std::move(v));
+        apply(job_event::result, now_);
+    }
+
     // ---- lifecycle ----------------------------------------------------------------------------
 
-    void start(time_point now) {
-        started_ = true;
-        has_deadline_ = cfg_.policies.deadline.count() > 0;
-        if (has_deadline_) deadline_ = now + cfg_.policies.deadline;
-        what_ = plan_.what;
+    void start() {
+        started_at_ = now_;
+        if (cfg_.policies.deadline.count() > 0) deadline_ = now_ + cfg_.policies.deadline;
         switch (plan_.entry) {
         case entry_point::submit:
-            phase_ = phase::submit;
-            req_ = std::move(plan_.request);
-            schedule(now);
-            break;
-        case entry_point::attach:
-            phase_ = phase::poll;
-            learn_job_id(std::move(plan_.job_id), now);
-            if (!begin_poll(now, now)) return;
-            break;
+        case entry_point::submit_only:
+            stage(std::move(plan_.request), plan_.what);
+            return apply(job_event::start_submit, now_);
+        case entry_point::attach: {
+            learn_job_id(std::move(plan_.job_id));
+            if (!stage_poll()) return;
+            return apply(job_event::start_attach, now_);
+        }
         case entry_point::fetch:
-            phase_ = phase::download;
             job_id_ = plan_.job_id;
             pointer_ = plan_.pointer;
             single_use_ = plan_.single_use;
-            req_ = std::move(plan_.request);
-            schedule(now);
-            break;
+            stage(std::move(plan_.request), plan_.what);
+            return apply(job_event::start_fetch, now_);
         case entry_point::single:
-            phase_ = phase::single;
             job_id_ = plan_.job_id;
-            req_ = std::move(plan_.request);
-            schedule(now);
-            break;
+            stage(std::move(plan_.request), plan_.what);
+            return apply(job_event::start_request, now_);
         }
     }
 
@@ -407,19 +666,20 @@ private:
     }
 
     retry_policy policy() const noexcept {
-        switch (phase_) {
-        case phase::submit: return cfg_.policies.effective_submit();
-        case phase::poll: return cfg_.policies.poll_request;
-        case phase::download: return cfg_.policies.download;
-        case phase::single: return cfg_.policies.single;
-        case phase::remote_cancel: return retry_policy{1, retry_on::none, {}};
+        switch (state_) {
+        case job_state::submitting: return cfg_.policies.effective_submit();
+        case job_state::polling: return cfg_.policies.poll_request;
+        case job_state::downloading: return cfg_.policies.download;
+        case job_state::requesting: return cfg_.policies.single;
+        default: return retry_policy{1, retry_on::none, {}};
         }
-        return retry_policy{1, retry_on::none, {}};
     }
 
-    // ---- processing a finished transfer -------------------------------------------------------
+    time_point cap(time_point t) const noexcept { return deadline_ ? (std::min)(t, *deadline_) : t; }
 
-    void process(time_point now) {
+    // ---- a finished transfer, turned into an event ---------------------------------------------
+
+    void process() {
         transfer& x = x_;
         if (!x.outcome) {
             error const cause = x.outcome.error();
@@ -427,91 +687,90 @@ private:
             case abort_reason::cancel: return; // next() handles the cancel
             case abort_reason::local_error: return fail_local(*x.local);
             case abort_reason::error_body_full:
-                if (x.have_head) return on_answer(now); // we stopped reading an error body: enough
+                if (x.have_head) return on_answer(); // we stopped reading an error body: enough
                 break;
             case abort_reason::none: break;
             }
             if (cancel_observable() && (cause.code == errc::aborted_by_sink || cause.code == errc::canceled)) return;
-            return on_transport_failure(cause, now);
+            return on_transport_failure(cause);
         }
-        if (!x.have_head)
-            return on_transport_failure(error(errc::protocol_error, "the transfer ended without a response head"), now);
-        on_answer(now);
+        if (!x.have_head) return on_transport_failure(error(errc::protocol_error, "the transfer ended without a response head"));
+        on_answer();
     }
 
-    void on_answer(time_point now) {
+    void on_answer() {
         int const status = x_.head.status;
-        if (phase_ == phase::remote_cancel) return finish_remote_cancel(status >= 200 && status <= 299 ? std::string()
-                                                                                                       : "HTTP " + std::to_string(status));
-        if (status < 200 || status > 299) return on_http_error(now);
+        if (state_ == job_state::canceling)
+            return end_remote_cancel(status >= 200 && status <= 299 ? std::string() : "HTTP " + std::to_string(status));
+        if (status < 200 || status > 299) return on_http_error();
         if (x_.local) return fail_local(*x_.local); // a tee'd download whose decoder failed
-        switch (phase_) {
-        case phase::submit: return on_submit_answer(now);
-        case phase::poll: return on_poll_answer(now);
-        case phase::download: return on_download_done();
-        case phase::single: return on_single_answer();
-        case phase::remote_cancel: break;
+        switch (state_) {
+        case job_state::submitting: return on_submit_answer();
+        case job_state::polling: return on_poll_answer();
+        case job_state::downloading: return on_download_done();
+        case job_state::requesting: return on_single_answer();
+        default: return;
         }
     }
 
-    void on_http_error(time_point now) {
+    void on_http_error() {
         int const status = x_.head.status;
         std::string_view note;
         if (status == 410 && single_use_) note = "the large result was already downloaded or has expired";
-        else if (status >= 300 && status <= 399) note = "redirect not followed";
+        else if (status >= 300 && status <= 399) note = "a redirect, not followed";
         error e = detail::http_error(status, error_body_, what_, cfg_.limits.error_excerpt_bytes, cfg_.api_key, note);
-        if (phase_ == phase::download && earlier_failure_ && status == 410)
+        if (state_ == job_state::downloading && earlier_failure_ && status == 410)
             e.message += " (an earlier attempt failed mid-transfer: " + earlier_failure_->message + ")";
-        if (phase_ == phase::poll && status == 404) {
+        if (state_ == job_state::polling && status == 404) {
             auto const& g = cfg_.policies.poll.not_found;
-            if (not_found_retries_ < g.max_retries && now - job_known_at_ < g.window) {
+            if (not_found_retries_ < g.max_retries && now_ - job_known_at_ < g.window) {
                 ++not_found_retries_;
-                return retry_after_failure(std::move(e), now, /*counts_as_attempt=*/false);
+                return retry_after_failure(std::move(e), /*counts_as_attempt=*/false);
             }
         }
         retry_policy const p = policy();
-        if (p.retries_status(status) && attempt_ < p.max_attempts) return retry_after_failure(std::move(e), now, true);
-        finish_error(std::move(e));
+        if (p.retries_status(status) && attempt_ < p.max_attempts) return retry_after_failure(std::move(e), true);
+        fail(std::move(e));
     }
 
-    void on_transport_failure(error cause, time_point now) {
+    void on_transport_failure(error cause) {
         error e = detail::with_context(std::move(cause), what_, cfg_.api_key);
-        if (phase_ == phase::remote_cancel) return finish_remote_cancel(e.message);
-        if (phase_ == phase::download && sink_bytes_ > 0) {
+        if (state_ == job_state::canceling) return end_remote_cancel(e.message);
+        if (state_ == job_state::downloading && sink_bytes_ > 0) {
             error p(errc::partial_delivery,
                     "the download failed after " + std::to_string(sink_bytes_) +
                         " bytes reached the sink; not retried: the sink already holds the start of the body" +
                         (single_use_ ? std::string(" and the large result is single-use") : std::string()) + ". Cause: " +
                         e.message);
             p.native_code = e.native_code;
-            return finish_error(std::move(p));
+            return fail(std::move(p));
         }
         retry_policy const p = policy();
         if (p.retries_transport(e.code) && attempt_ < p.max_attempts) {
-            if (phase_ == phase::download) earlier_failure_ = e;
-            return retry_after_failure(std::move(e), now, true);
+            if (state_ == job_state::downloading) earlier_failure_ = e;
+            return retry_after_failure(std::move(e), true);
         }
-        finish_error(std::move(e));
+        fail(std::move(e));
     }
 
-    // Schedule a retry of the current request after max(backoff, Retry-After), unless that ends
-    // past the deadline.
-    void retry_after_failure(error e, time_point now, bool counts_as_attempt) {
+    // Send the current request again after max(backoff, Retry-After), unless that ends past the
+    // deadline.
+    void retry_after_failure(error e, bool counts_as_attempt) {
         retry_policy const p = policy();
         std::chrono::milliseconds delay = p.backoff.delay(waits_++, rng_);
         if (x_.have_head) {
-            if (auto ra = server_delay(x_.head)) delay = (std::max)(delay, *ra);
+            if (auto ra = http::retry_delay(x_.head, wall_)) delay = (std::max)(delay, *ra);
         }
         if (!counts_as_attempt && attempt_ > 0) --attempt_;
-        if (has_deadline_ && later(now, delay) > deadline_) {
+        if (deadline_ && later(now_, delay) > *deadline_) {
             error d = e;
             d.code = errc::deadline_exceeded;
             d.message = "deadline reached: the next attempt (in " + std::to_string(delay.count()) +
                         " ms) would start after it; last failure: " + e.message;
-            return finish_error(std::move(d));
+            return fail(std::move(d));
         }
-        if (obs_.on_retry) obs_.on_retry(retry_event{phase_, attempt_, delay, &e});
-        schedule(later(now, delay));
+        if (obs_.on_retry) obs_.on_retry(retry_event{*phase_of(state_), attempt_, delay, &e});
+        apply(job_event::retry, later(now_, delay));
     }
 
     // now + d, saturating at the end of the clock. A server's Retry-After may ask for up to
@@ -527,52 +786,49 @@ private:
         return now + step;
     }
 
-    // Retry-After / retry-after-ms. A date is measured against the response's own Date header
-    // (the server's clock against itself: immune to skew), else against the wall clock the driver
-    // gave, else dates are ignored.
-    std::optional<std::chrono::milliseconds> server_delay(http::response_head const& head) const {
-        std::optional<std::chrono::system_clock::time_point> ref;
-        if (auto d = head.headers.find("date")) {
-            if (auto t = http::parse_http_date(*d, wall_.value_or(std::chrono::system_clock::time_point{}))) {
-                // A date the wall clock cannot hold (system_clock counts nanoseconds: about 1678 to
-                // 2262) is no usable reference; converting it would overflow.
-                using sys = std::chrono::system_clock;
-                if (*t >= std::chrono::ceil<std::chrono::seconds>((sys::time_point::min)()) &&
-                    *t <= std::chrono::floor<std::chrono::seconds>((sys::time_point::max)()))
-                    ref = std::chrono::time_point_cast<sys::duration>(*t);
+    // ---- submitting ---------------------------------------------------------------------------
+
+    void on_submit_answer() {
+        auto v = answer_.finish();
+        if (!v) return fail(detail::with_context(v.error(), what_ + " answer", cfg_.api_key));
+        auto const* o = v->if_object();
+        if (!o) return fail(error(errc::unexpected_shape, what_ + " answer is not a JSON object"));
+        if (std::string_view const id_key = ack_id_key(*o); !id_key.empty()) {
+            if (id_key != "job_id") { // read as an AsyncSubmissionResponse: the id under job_id
+                boost::json::object& ack_object = v->get_object();
+                boost::json::value id = *ack_object.if_contains(id_key);
+                ack_object.erase(id_key);
+                ack_object.insert_or_assign("job_id", std::move(id));
+            }
+            auto ack = pulse::decode<async_submission>(*v);
+            if (!ack) return fail(detail::with_context(ack.error(), what_ + " answer", cfg_.api_key));
+            if (auto bad = oversized_id(ack->job_id)) return fail(std::move(*bad));
+            learn_job_id(std::move(ack->job_id)); // the id first: observers may persist it
+            if (ack->status) note_status(*ack->status);
+            if constexpr (is_handle) {
+                return succeed(job_handle{job_id_, plan_.kind, cfg_.base_url});
+            } else {
+                if (!stage_poll()) return;
+                return apply(job_event::accepted, now_ + cfg_.policies.poll.first_poll_delay);
             }
         }
-        if (!ref) ref = wall_;
-        if (ref) return http::retry_delay(head.headers, *ref);
-        // No reference time: only the forms that need none (delta-seconds, retry-after-ms).
-        http::headers numeric;
-        for (auto const& f : head.headers) {
-            std::string_view const v = http::detail::trim_ows(f.value);
-            bool const delta = http::iequals(f.name, "retry-after") && !v.empty() && http::detail::is_digit(v.front());
-            if (delta || http::iequals(f.name, "retry-after-ms")) numeric.add(f.name, f.value);
+        if constexpr (is_handle) {
+            return fail(error(errc::unexpected_shape,
+                              what_ + " answer holds a result instead of a job id; the API ran the job at once"));
+        } else {
+            if (is_large_result_pointer(*v)) return stage_download(*v, "");
+            deliver_inline(*v, "");
         }
-        return http::retry_delay(numeric, std::chrono::system_clock::time_point{});
     }
 
-    // ---- submit -------------------------------------------------------------------------------
-
-    void on_submit_answer(time_point now) {
-        auto v = answer_.finish();
-        if (!v) return finish_error(detail::with_context(v.error(), what_ + " answer", cfg_.api_key));
-        auto const* o = v->if_object();
-        if (!o) return finish_error(error(errc::unexpected_shape, what_ + " answer is not a JSON object"));
-        if (o->contains("job_id")) {
-            auto ack = pulse::decode<async_submission>(*v);
-            if (!ack) return finish_error(detail::with_context(ack.error(), what_ + " answer", cfg_.api_key));
-            if (auto bad = oversized_id(ack->job_id)) return finish_error(std::move(*bad));
-            learn_job_id(std::move(ack->job_id), now); // the id first: observers may persist it
-            if (ack->status) note_status(*ack->status);
-            phase_ = phase::poll;
-            begin_poll(now, now + cfg_.policies.poll.first_poll_delay);
-            return;
-        }
-        if (is_large_result_pointer(*v)) return start_download(*v, "", now);
-        deliver_inline(*v, "");
+    // The member of a submission answer that holds the job's id, or "" when the answer is not an
+    // acknowledgement (job_plan::ack_id_member and its fallback).
+    std::string_view ack_id_key(boost::json::object const& o) const {
+        if (o.contains(plan_.ack_id_member)) return plan_.ack_id_member;
+        if (!plan_.ack_fallback_member.empty() && o.contains(plan_.ack_fallback_member) &&
+            (plan_.result_member.empty() || !o.contains(plan_.result_member)))
+            return plan_.ack_fallback_member;
+        return {};
     }
 
     // A job id from the server goes into URLs and the caller's hands: one far longer than any
@@ -585,67 +841,63 @@ private:
         return e;
     }
 
-    void learn_job_id(std::string id, time_point now) {
+    void learn_job_id(std::string id) {
         job_id_ = std::move(id);
-        job_known_at_ = now;
+        job_known_at_ = now_;
         if (obs_.on_job_id) obs_.on_job_id(job_id_);
     }
 
-    // Switch to polling; the first poll at `at` (capped by the deadline).
-    bool begin_poll(time_point now, time_point at) {
+    // Stage the poll of the known job. False (and failed) when the id cannot be a path segment.
+    bool stage_poll() {
         auto r = job_request(cfg_, http::method::get, job_id_);
         if (!r) {
-            finish_error(detail::with_context(r.error(), "job id", cfg_.api_key));
+            fail(detail::with_context(r.error(), "job id", cfg_.api_key));
             return false;
         }
-        req_ = std::move(*r);
-        what_ = "poll GET /job/" + job_id_;
-        attempt_ = 0;
-        waits_ = 0;
-        schedule(cap((std::max)(now, at)));
+        stage(std::move(*r), "poll GET /job/" + job_id_);
         return true;
     }
 
-    time_point cap(time_point t) const noexcept { return has_deadline_ ? (std::min)(t, deadline_) : t; }
+    // ---- polling ------------------------------------------------------------------------------
 
-    // ---- poll ---------------------------------------------------------------------------------
-
-    void on_poll_answer(time_point now) {
+    void on_poll_answer() {
         auto v = answer_.finish();
-        if (!v) return finish_error(detail::with_context(v.error(), what_ + " answer", cfg_.api_key));
+        if (!v) return fail(detail::with_context(v.error(), what_ + " answer", cfg_.api_key));
         auto r = pulse::decode<job_status_response>(*v);
-        if (!r) return finish_error(detail::with_context(r.error(), what_ + " answer", cfg_.api_key));
+        if (!r) return fail(detail::with_context(r.error(), what_ + " answer", cfg_.api_key));
         job_status_response& s = *r;
-        if (auto bad = oversized_id(s.job_id)) return finish_error(std::move(*bad));
+        if (auto bad = oversized_id(s.job_id)) return fail(std::move(*bad));
         ++polls_;
-        attempt_ = 0; // consecutive failures
-        waits_ = 0;
         note_status(s.status);
         if (obs_.on_poll) obs_.on_poll(polls_);
         using V = job_status::value_type;
         switch (s.status.value()) {
         case V::completed: {
             if (!s.result || s.result->is_null())
-                return finish_error(error(errc::missing_member, "the job completed without a result", "result"));
-            if (is_large_result_pointer(*s.result)) return start_download(*s.result, "result", now);
-            return deliver_inline(*s.result, "result");
+                return fail(error(errc::missing_member, "the job completed without a result", "result"));
+            if constexpr (decodes || is_raw) {
+                if (is_large_result_pointer(*s.result)) return stage_download(*s.result, "result");
+                return deliver_inline(*s.result, "result");
+            } else {
+                return fail(error(errc::protocol_error, "a submission machine does not poll"));
+            }
         }
-        case V::failed: return finish_error(job_error(errc::job_failed, s, "the job failed"));
-        case V::canceled: return finish_error(job_error(errc::job_canceled, s, "the job was canceled"));
-        case V::expired:
-            return finish_error(job_error(errc::job_expired, s, "the job expired and its output was purged; run it again"));
+        case V::failed: return fail(job_error(errc::job_failed, s, "the job failed"));
+        case V::canceled: return fail(job_error(errc::job_canceled, s, "the job was canceled"));
+        case V::expired: return fail(job_error(errc::job_expired, s, "the job expired and its output was purged; run it again"));
         case V::pending:
         case V::processing:
         case V::unknown: break;
         }
-        if (has_deadline_ && now >= deadline_) {
+        if (s.result && !s.result->is_null() && obs_.on_poll_result) obs_.on_poll_result(*s.result);
+        if (deadline_ && now_ >= *deadline_) {
             error e(errc::deadline_exceeded, "deadline reached while the job was still " + s.status.str() + " after " +
                                                  std::to_string(polls_) + " polls");
-            return finish_error(std::move(e));
+            return fail(std::move(e));
         }
         auto delay = cfg_.policies.poll.interval.delay(interval_index_++, rng_);
-        if (auto ra = server_delay(x_.head)) delay = (std::max)(delay, *ra);
-        schedule(cap(later(now, delay)));
+        if (auto ra = http::retry_delay(x_.head, wall_)) delay = (std::max)(delay, *ra);
+        apply(job_event::running, later(now_, delay));
     }
 
     error job_error(errc code, job_status_response const& s, std::string_view fallback) const {
@@ -666,49 +918,50 @@ private:
         if (changed && obs_.on_status) obs_.on_status(s);
     }
 
-    // ---- download -----------------------------------------------------------------------------
+    // ---- downloading --------------------------------------------------------------------------
 
-    void start_download(boost::json::value const& v, std::string_view path, time_point now) {
+    // An answer held a large-result pointer: stage its download.
+    void stage_download(boost::json::value const& v, std::string_view path) {
         auto p = pulse::decode<large_result_pointer>(v);
         if (!p) {
             error e = p.error();
             if (!path.empty()) e.path = e.path.empty() ? std::string(path) : std::string(path) + "." + e.path;
-            return finish_error(detail::with_context(std::move(e), "large-result pointer", cfg_.api_key));
+            return fail(detail::with_context(std::move(e), "large-result pointer", cfg_.api_key));
         }
         auto req = pointer_request(cfg_, p->url);
         if (!req) {
             error e = req.error();
             e.path = path.empty() ? std::string("url") : std::string(path) + ".url";
-            return finish_error(std::move(e));
+            return fail(std::move(e));
         }
         pointer_ = std::move(*p);
-        req_ = std::move(*req);
-        what_ = "large result download";
         single_use_ = true;
-        phase_ = phase::download;
-        attempt_ = 0;
-        waits_ = 0;
-        schedule(now);
+        stage(std::move(*req), "large result download");
+        apply(job_event::pointer, now_);
     }
 
     void on_download_done() {
         if constexpr (is_raw) {
-            raw_download d;
+            download_info d;
             d.bytes = sink_bytes_;
             d.content_length = x_.content_length;
             if (auto ct = x_.head.headers.find("content-type")) d.content_type = std::string(*ct);
             d.pointer = pointer_;
-            return finish_value(std::move(d));
-        } else {
-            if (!out_.decode) return finish_error(error(errc::invalid_argument, "nothing to decode into"));
+            return succeed(std::move(d));
+        } else if constexpr (decodes) {
+            if (!out_.decode) return fail(error(errc::invalid_argument, "nothing to decode into"));
+            if (!decoder_.failed() && decoder_.bytes_consumed() == 0)
+                return fail(detail::with_context(error(errc::json_syntax, "empty body where JSON was expected"), what_, cfg_.api_key));
             auto r = decoder_.finish();
             if (!r) {
                 error e = detail::with_context(r.error(), what_, cfg_.api_key);
                 e.bytes_delivered = sink_bytes_;
-                return finish_error(std::move(e));
+                return fail(std::move(e));
             }
             merge_pointer(*r);
-            finish_value(std::move(*r));
+            succeed(std::move(*r));
+        } else {
+            fail(error(errc::protocol_error, "a submission machine does not download"));
         }
     }
 
@@ -729,69 +982,71 @@ private:
             head.headers.set("Content-Length", std::to_string(text.size()));
             sink_started_ = true;
             if (out_.sink->on_head(head) == http::sink_action::abort)
-                return finish_error(error(errc::aborted_by_sink, "the result sink refused the response"));
+                return fail(error(errc::aborted_by_sink, "the result sink refused the response"));
             sink_bytes_ += text.size();
             if (out_.sink->on_body(text) == http::sink_action::abort)
-                return finish_error(error(errc::aborted_by_sink, "the result sink asked to stop"));
+                return fail(error(errc::aborted_by_sink, "the result sink asked to stop"));
         }
         if constexpr (is_raw) {
-            raw_download d;
+            download_info d;
             d.bytes = sink_bytes_;
             d.content_length = sink_bytes_;
             d.content_type = "application/json";
             d.inline_result = true;
-            return finish_value(std::move(d));
-        } else {
+            return succeed(std::move(d));
+        } else if constexpr (decodes) {
             auto r = pulse::decode<T>(v);
             if (!r) {
                 error e = r.error();
                 if (!path.empty()) e.path = e.path.empty() ? std::string(path) : std::string(path) + "." + e.path;
                 e.bytes_delivered = sink_bytes_;
-                return finish_error(detail::with_context(std::move(e), what_ + " answer", cfg_.api_key));
+                return fail(detail::with_context(std::move(e), what_ + " answer", cfg_.api_key));
             }
-            finish_value(std::move(*r));
+            succeed(std::move(*r));
+        } else {
+            (void)path;
+            fail(error(errc::protocol_error, "a submission machine has no result to deliver"));
         }
     }
 
-    // ---- single -------------------------------------------------------------------------------
+    // ---- requesting ---------------------------------------------------------------------------
 
     void on_single_answer() {
         auto v = answer_.finish();
-        if (!v) return finish_error(detail::with_context(v.error(), what_ + " answer", cfg_.api_key));
+        if (!v) return fail(detail::with_context(v.error(), what_ + " answer", cfg_.api_key));
         if constexpr (is_raw) {
             deliver_inline(*v, "");
-        } else {
+        } else if constexpr (decodes) {
             auto r = pulse::decode<T>(*v);
-            if (!r) return finish_error(detail::with_context(r.error(), what_ + " answer", cfg_.api_key));
+            if (!r) return fail(detail::with_context(r.error(), what_ + " answer", cfg_.api_key));
             if constexpr (std::is_same_v<T, job_status_response>) note_status(r->status);
-            finish_value(std::move(*r));
+            succeed(std::move(*r));
+        } else {
+            fail(error(errc::protocol_error, "a submission machine sends no one-shot request"));
         }
     }
 
-    // ---- cancel -------------------------------------------------------------------------------
+    // ---- canceling ----------------------------------------------------------------------------
 
+    // A local cancel, observed outside a transfer: end now, or first ask the server to cancel the
+    // job too (config::remote_cancel, a known job that is not finished, while polling).
     void on_cancel() {
-        bool const job_open = !job_id_.empty() && (!status_ || !is_terminal(*status_)) &&
-                              (phase_ == phase::poll);
-        if (cfg_.remote_cancel && job_open && !remote_cancel_sent_) {
-            auto r = job_request(cfg_, http::method::delete_, job_id_);
-            if (r) {
-                remote_cancel_sent_ = true;
-                phase_ = phase::remote_cancel;
-                req_ = std::move(*r);
-                what_ = "cancel DELETE /job/" + job_id_;
-                attempt_ = 0;
-                io_ = io::scheduled;
-                wake_at_ = (time_point::min)();
-                return;
+        bool const job_open = state_ == job_state::polling && !job_id_.empty() && (!status_ || !is_terminal(*status_));
+        if (cfg_.remote_cancel && job_open) {
+            if (auto r = job_request(cfg_, http::method::delete_, job_id_)) {
+                stage(std::move(*r), "cancel DELETE /job/" + job_id_);
+                // At once, not capped by the deadline: the cancel is the caller's last word.
+                return apply(job_event::cancel_remote, (time_point::min)());
             }
         }
-        finish_error(canceled_error({}));
+        error e = canceled_error({});
+        apply(job_event::cancel, now_, &e);
     }
 
-    void finish_remote_cancel(std::string const& failure) {
-        finish_error(canceled_error(failure.empty() ? std::string("the job was also canceled on the server")
-                                                    : "canceling the job on the server failed (" + failure + ")"));
+    void end_remote_cancel(std::string const& failure) {
+        error e = canceled_error(failure.empty() ? std::string("the job was also canceled on the server")
+                                                 : "canceling the job on the server failed (" + failure + ")");
+        apply(job_event::canceled_remotely, now_, &e);
     }
 
     error canceled_error(std::string const& note) const {
@@ -805,19 +1060,28 @@ private:
 
     // ---- finishing ----------------------------------------------------------------------------
 
+    // The machine itself stopped the transfer: a sink's abort, or a body it could not use.
     void fail_local(error e) {
         if (e.code == errc::aborted_by_sink) {
             e.message = what_ + ": " + e.message;
             e.bytes_delivered = sink_bytes_;
-            return finish_error(std::move(e));
+            return fail(std::move(e));
         }
         e = detail::with_context(std::move(e), what_ + (x_.dest == route::result ? "" : " answer"), cfg_.api_key);
         e.bytes_delivered = sink_bytes_;
-        finish_error(std::move(e));
+        fail(std::move(e));
     }
 
+    // Entering failed: the error, redacted, with how hard the failing request was tried and how
+    // long the operation ran.
     void finish_error(error e) {
         e.redact(cfg_.api_key);
+        // Attempts matter where a request failed (and perhaps was retried): not for a job that
+        // failed on the server, a cancel or a caller's input.
+        bool const request_failed = e.layer() == error_layer::transport || e.layer() == error_layer::http ||
+                                    e.code == errc::deadline_exceeded || e.code == errc::partial_delivery;
+        if (e.attempts == 0 && request_failed) e.attempts = attempt_;
+        if (now_ > started_at_) e.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now_ - started_at_);
         if (e.bytes_delivered == 0) e.bytes_delivered = sink_bytes_;
         final_error_ = e;
         notify_sink(result<void>(e));
@@ -825,9 +1089,11 @@ private:
         io_ = io::idle;
     }
 
+    // Entering done.
     void finish_value(T v) {
         notify_sink(result<void>());
         final_.emplace(std::move(v));
+        value_.reset();
         io_ = io::idle;
     }
 
@@ -848,19 +1114,22 @@ private:
     jitter_source rng_;
     progress_observer obs_;
 
-    bool started_ = false;
-    bool has_deadline_ = false;
-    time_point deadline_{};
+    job_state state_ = job_state::idle;
+    time_point started_at_{}; // the first next(): elapsed time in errors is measured from here
+    time_point now_{};        // the time of the current next()
+    std::optional<time_point> deadline_;
     std::optional<std::chrono::system_clock::time_point> wall_;
 
-    flow::phase phase_ = flow::phase::submit;
+    // The current request and the next state's, staged until the state is entered.
+    http::request req_;
+    http::request staged_;
+    std::string what_;
     io io_ = io::idle;
     time_point wake_at_{};
-    http::request req_;
-    std::string what_;
     unsigned attempt_ = 0; // attempts of the current request (consecutive failures when polling)
     unsigned waits_ = 0;   // backoff index for retries
 
+    // The job.
     std::string job_id_;
     time_point job_known_at_{};
     std::optional<job_status> status_;
@@ -868,21 +1137,23 @@ private:
     unsigned interval_index_ = 0;
     unsigned not_found_retries_ = 0;
 
+    // The download.
     std::optional<large_result_pointer> pointer_;
     bool single_use_ = false;
     std::optional<error> earlier_failure_;
 
+    // The transfer in flight and what reads its body.
     transfer x_;
     std::string error_body_;
-    detail::json_body answer_;
-    detail::typed_decoder<std::conditional_t<is_raw, job_cancellation, T>> decoder_;
+    json_reader answer_;
+    stream_decoder<std::conditional_t<decodes, T, job_cancellation>> decoder_;
     bool sink_started_ = false;
     std::uint64_t sink_bytes_ = 0;
 
     bool cancel_requested_ = false;
-    bool abort_issued_ = false;
-    bool remote_cancel_sent_ = false;
 
+    // The outcome: the value on its way to done, then the final result.
+    std::optional<T> value_;
     std::optional<result<T>> final_;
     error final_error_;
 };

@@ -3,7 +3,7 @@
 // How long to wait, and when to give up: the poll, backoff and retry policies every flow machine
 // uses, and the small random source their jitter draws from.
 //
-// Why these pieces and these defaults (pulse-api.md §5, §8; cpp-anchors.md §3 lessons 4-6):
+// Why these pieces and these defaults:
 // - Polling = a wait before the first poll, then an exponential interval with jitter between a
 //   floor and a cap, inside one overall deadline. Pulse's own client polls every 3 s for up to
 //   20 min; we start at 1 s (short jobs finish fast), grow x1.5, cap at 10 s, and stop at 30 min.
@@ -23,7 +23,7 @@
 #ifndef PULSE_FLOW_POLICY_HPP
 #define PULSE_FLOW_POLICY_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 
 #include <algorithm>
@@ -37,6 +37,7 @@ namespace flow {
 /// has to spread retries out. A value type: copying it copies its state.
 class jitter_source {
 public:
+    /// A source whose sequence is fixed by `seed`: the same seed, the same delays.
     explicit constexpr jitter_source(std::uint64_t seed = 0) noexcept : state_(seed) {}
 
     /// The next 64 random bits.
@@ -57,9 +58,10 @@ private:
 /// Exponential backoff with jitter: attempt n (0-based) waits about initial * multiplier^n, never
 /// more than `cap`, never less than `floor`.
 struct backoff_policy {
-    std::chrono::milliseconds initial{1000};
-    double multiplier = 2.0;
-    std::chrono::milliseconds floor{250};
+    std::chrono::milliseconds initial{1000}; ///< the first delay, before jitter
+    double multiplier = 2.0; ///< growth per attempt; values below 1 count as 1 (no shrinking)
+    std::chrono::milliseconds floor{250};  ///< no delay is shorter, jitter included
+    /// No delay is longer (a cap below floor counts as floor).
     std::chrono::milliseconds cap{15'000};
     /// Fraction of the delay that may be removed at random, in [0, 1]. 0 disables jitter.
     double jitter = 0.2;
@@ -79,7 +81,8 @@ struct backoff_policy {
 
 /// Which failures a retry_policy retries. Combine with |.
 enum class retry_on : unsigned {
-    none = 0,
+    none = 0, ///< retry nothing
+
     /// The request never left this machine: resolve, connect or TLS failure. Safe for any method.
     connect_failure = 1u << 0,
     /// Any other transport failure (reset, timeout, body cut short): the server may have acted.
@@ -94,9 +97,11 @@ enum class retry_on : unsigned {
     idempotent = connect_failure | transport_failure | request_timeout | rate_limited | server_error,
 };
 
+/// The union of two sets of failures.
 constexpr retry_on operator|(retry_on a, retry_on b) noexcept {
     return static_cast<retry_on>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
 }
+/// Whether `set` contains any failure of `bit`.
 constexpr bool has(retry_on set, retry_on bit) noexcept {
     return (static_cast<unsigned>(set) & static_cast<unsigned>(bit)) != 0;
 }
@@ -106,8 +111,8 @@ struct retry_policy {
     /// Tries in total, including the first. 1 disables retries. For polls this counts consecutive
     /// failed polls: a poll that gets an answer resets it.
     unsigned max_attempts = 5;
-    retry_on on = retry_on::idempotent;
-    backoff_policy backoff{};
+    retry_on on = retry_on::idempotent; ///< which failures are retried
+    backoff_policy backoff{};           ///< the wait before each retry (at least any Retry-After)
 
     /// Whether an answer with this HTTP status is retried (attempts permitting).
     constexpr bool retries_status(int status) const noexcept {
@@ -117,24 +122,28 @@ struct retry_policy {
         return false;
     }
 
-    /// Whether a transport failure with this code is retried (attempts permitting). A sink's abort
-    /// and local conditions are never retried.
+    /// Whether a transport failure with this code is retried (attempts permitting). A sink's abort,
+    /// local conditions, a rejected certificate and a failed proxy are never retried.
     constexpr bool retries_transport(errc c) const noexcept {
         switch (c) {
         case errc::resolve_failed:
         case errc::connect_failed:
         case errc::tls_failed: return has(on, retry_on::connect_failure);
+        // The same certificate, the same proxy: another attempt meets the same refusal.
+        case errc::tls_verification_failed:
+        case errc::proxy_failed: return false;
         default: break;
         }
         return layer_of(c) == error_layer::transport && has(on, retry_on::transport_failure);
     }
 };
 
-/// A 404 from GET /job/{id} right after the submission may be the job store catching up
-/// (eventual consistency is undocumented, pulse-api.md §8.2). Within `window` from the moment the
+/// A 404 from GET /job/{id} right after the submission may be the job store catching up (the API
+/// does not say whether a new job is visible to a poll at once). Within `window` from the moment the
 /// job id became known, up to `max_retries` such 404s are retried; after that a 404 is fatal.
 struct not_found_grace {
-    unsigned max_retries = 3;
+    unsigned max_retries = 3; ///< 404s retried at most, within the window
+    /// How long after the job id became known a 404 may still be retried.
     std::chrono::milliseconds window{10'000};
 };
 
@@ -145,7 +154,7 @@ struct poll_policy {
     /// Interval between polls that answered "not done yet". Attempt n is the n-th such answer.
     backoff_policy interval{std::chrono::milliseconds{1000}, 1.5, std::chrono::milliseconds{500},
                             std::chrono::milliseconds{10'000}, 0.2};
-    not_found_grace not_found{};
+    not_found_grace not_found{}; ///< tolerance for a 404 right after the submission
 };
 
 /// Every policy a flow machine consults.
@@ -156,7 +165,7 @@ struct policies {
     /// Zero means no deadline.
     std::chrono::milliseconds deadline{std::chrono::minutes{30}};
 
-    poll_policy poll{};
+    poll_policy poll{}; ///< how the job's status is polled
 
     /// POST /extract, POST /form/*. Retries only 429 and failures before the request left.
     retry_policy submit{4, retry_on::rate_limited | retry_on::connect_failure,

@@ -12,16 +12,17 @@
 //   the configured base URL's origin -- not another host, port or scheme, not a userinfo trick.
 // - POST /extract with a file is multipart/form-data; the file is a body segment streamed from disk
 //   by the transport. Options become fields: strings as they are, booleans "true"/"false", numbers
-//   as JSON numbers, nested objects and arrays as JSON text (pulse-api.md §1). With a file_url and
-//   no file, the body is the options as JSON.
+//   as JSON numbers, nested objects and arrays as JSON text (how the API reads multipart options).
+//   With a file_url and no file, the body is the options as JSON.
 // - `async` is set to true unless the caller set it: polling survives long jobs that a held-open
 //   synchronous request would time out on. The machines accept sync answers anyway.
 #ifndef PULSE_FLOW_REQUESTS_HPP
 #define PULSE_FLOW_REQUESTS_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
+#include <pulse/document.hpp>
 #include <pulse/error.hpp>
-#include <pulse/flow/config.hpp>
+#include <pulse/config.hpp>
 #include <pulse/flow/policy.hpp>
 #include <pulse/http/body_source.hpp>
 #include <pulse/http/multipart.hpp>
@@ -44,41 +45,6 @@
 
 PULSE_NAMESPACE_BEGIN
 namespace flow {
-
-/// The document an extraction or form call works on: a local file (uploaded, streamed from disk)
-/// or a URL Pulse downloads itself. Form calls may also name neither and use form_options::form_id.
-struct document_source {
-    std::optional<std::filesystem::path> file;
-    std::optional<std::string> file_url;
-    /// Content-Type of the uploaded file part; empty: guessed from the extension.
-    std::string content_type;
-    /// Filename sent in the multipart part; empty: the path's last component.
-    std::string filename;
-
-    static document_source from_file(std::filesystem::path p, std::string type = {}) {
-        document_source d;
-        d.file = std::move(p);
-        d.content_type = std::move(type);
-        return d;
-    }
-    static document_source from_url(std::string url) {
-        document_source d;
-        d.file_url = std::move(url);
-        return d;
-    }
-};
-
-/// The form endpoints.
-enum class form_action : unsigned char { detect, fill, clear };
-
-constexpr std::string_view to_string(form_action a) noexcept {
-    switch (a) {
-    case form_action::detect: return "detect";
-    case form_action::fill: return "fill";
-    case form_action::clear: return "clear";
-    }
-    return "detect";
-}
 
 namespace detail {
 
@@ -179,7 +145,7 @@ inline result<http::request> pointer_request(config const& cfg, std::string url)
 /// POST /extract. With a file: multipart with a streamed `file` part. With only a URL: a JSON
 /// body. The boundary is drawn from `rng`.
 /// Errors: neither a file nor a URL (invalid_argument); the file is unreadable (file_error).
-inline result<http::request> extract_request(config const& cfg, document_source const& doc, extract_options opts,
+inline result<http::request> extract_request(config const& cfg, pulse::document const& doc, extract_options opts,
                                              jitter_source& rng) {
     if (doc.file_url) opts.file_url = *doc.file_url;
     if (!opts.async) opts.async = true;
@@ -208,7 +174,7 @@ inline result<http::request> extract_request(config const& cfg, document_source 
 /// part, or `file_url` / `form_id` fields from the options.
 /// Errors: no file, file_url or form_id (invalid_argument); fill without instructions
 /// (invalid_argument); the file is unreadable (file_error).
-inline result<http::request> form_request(config const& cfg, form_action action, document_source const& doc,
+inline result<http::request> form_request(config const& cfg, form_action action, pulse::document const& doc,
                                           form_options opts, jitter_source& rng) {
     if (doc.file_url) opts.file_url = *doc.file_url;
     if (!doc.file && !opts.file_url && !opts.form_id)

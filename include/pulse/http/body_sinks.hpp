@@ -21,7 +21,7 @@
 #ifndef PULSE_HTTP_BODY_SINKS_HPP
 #define PULSE_HTTP_BODY_SINKS_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/detail/file.hpp>
 #include <pulse/http/response.hpp>
@@ -72,10 +72,13 @@ enum class overflow_policy : unsigned char {
 /// Collects the body in memory, up to `max_bytes`.
 class string_sink final : public response_handler {
 public:
+    /// A sink that keeps at most `max_bytes` of body, and does what `policy` says beyond that.
     explicit string_sink(std::size_t max_bytes = (std::numeric_limits<std::size_t>::max)(),
                          overflow_policy policy = overflow_policy::fail) noexcept
         : max_(max_bytes), policy_(policy) {}
 
+    /// Records the head and starts a new body. Refuses (abort) a Content-Length beyond the cap under
+    /// overflow_policy::fail, unless a Content-Encoding makes the length count encoded bytes.
     sink_action on_head(response_head const& h) override {
         head_ = h;
         body_.clear();
@@ -92,6 +95,7 @@ public:
         return sink_action::proceed;
     }
 
+    /// Appends the chunk; past the cap, stops the transfer or drops the rest, as the policy says.
     sink_action on_body(std::string_view chunk) override {
         std::size_t const room = max_ - body_.size();
         if (chunk.size() <= room) {
@@ -107,6 +111,7 @@ public:
         return sink_action::proceed;
     }
 
+    /// Asynchronous transports: keeps finish(outcome) in completion().
     void on_complete(result<void> outcome) override { completion_ = finish(outcome); }
 
     /// The transfer's real outcome: body_too_large if this sink stopped it, else `transport`.
@@ -114,8 +119,11 @@ public:
         return detail::combine_outcome(transport, failure_, body_.size());
     }
 
+    /// The head of the response (status 0 before one arrived).
     response_head const& head() const noexcept { return head_; }
+    /// The body received so far (at most the cap).
     std::string const& body() const noexcept { return body_; }
+    /// Moves the body out, leaving the sink's body empty.
     std::string take_body() noexcept { return std::move(body_); }
     /// True when the truncate policy dropped bytes.
     bool truncated() const noexcept { return truncated_; }
@@ -164,9 +172,11 @@ public:
         return s;
     }
 
+    /// Takes over the file (and its ownership) and everything recorded; `o` is left without a file.
     file_sink(file_sink&& o) noexcept
         : file_(std::exchange(o.file_, nullptr)), owned_(o.owned_), path_(std::move(o.path_)), head_(std::move(o.head_)),
           written_(o.written_), failure_(std::move(o.failure_)), completion_(std::move(o.completion_)) {}
+    /// Closes a file this sink created, then takes over `o`'s as the move constructor does.
     file_sink& operator=(file_sink&& o) noexcept {
         if (this != &o) {
             close_quietly();
@@ -182,13 +192,16 @@ public:
     }
     file_sink(file_sink const&) = delete;
     file_sink& operator=(file_sink const&) = delete;
+    /// Closes a file this sink created, without reporting errors (call finish() to learn them).
     ~file_sink() { close_quietly(); }
 
+    /// Records the head; every status is accepted.
     sink_action on_head(response_head const& h) override {
         head_ = h;
         return sink_action::proceed;
     }
 
+    /// Writes the chunk; a failed write stops the transfer and is kept as failure().
     sink_action on_body(std::string_view chunk) override {
         if (!file_) {
             if (!failure_) failure_ = error(errc::file_error, "file sink has no open file", path_);
@@ -204,6 +217,7 @@ public:
         return sink_action::proceed;
     }
 
+    /// Asynchronous transports: runs finish(outcome) and keeps the answer in completion().
     void on_complete(result<void> outcome) override { completion_ = finish(outcome); }
 
     /// Flush (and close, if this sink created the file), then the transfer's real outcome: a
@@ -221,10 +235,13 @@ public:
         return detail::combine_outcome(transport, failure_, written_);
     }
 
+    /// The head of the response (status 0 before one arrived).
     response_head const& head() const noexcept { return head_; }
     /// Bytes handed to the file so far.
     std::uint64_t bytes_written() const noexcept { return written_; }
+    /// The first write, flush or close failure (errc::file_error), if there was one.
     std::optional<error> const& failure() const noexcept { return failure_; }
+    /// For asynchronous transports: finish(outcome) once on_complete ran.
     std::optional<result<void>> const& completion() const noexcept { return completion_; }
 
 private:
@@ -249,27 +266,33 @@ private:
     std::optional<result<void>> completion_;
 };
 
-/// Feeds every callback to two handlers (nest tees for more).
+/// When a tee_sink stops the transfer.
 ///
 /// By default the transfer continues while either branch still wants bytes: a branch that aborts
 /// is simply not called again (except on_complete). That is what "nothing lost" needs: when the
 /// JSON parser on one branch gives up on a single-use large result, the file on the other branch
-/// still receives every byte. With tee_policy::stop_on_first_abort, either branch's abort stops
-/// the transfer.
-enum class tee_policy : unsigned char { continue_while_any, stop_on_first_abort };
+/// still receives every byte.
+enum class tee_policy : unsigned char {
+    continue_while_any,  ///< stop only when both branches have aborted
+    stop_on_first_abort  ///< stop as soon as either branch aborts
+};
 
+/// Feeds every callback to two handlers (nest tees for more); see tee_policy for when it stops.
 class tee_sink final : public response_handler {
 public:
+    /// A tee over `first` and `second`, which must outlive it; each is called in that order.
     tee_sink(response_handler& first, response_handler& second,
              tee_policy policy = tee_policy::continue_while_any) noexcept
         : a_(&first), b_(&second), policy_(policy) {}
 
+    /// Gives the head to both branches.
     sink_action on_head(response_head const& h) override {
         a_stopped_ = a_->on_head(h) == sink_action::abort;
         b_stopped_ = b_->on_head(h) == sink_action::abort;
         return verdict();
     }
 
+    /// Gives the chunk to each branch that has not aborted.
     sink_action on_body(std::string_view chunk) override {
         if (!a_stopped_) a_stopped_ = a_->on_body(chunk) == sink_action::abort;
         if (!b_stopped_) b_stopped_ = b_->on_body(chunk) == sink_action::abort;
@@ -282,7 +305,9 @@ public:
         b_->on_complete(outcome);
     }
 
+    /// Whether the first branch has aborted.
     bool first_stopped() const noexcept { return a_stopped_; }
+    /// Whether the second branch has aborted.
     bool second_stopped() const noexcept { return b_stopped_; }
 
 private:

@@ -10,7 +10,7 @@
 #ifndef PULSE_HTTP_BODY_SOURCE_HPP
 #define PULSE_HTTP_BODY_SOURCE_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/detail/file.hpp>
 
@@ -28,9 +28,9 @@ namespace http {
 
 /// Bytes of a file on disk: [offset, offset + length).
 struct file_segment {
-    std::filesystem::path path;
-    std::uint64_t offset = 0;
-    std::uint64_t length = 0;
+    std::filesystem::path path; ///< the file, opened only while its bytes are being read
+    std::uint64_t offset = 0;   ///< where in the file the bytes start
+    std::uint64_t length = 0;   ///< bytes sent from `offset` (fixed when the segment was added)
 };
 
 /// One piece of a body: bytes in memory or a file range.
@@ -40,6 +40,7 @@ using body_segment = std::variant<std::string, file_segment>;
 /// A value type; copying it copies the in-memory bytes but never file contents.
 class body_source {
 public:
+    /// An empty body (no bytes, Content-Length 0 where one is sent).
     body_source() = default;
 
     /// A body of the given bytes (e.g. a JSON document).
@@ -75,9 +76,12 @@ public:
         return {};
     }
 
+    /// True when the body has no bytes.
     bool empty() const noexcept { return size_ == 0; }
     /// Total length in bytes (the Content-Length to send).
     std::uint64_t size() const noexcept { return size_; }
+    /// The segments in order: what body_reader reads, and what a transport that hands files to its
+    /// stack by path (rather than reading them) would walk itself.
     std::vector<body_segment> const& segments() const noexcept { return segments_; }
 
     /// Concatenate an all-memory body into one string (tests, small JSON bodies). File segments
@@ -94,9 +98,11 @@ private:
 /// resend the body, e.g. after a 307, or curl's seek callback at offset 0).
 class body_reader {
 public:
+    /// A reader at the first byte of `src`, which must outlive the reader and not change meanwhile.
     explicit body_reader(body_source const& src) : src_(&src) {}
     body_reader(body_reader const&) = delete;
     body_reader& operator=(body_reader const&) = delete;
+    /// Closes the file being read, if any.
     ~body_reader() { close_file(); }
 
     /// Copy up to `n` bytes into `out`. Returns the count (0 at the end), or a file_error.

@@ -5,7 +5,7 @@
 #ifndef PULSE_HTTP_HEADERS_HPP
 #define PULSE_HTTP_HEADERS_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 
 #include <cstddef>
 #include <optional>
@@ -31,18 +31,22 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
 
 /// One header field as received or to be sent.
 struct header_field {
-    std::string name;
-    std::string value;
+    std::string name;  ///< the field name, in the case it was given or received
+    std::string value; ///< the field's value, as given or received
 };
 
 /// An ordered list of header fields; lookups ignore the case of names.
 /// Not thread-safe for concurrent mutation (a plain value type).
 class headers {
 public:
+    /// The storage: fields in order.
     using container = std::vector<header_field>;
+    /// Iterates over the fields in order.
     using const_iterator = container::const_iterator;
 
+    /// No fields.
     headers() = default;
+    /// These fields, in this order (duplicates kept).
     headers(std::initializer_list<header_field> init) : fields_(init) {}
 
     /// Append a field, keeping any existing one of the same name.
@@ -75,12 +79,18 @@ public:
         return std::nullopt;
     }
 
+    /// Whether a field named `name` is present.
     bool contains(std::string_view name) const noexcept { return find(name).has_value(); }
 
+    /// Number of fields, duplicates counted.
     std::size_t size() const noexcept { return fields_.size(); }
+    /// True when there are no fields.
     bool empty() const noexcept { return fields_.empty(); }
+    /// Remove every field.
     void clear() noexcept { fields_.clear(); }
+    /// The first field, in order of addition.
     const_iterator begin() const noexcept { return fields_.begin(); }
+    /// Past the last field.
     const_iterator end() const noexcept { return fields_.end(); }
 
 private:

@@ -46,7 +46,7 @@
 #ifndef PULSE_HTTP_MULTIPART_HPP
 #define PULSE_HTTP_MULTIPART_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/body_source.hpp>
 #include <pulse/http/detail/file.hpp>
@@ -66,10 +66,10 @@ namespace http {
 
 /// A finished multipart body and the Content-Type header value that goes with it.
 struct multipart_body {
-    body_source body;
+    body_source body; ///< the body; file parts stream from disk when it is sent
     /// `multipart/form-data; boundary=...` -- send it as the request's Content-Type.
     std::string content_type;
-    std::string boundary;
+    std::string boundary; ///< the boundary chosen (also inside content_type)
 };
 
 /// Escape a field name or filename for a Content-Disposition quoted string (see the file comment).
@@ -95,6 +95,7 @@ class multipart_form {
 public:
     /// Boundary length without the prefix; see the file comment for why 32.
     static constexpr std::size_t boundary_random_chars = 32;
+    /// Fixed start of every drawn boundary, so it is recognisable in a capture.
     static constexpr std::string_view boundary_prefix = "pulse-cpp-";
 
     /// A text field, sent byte for byte (JSON text for nested options, "true"/"false", ...).
@@ -129,6 +130,7 @@ public:
         return {};
     }
 
+    /// Number of parts added.
     std::size_t size() const noexcept { return parts_.size(); }
 
     /// Build with a boundary drawn from `gen`. Draws again if a candidate occurs in a text piece;

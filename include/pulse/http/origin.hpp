@@ -33,7 +33,7 @@
 #ifndef PULSE_HTTP_ORIGIN_HPP
 #define PULSE_HTTP_ORIGIN_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/detail/parse_uri.hpp>
 
@@ -50,10 +50,11 @@ namespace http {
 /// Scheme (lowercase, "http" or "https"), host (lowercase; an IPv6 literal in canonical form
 /// inside brackets) and effective port.
 struct origin {
-    std::string scheme;
-    std::string host;
-    std::uint16_t port = 0;
+    std::string scheme;     ///< "http" or "https"
+    std::string host;       ///< lowercase name, dotted IPv4, or bracketed canonical IPv6
+    std::uint16_t port = 0; ///< the explicit port, else 80 or 443
 
+    /// Same origin: same scheme, host and port.
     friend bool operator==(origin const&, origin const&) = default;
 
     /// "https://api.runpulse.com:443" (always with the port, so equal origins print equally).

@@ -5,7 +5,7 @@
 #ifndef PULSE_HTTP_REQUEST_HPP
 #define PULSE_HTTP_REQUEST_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/http/body_source.hpp>
 #include <pulse/http/headers.hpp>
 
@@ -16,8 +16,15 @@ PULSE_NAMESPACE_BEGIN
 namespace http {
 
 /// The methods the Pulse API uses.
-enum class method : unsigned char { get, post, put, delete_, head };
+enum class method : unsigned char {
+    get,     ///< GET: polls and downloads
+    post,    ///< POST: submissions
+    put,     ///< PUT (not used by the API's documented calls; transports support it)
+    delete_, ///< DELETE: cancelling a job (`delete` itself is a keyword)
+    head     ///< HEAD (transports support it; the flows do not send it)
+};
 
+/// The method's name as sent on the wire ("GET", "DELETE", ...).
 constexpr std::string_view to_string(method m) noexcept {
     switch (m) {
     case method::get: return "GET";
@@ -31,10 +38,13 @@ constexpr std::string_view to_string(method m) noexcept {
 
 /// A request ready to send. `url` is absolute ("https://api.runpulse.com/job/abc").
 struct request {
+    /// GET to poll and download, POST to submit, DELETE to cancel.
     http::method method = http::method::get;
-    std::string url;
+    std::string url;        ///< the absolute URL, already percent-encoded (http::join_url)
+    /// The fields to send, as given. The transport adds Content-Length and replaces any framing
+    /// field given here (Content-Length, Transfer-Encoding).
     http::headers headers;
-    body_source body;
+    body_source body;       ///< the body, streamed by the transport; empty for none
 };
 
 } // namespace http

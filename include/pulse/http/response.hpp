@@ -11,7 +11,7 @@
 #ifndef PULSE_HTTP_RESPONSE_HPP
 #define PULSE_HTTP_RESPONSE_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/headers.hpp>
 
@@ -25,8 +25,8 @@ namespace http {
 
 /// Status and header fields of a response (after any redirect the transport followed).
 struct response_head {
-    int status = 0;
-    http::headers headers;
+    int status = 0;         ///< the HTTP status code, e.g. 200 or 404
+    http::headers headers;  ///< the response's header fields, in the order received
 
     /// Content-Length when the server sent a valid one (absent for chunked bodies).
     std::optional<std::uint64_t> content_length() const noexcept {
@@ -49,7 +49,10 @@ inline constexpr std::size_t max_response_head_fields = 1000;
 inline constexpr std::size_t max_response_head_bytes = 256 * 1024;
 
 /// What a handler tells the transport after each callback.
-enum class sink_action : unsigned char { proceed, abort };
+enum class sink_action : unsigned char {
+    proceed, ///< keep the transfer going
+    abort    ///< stop the transfer now; the transport reports errc::aborted_by_sink
+};
 
 /// Receives a response as it arrives. Implemented by the library's flow drivers and by callers who
 /// want raw bytes. Callbacks run on the thread that drives the transport.
@@ -68,6 +71,8 @@ public:
     virtual void on_complete(result<void> outcome) { (void)outcome; }
 
 protected:
+    /// Not virtual: handlers are never destroyed through this interface (the owner of a handler
+    /// knows its type; a transport only holds a reference).
     ~response_handler() = default;
 };
 

@@ -25,8 +25,9 @@
 #ifndef PULSE_HTTP_RETRY_AFTER_HPP
 #define PULSE_HTTP_RETRY_AFTER_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/http/headers.hpp>
+#include <pulse/http/response.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -229,6 +230,37 @@ inline std::optional<std::chrono::milliseconds> retry_delay(headers const& h,
     for (auto const& f : h) {
         if (iequals(f.name, "retry-after")) consider(parse_retry_after(f.value, now));
         else if (iequals(f.name, "retry-after-ms")) consider(parse_retry_after_ms(f.value));
+    }
+    return best;
+}
+
+/// The delay an answer asks for before the next request (Retry-After, retry-after-ms; the longest
+/// one), with an HTTP-date measured against the answer's own `Date` field -- the server's clock
+/// against itself, immune to skew between the two machines -- else against `wall`, the caller's
+/// wall clock when it has one. Without either, only the forms that need no reference count
+/// (delta-seconds and retry-after-ms). nullopt when the answer asks for no delay.
+inline std::optional<std::chrono::milliseconds> retry_delay(response_head const& head,
+                                                            std::optional<std::chrono::system_clock::time_point> wall) {
+    using sys = std::chrono::system_clock;
+    std::optional<sys::time_point> ref;
+    if (auto d = head.headers.find("date")) {
+        if (auto t = parse_http_date(*d, wall.value_or(sys::time_point{}))) {
+            // A date the wall clock cannot hold (system_clock counts nanoseconds: about 1678 to
+            // 2262) is no usable reference; converting it would overflow.
+            if (*t >= std::chrono::ceil<std::chrono::seconds>((sys::time_point::min)()) &&
+                *t <= std::chrono::floor<std::chrono::seconds>((sys::time_point::max)()))
+                ref = std::chrono::time_point_cast<sys::duration>(*t);
+        }
+    }
+    if (!ref) ref = wall;
+    if (ref) return retry_delay(head.headers, *ref);
+    std::optional<std::chrono::milliseconds> best;
+    for (auto const& f : head.headers) {
+        std::optional<std::chrono::milliseconds> d;
+        std::string_view const v = detail::trim_ows(f.value);
+        if (iequals(f.name, "retry-after-ms")) d = parse_retry_after_ms(f.value);
+        else if (iequals(f.name, "retry-after") && !v.empty() && detail::is_digit(v.front())) d = parse_retry_after(f.value, sys::time_point{});
+        if (d && (!best || *d > *best)) best = d;
     }
     return best;
 }

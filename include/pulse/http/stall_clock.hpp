@@ -11,7 +11,7 @@
 #ifndef PULSE_HTTP_STALL_CLOCK_HPP
 #define PULSE_HTTP_STALL_CLOCK_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 
 #include <chrono>
 #include <cstdint>

@@ -19,55 +19,55 @@
 // - No ABI across the seam: the request is plain data, the handler a two-method interface. No
 //   allocator, thread or exception crosses it.
 //
-// Rules every transport follows (the conformance tests check them):
-// - send every header field of the request as given; add Content-Length for non-empty bodies;
-// - stream the body from body_reader (never read a file body into memory);
-// - report only the final response's head (after redirects it chose to follow) via on_head,
-//   then its body via on_body; stop promptly when a callback answers abort;
-// - honour transport_options: timeouts, TLS verification on by default, proxy, encodings, UA.
+// The contract, all of it (docs/guides/writing-a-transport.md walks through an example):
+// - The request: send it to req.url with req.method and every header field as given (names and
+//   values checked with http::validate_fields: a field that would inject header lines is refused
+//   with errc::invalid_argument). The transport writes Host from the URL and Content-Length from
+//   req.body.size() for a body (it drops any such field the request carries); it streams the body
+//   from an http::body_reader (a file body is never read into memory).
+// - The response: on_head once, for the final response (interim 1xx and followed redirects are
+//   not reported), with the status and every field as received; then on_body with the body's
+//   bytes in order, as they arrive, with chunked framing removed. A Content-Encoding is undone only
+//   when the transport asked for compression (transport_options::accept_compressed) and can decode
+//   it; otherwise it sends no Accept-Encoding and hands the bytes over as they came. A callback
+//   that answers sink_action::abort stops the transfer promptly (errc::aborted_by_sink).
+// - Cap what the peer can make you hold: a response head over 1000 fields or 256 KiB is
+//   errc::protocol_error.
+// - The outcome: success when a complete answer (any status) reached the handler; otherwise the
+//   errc that says what happened, the stack's own number in error::native_code and its text in
+//   the message (never a credential: scrub the values of http::is_credential_field fields):
+//     resolve_failed, connect_failed, tls_failed   the request never left: retried for any method
+//     tls_verification_failed                      the certificate or host name was rejected: never retried
+//     proxy_failed                                 the proxy is unreachable or refused the tunnel: never retried
+//     timeout, connection_reset, body_truncated,   the server may have acted: retried for GETs,
+//     protocol_error, transport_failed             never for a submission (a POST)
+//     aborted_by_sink                              the handler asked to stop: never retried
+//   (flow/policy.hpp decides; a transport never retries a POST itself -- not even on a kept
+//   connection that closed -- and may retry a GET only before any byte reached the handler.)
+// - Redirects: followed only with transport_options::follow_redirects, by http/redirect.hpp's
+//   rule (credentials never leave the request's origin); the flows themselves never ask for it.
+// - transport_options: a transport built by an adapter's factory gets pulse::config::transport;
+//   a transport of your own gets whatever you construct it with: honour what your stack can
+//   (timeouts and the stall clock, TLS verification on by default and the CA bundle, the proxy
+//   by http::proxy_for(), compression, the User-Agent) and say what it cannot.
+//
+// The conformance suite checks a blocking transport against all of this over real sockets:
+// pulse_add_transport_conformance() in CMake (cmake/PulseConformance.cmake, -DPULSE_CONFORMANCE=ON)
+// runs tests/integration/transport_conformance.hpp against a transport of yours.
 #ifndef PULSE_HTTP_TRANSPORT_HPP
 #define PULSE_HTTP_TRANSPORT_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>
-#include <pulse/version.hpp>
+#include <pulse/http/transport_options.hpp>
 
-#include <chrono>
 #include <concepts>
-#include <optional>
-#include <string>
 
 PULSE_NAMESPACE_BEGIN
-namespace http {
 
-/// Options every adapter honours. Defaults are safe for production use.
-struct transport_options {
-    /// Time allowed to establish the connection (TCP + TLS).
-    std::chrono::milliseconds connect_timeout{30'000};
-    /// Time allowed for a whole transfer; 0 means no limit (large downloads rely on the stall
-    /// timeout instead).
-    std::chrono::milliseconds total_timeout{0};
-    /// A transfer slower than `stall_min_bytes_per_second` for this long is aborted (errc::timeout).
-    std::chrono::milliseconds stall_timeout{60'000};
-    std::uint32_t stall_min_bytes_per_second = 1;
-    /// Verify the server's TLS certificate and host name. Turning this off makes every request
-    /// open to interception; only for local testing against self-signed servers.
-    bool verify_tls = true;
-    /// PEM bundle of trusted CAs; empty means the stack's default store.
-    std::string ca_bundle;
-    /// nullopt: the stack's default, which honours http_proxy/https_proxy/no_proxy from the
-    /// environment. An empty string: no proxy at all. Otherwise the proxy URL to use.
-    std::optional<std::string> proxy;
-    /// Ask for and transparently decode compressed bodies (gzip, deflate) where the stack can.
-    bool accept_compressed = true;
-    /// Sent as User-Agent on every request.
-    std::string user_agent = "pulse-cpp/" PULSE_VERSION_STRING;
-    /// Follow redirects (the flow strips x-api-key when a redirect leaves the API origin, so
-    /// adapters that follow must report the final URL; most adapters leave this off).
-    bool follow_redirects = false;
-};
+namespace http {
 
 /// A stack that performs one request to completion on the calling thread.
 /// `perform` returns success when a complete response (any status) was delivered to the handler.

@@ -18,7 +18,7 @@
 #ifndef PULSE_HTTP_URL_HPP
 #define PULSE_HTTP_URL_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/detail/parse_uri.hpp>
 #include <pulse/http/headers.hpp>
@@ -39,8 +39,8 @@ namespace http {
 
 /// One query parameter, given decoded; join_url percent-encodes both parts.
 struct query_param {
-    std::string_view name;
-    std::string_view value;
+    std::string_view name;  ///< the parameter's name, not encoded
+    std::string_view value; ///< the parameter's value, not encoded
 };
 
 namespace detail {

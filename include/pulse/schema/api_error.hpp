@@ -7,7 +7,7 @@
 #ifndef PULSE_SCHEMA_API_ERROR_HPP
 #define PULSE_SCHEMA_API_ERROR_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/detail/codec.hpp>
 #include <pulse/schema/detail/dom_parser.hpp>
 
@@ -27,14 +27,14 @@ PULSE_NAMESPACE_BEGIN
 struct api_error {
     std::optional<std::string> code;    ///< e.g. "FILE_001", "GONE"
     std::optional<std::string> message; ///< e.g. "Invalid file type"
-    std::optional<boost::json::value> details;
-    boost::json::object extra;
+    std::optional<boost::json::value> details; ///< further details, any JSON, kept as sent
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
 /// The envelope `{"error": {...}}` in its documented shape.
 struct error_envelope {
-    std::optional<api_error> error;
-    boost::json::object extra;
+    std::optional<api_error> error; ///< the inner object: the API's code, message and details
+    boost::json::object extra; ///< members this version does not name, kept and written back
 };
 
 namespace detail {

@@ -13,7 +13,7 @@
 #ifndef PULSE_SCHEMA_CODEC_HPP
 #define PULSE_SCHEMA_CODEC_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/detail/codec.hpp>
 #include <pulse/schema/detail/dom_parser.hpp>
@@ -38,6 +38,7 @@ PULSE_NAMESPACE_BEGIN
 /// safe (Boost's parser is iterative for nesting, and the decoder recurses at most as deep as the
 /// schema, not the document).
 struct parse_limits {
+    /// Deepest nesting of arrays and objects accepted; deeper text is errc::too_deep.
     std::size_t max_depth = 512;
 };
 

@@ -4,17 +4,27 @@
 #ifndef PULSE_SCHEMA_JOB_STATUS_HPP
 #define PULSE_SCHEMA_JOB_STATUS_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/open_enum.hpp>
 
 #include <string_view>
 
 PULSE_NAMESPACE_BEGIN
 
+/// The job statuses this version knows, for open_enum (see job_status).
 struct job_status_traits {
-    /// `canceled` covers both spellings the server has used (`canceled`, `cancelled`).
-    enum class value : unsigned char { unknown, pending, processing, completed, failed, canceled, expired };
+    /// The known statuses.
+    enum class value : unsigned char {
+        unknown,    ///< a status this version does not know (its text is kept); not terminal
+        pending,    ///< accepted and queued; not started yet
+        processing, ///< running
+        completed,  ///< finished; the poll answer carries the result (or a large-result pointer)
+        failed,     ///< finished unsuccessfully; the poll answer's `error` says why
+        canceled,   ///< cancelled; covers both spellings the server uses (`canceled`, `cancelled`)
+        expired     ///< the output was purged after the retention window; re-run the job
+    };
 
+    /// The value for wire text; value::unknown for any other text.
     static constexpr value parse(std::string_view s) noexcept {
         if (s == "pending") return value::pending;
         if (s == "processing") return value::processing;
@@ -24,6 +34,8 @@ struct job_status_traits {
         if (s == "expired") return value::expired;
         return value::unknown;
     }
+    /// The canonical spelling of a value ("canceled" for value::canceled; "unknown" for
+    /// value::unknown).
     static constexpr std::string_view name(value v) noexcept {
         switch (v) {
         case value::pending: return "pending";
@@ -42,12 +54,14 @@ struct job_status_traits {
 /// `s.str()` for the text, `is_terminal(s)` to know whether polling should stop.
 using job_status = open_enum<job_status_traits>;
 
-/// completed, failed, canceled/cancelled and expired end a job; pending, processing and any
-/// status this version does not know do not (keep polling until the deadline).
+/// Whether a status ends a job: completed, failed, canceled/cancelled and expired do; pending,
+/// processing and any status this version does not know do not (keep polling until the deadline).
 constexpr bool is_terminal(job_status_traits::value v) noexcept {
     using V = job_status_traits::value;
     return v == V::completed || v == V::failed || v == V::canceled || v == V::expired;
 }
+/// Whether a status as received ends a job (see the overload for known values); an unknown text
+/// never does.
 inline bool is_terminal(job_status const& s) noexcept { return is_terminal(s.value()); }
 
 PULSE_NAMESPACE_END

@@ -6,7 +6,7 @@
 #ifndef PULSE_SCHEMA_NUMBER_HPP
 #define PULSE_SCHEMA_NUMBER_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 
 #include <cstdint>
 
@@ -15,15 +15,27 @@ PULSE_NAMESPACE_BEGIN
 /// A JSON number: a signed or unsigned 64-bit integer, or a double, as it appeared on the wire.
 class number {
 public:
-    enum class kind : unsigned char { int64, uint64, double_ };
+    /// How the number was written, and so which representation it holds.
+    enum class kind : unsigned char {
+        int64,   ///< an integer that fits std::int64_t
+        uint64,  ///< an integer above INT64_MAX that fits std::uint64_t
+        double_  ///< a number with a fraction or an exponent, or an integer beyond 64 bits
+    };
 
+    /// The integer 0.
     constexpr number() noexcept : i_(0), kind_(kind::int64) {}
+    /// A number written as a double (3.0 stays 3.0 when written back).
     constexpr number(double d) noexcept : d_(d), kind_(kind::double_) {}
+    /// A signed integer.
     constexpr number(std::int64_t i) noexcept : i_(i), kind_(kind::int64) {}
+    /// A signed integer (so that `number(3)` is not ambiguous).
     constexpr number(int i) noexcept : i_(i), kind_(kind::int64) {}
+    /// An unsigned integer; kept as kind::uint64 even when it would fit std::int64_t.
     constexpr number(std::uint64_t u) noexcept : u_(u), kind_(kind::uint64) {}
 
+    /// Which representation the number holds.
     constexpr kind get_kind() const noexcept { return kind_; }
+    /// True for kind::int64 and kind::uint64.
     constexpr bool is_integer() const noexcept { return kind_ != kind::double_; }
 
     /// The value as a double (exact for doubles and for integers up to 2^53).
@@ -35,7 +47,9 @@ public:
         }
         return 0;
     }
+    /// The signed integer. Precondition: get_kind() == kind::int64 (nothing is checked).
     constexpr std::int64_t as_int64_unchecked() const noexcept { return i_; }
+    /// The unsigned integer. Precondition: get_kind() == kind::uint64.
     constexpr std::uint64_t as_uint64_unchecked() const noexcept { return u_; }
 
     /// Numeric equality: 3 == 3.0.

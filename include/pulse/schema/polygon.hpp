@@ -13,7 +13,7 @@
 #ifndef PULSE_SCHEMA_POLYGON_HPP
 #define PULSE_SCHEMA_POLYGON_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/number.hpp>
 
 #include <algorithm>
@@ -28,29 +28,45 @@
 
 PULSE_NAMESPACE_BEGIN
 
-/// A flat list of coordinates, normalised 0–1 by the API.
+/// The coordinates of a bounding box as the API sends them: a flat list [x1,y1, x2,y2, ...],
+/// normalised to 0-1 by the API. Read as doubles; written back exactly as read (an integer
+/// coordinate stays an integer, see written_value()).
 class polygon {
 public:
+    /// No coordinates.
     polygon() = default;
+    /// Coordinates given as doubles (written back as doubles).
     polygon(std::initializer_list<double> values) : values_(values) {}
+    /// Moves the coordinates and what is remembered about their spelling.
     polygon(polygon&&) noexcept = default;
+    /// Moves the coordinates and what is remembered about their spelling.
     polygon& operator=(polygon&&) noexcept = default;
+    /// Copies the coordinates and what is remembered about their spelling.
     polygon(polygon const& o)
         : values_(o.values_), integer_mask_(o.integer_mask_),
           tail_(o.tail_ ? std::make_unique<tail_table>(*o.tail_) : nullptr) {}
+    /// Copies the coordinates and what is remembered about their spelling.
     polygon& operator=(polygon const& o) {
         if (this != &o) *this = polygon(o);
         return *this;
     }
 
+    /// Number of coordinates (twice the number of points).
     std::size_t size() const noexcept { return values_.size(); }
+    /// True when there are no coordinates (common for spreadsheet regions).
     bool empty() const noexcept { return values_.empty(); }
+    /// Coordinate `i` as the nearest double. Precondition: i < size().
     double operator[](std::size_t i) const noexcept { return values_[i]; }
+    /// The first coordinate, as a double.
     std::vector<double>::const_iterator begin() const noexcept { return values_.begin(); }
+    /// Past the last coordinate.
     std::vector<double>::const_iterator end() const noexcept { return values_.end(); }
+    /// Every coordinate as a double, contiguous.
     std::span<double const> values() const noexcept { return values_; }
 
+    /// Reserve room for `n` coordinates.
     void reserve(std::size_t n) { values_.reserve(n); }
+    /// Remove every coordinate and what was remembered about their spelling.
     void clear() noexcept {
         values_.clear();
         integer_mask_ = 0;
@@ -69,6 +85,7 @@ public:
             remember(number(i));
         values_.push_back(d);
     }
+    /// Append a coordinate that was written as an unsigned integer (kept as such when written back).
     void push_back_uint64(std::uint64_t u) {
         if (u <= static_cast<std::uint64_t>((std::numeric_limits<std::int64_t>::max)())) return push_back_int64(static_cast<std::int64_t>(u));
         remember(number(u));
@@ -94,6 +111,7 @@ public:
         return number(values_[i]);
     }
 
+    /// Compares the coordinates as doubles; how they were written does not matter.
     friend bool operator==(polygon const& a, polygon const& b) noexcept { return a.values_ == b.values_; }
 
 private:

@@ -27,7 +27,7 @@
 #ifndef PULSE_SCHEMA_SPOOL_HPP
 #define PULSE_SCHEMA_SPOOL_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/stream_decoder.hpp>
 
@@ -79,7 +79,9 @@ public:
         return {};
     }
 
+    /// Bytes written so far.
     std::uint64_t bytes_written() const noexcept { return written_; }
+    /// The file being written.
     std::filesystem::path const& path() const noexcept { return path_; }
 
 private:
@@ -96,6 +98,7 @@ template <class T, byte_sink Sink>
     requires detail::described<T>
 class tee_decoder {
 public:
+    /// Tee into `sink` (moved in; reach it with sink()) and a stream_decoder<T> with `limits`.
     explicit tee_decoder(Sink sink, stream_limits limits = {}) : sink_(std::move(sink)), decoder_(limits) {}
 
     /// The whole body's expected size, when known (see stream_decoder::expect_size).
@@ -146,7 +149,9 @@ public:
     /// The sink's error, if it failed.
     error const* sink_error() const noexcept { return sink_error_ ? &*sink_error_ : nullptr; }
 
+    /// The sink, e.g. to read a file_spool's path after finish().
     Sink& sink() noexcept { return sink_; }
+    /// The sink, e.g. to read a file_spool's path after finish().
     Sink const& sink() const noexcept { return sink_; }
 
 private:

@@ -35,7 +35,7 @@
 #ifndef PULSE_SCHEMA_STREAM_DECODER_HPP
 #define PULSE_SCHEMA_STREAM_DECODER_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/codec.hpp>
 #include <pulse/schema/detail/codec.hpp>
@@ -59,9 +59,9 @@ PULSE_NAMESPACE_BEGIN
 
 /// Caps for incremental decoding. Every one is checked while the bytes stream in.
 struct stream_limits {
-    /// Total body bytes. The typed result of a body takes about 1.3-1.5x its size in memory; 4 GiB
-    /// is far above any result seen (thousands of pages run to hundreds of MB) and stops a runaway
-    /// body before it exhausts a machine. errc::body_too_large.
+    /// Total body bytes. The typed result of a body takes somewhat more memory than the body
+    /// itself; 4 GiB is far above any real result (thousands of pages run to hundreds of MB) and
+    /// stops a runaway body before it exhausts a machine. errc::body_too_large.
     std::uint64_t max_body_bytes = std::uint64_t{4} << 30;
     /// JSON nesting depth. Boost's default of 32 is too shallow for real results; 512 is deep enough
     /// and cheap (the parser is iterative; the decoder's own stack is bounded by the schema, not the
@@ -82,11 +82,15 @@ class stream_decoder {
                   "schema nests deeper than the stream decoder's frame stack");
 
 public:
+    /// The schema type decoded.
     using value_type = T;
 
+    /// A decoder with these caps. Nothing is allocated until the first write().
     explicit stream_decoder(stream_limits limits = {}) : limits_(limits) {}
 
+    /// Moves the decoder, mid-body included (its state is one heap allocation).
     stream_decoder(stream_decoder&&) noexcept = default;
+    /// Moves the decoder, mid-body included (its state is one heap allocation).
     stream_decoder& operator=(stream_decoder&&) noexcept = default;
     stream_decoder(stream_decoder const&) = delete;
     stream_decoder& operator=(stream_decoder const&) = delete;
@@ -161,6 +165,7 @@ public:
     bool failed() const noexcept { return error_.has_value(); }
     /// The error that stopped the decoder, or nullptr.
     error const* last_error() const noexcept { return error_ ? &*error_ : nullptr; }
+    /// The caps in force.
     stream_limits const& limits() const noexcept { return limits_; }
 
 private:

@@ -106,11 +106,13 @@
 #define PULSE_BEAST_TRANSPORT_HPP
 
 #include <pulse/beast/detail/util.hpp>
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/body_source.hpp>
 #include <pulse/http/detail/parse_uri.hpp>
 #include <pulse/http/origin.hpp>
+#include <pulse/http/proxy.hpp>
+#include <pulse/http/redirect.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>
 #include <pulse/http/transport.hpp>
@@ -152,6 +154,10 @@
 #include <vector>
 
 PULSE_NAMESPACE_BEGIN
+
+/// \namespace pulse::beast
+/// The Boost.Beast adapter: sync_transport, a blocking transport on Beast, Asio and OpenSSL
+/// (target pulse::beast).
 namespace beast {
 namespace detail {
 
@@ -217,24 +223,6 @@ inline std::string bare_host(http::origin const& o) {
     return o.host;
 }
 
-/// Where a response redirects to, when it is a redirect this adapter follows: Location resolved
-/// against the current URL (Boost.URL), fragment dropped, http(s) with a host only. Else empty.
-inline std::string redirect_target(http::response_head const& h, std::string const& current) {
-    int const s = h.status;
-    if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) return {};
-    auto loc = h.headers.find("location");
-    if (!loc || loc->empty()) return {};
-    auto base = boost::urls::parse_uri(boost::urls::string_view(current.data(), current.size()));
-    auto ref = boost::urls::parse_uri_reference(boost::urls::string_view(loc->data(), loc->size()));
-    if (!base || !ref) return {};
-    boost::urls::url dest;
-    if (!boost::urls::resolve(*base, *ref, dest)) return {};
-    dest.remove_fragment();
-    std::string target(dest.buffer().data(), dest.buffer().size());
-    if (!http::origin_of(target)) return {};
-    return target;
-}
-
 /// Everything a sync_transport owns. Members are declared so that the io_context is destroyed
 /// last (every socket, timer and resolver registered with it goes first).
 class engine {
@@ -260,37 +248,29 @@ public:
 
     result<void> perform(http::request const& req, http::response_handler& handler) {
         effective_url.clear();
-        if (options.proxy && !options.proxy->empty())
+        if (http::proxy_for(req.url, options))
             return error(errc::invalid_argument,
-                         "beast: proxies are not supported by pulse::beast::sync_transport (transport_options::proxy is set; "
-                         "use an empty proxy for a direct connection, or the curl adapter)");
-        if (auto ok = validate_fields(req.headers); !ok) return ok.error();
+                         "beast: proxies are not supported by pulse::beast::sync_transport (transport_options::proxy is set "
+                         "and no_proxy does not exempt this host; use an empty proxy for a direct connection, or the curl "
+                         "adapter)");
+        if (auto ok = http::validate_fields(req.headers); !ok) return ok.error();
         total_deadline_ = options.total_timeout.count() > 0 ? steady::now() + options.total_timeout : (steady::time_point::max)();
 
-        // The hop being sent. Starts as the caller's request; a followed redirect rewrites it.
-        std::string url = req.url;
-        http::method method = req.method;
-        bool send_body = true;
-        bool send_credentials = true;
-        for (int hop = 0;; ++hop) {
-            effective_url = url;
+        // The hop being sent. Starts as the caller's request; a followed redirect moves it on
+        // (http/redirect.hpp: the method and credential rules every adapter applies).
+        auto hop = http::redirect_hop::first(req);
+        for (int hops = 0;; ++hops) {
+            effective_url = hop.url;
             std::string next;
             int status = 0;
-            if (auto r = exchange(url, method, req, send_body, send_credentials, handler, next, status); !r) return r;
+            if (auto r = exchange(hop, req, handler, next, status); !r) return r;
             if (next.empty()) return {};
-            if (hop + 1 > max_redirects) {
-                error e(errc::too_many_redirects, "beast: more than " + std::to_string(max_redirects) + " redirects");
-                e.http_status = status;
+            if (hops + 1 > max_redirects) {
+                error e = http::too_many_redirects(max_redirects, status);
+                e.message = "beast: " + e.message;
                 return e;
             }
-            // 303 always, and 301/302 after a POST (what browsers and libcurl do), turn into a GET
-            // without a body; 307/308 repeat the request as it was.
-            if (status == 303 || ((status == 301 || status == 302) && method == http::method::post)) {
-                if (method != http::method::head) method = http::method::get;
-                send_body = false;
-            }
-            if (send_credentials && !http::same_origin(url, next)) send_credentials = false;
-            url = std::move(next);
+            http::follow_redirect(hop, status, std::move(next));
         }
     }
 
@@ -419,7 +399,7 @@ private:
             } else {
                 ctx.load_verify_file(options.ca_bundle, ec);
                 if (ec)
-                    return make_error(errc::tls_failed, "beast: cannot load CA bundle '" + options.ca_bundle + "': " + ec.message(), ec);
+                    return make_error(errc::tls_verification_failed, "beast: cannot load CA bundle '" + options.ca_bundle + "': " + ec.message(), ec);
             }
         }
         tls_context.emplace(std::move(ctx));
@@ -518,7 +498,9 @@ private:
             long const verdict = SSL_get_verify_result(ssl);
             if (verdict != X509_V_OK) msg += ": " + std::string(X509_verify_cert_error_string(verdict));
             drop_connection();
-            return make_error(errc::tls_failed, std::move(msg), st->ec);
+            // A certificate that failed verification (chain or host name) is rejected on every
+            // attempt: tls_verification_failed, never retried. Anything else may be transient.
+            return make_error(verdict != X509_V_OK ? errc::tls_verification_failed : errc::tls_failed, std::move(msg), st->ec);
         }
         return {};
     }
@@ -531,8 +513,11 @@ private:
         bool while_writing = false;             // ...noticed while the request was being written
     };
 
-    result<void> exchange(std::string const& url, http::method method, http::request const& req, bool send_body,
-                          bool send_credentials, http::response_handler& handler, std::string& redirect_to, int& status) {
+    result<void> exchange(http::redirect_hop const& hop, http::request const& req, http::response_handler& handler,
+                          std::string& redirect_to, int& status) {
+        std::string const& url = hop.url;
+        http::method const method = hop.method;
+        bool const send_body = hop.send_body;
         auto parsed = http::detail::parse_uri_strict(url);
         auto o = http::origin_of(url);
         if (!parsed || !o) {
@@ -551,9 +536,7 @@ private:
         msg.set(bhttp::field::host, host_field(*o));
         bool has_user_agent = false, has_accept_encoding = false;
         for (auto const& f : req.headers) {
-            if (is_adapter_owned_field(f.name)) continue;
-            if (!send_credentials && is_credential_header(f.name)) continue;
-            if (!send_body && http::iequals(f.name, "content-type")) continue;
+            if (is_adapter_owned_field(f.name) || !hop.sends_field(f.name)) continue;
             has_user_agent = has_user_agent || http::iequals(f.name, "user-agent");
             has_accept_encoding = has_accept_encoding || http::iequals(f.name, "accept-encoding");
             msg.insert(f.name, f.value);
@@ -694,7 +677,7 @@ private:
         }
         bool discard = false;
         if (options.follow_redirects) {
-            redirect_to = redirect_target(head, url);
+            redirect_to = http::redirect_target(head, url).value_or(std::string());
             discard = !redirect_to.empty();
         }
         if (!discard && handler.on_head(head) == http::sink_action::abort) {
@@ -777,18 +760,30 @@ private:
 
 } // namespace detail
 
+/// A pulse::http::blocking_transport on Boost.Beast (HTTP/1.1) and Boost.Asio (TCP, OpenSSL TLS):
+/// keep-alive, TLS verification on by default, timeouts on every step, redirects followed with
+/// the credential rule. No compression and no proxies (the file comment of
+/// <pulse/beast/transport.hpp> says what it supports, and its limits).
+///
+/// Not thread-safe: one transfer at a time, on the thread that calls perform(). Movable, not
+/// copyable.
 class sync_transport {
 public:
     /// Redirect hops followed (when transport_options::follow_redirects is on) before giving up.
     static constexpr int max_redirects = detail::max_redirects;
 
+    /// A transport with these options. No connection is opened before the first perform().
     explicit sync_transport(http::transport_options options = {})
         : e_(std::make_unique<detail::engine>(std::move(options))) {}
 
     sync_transport(sync_transport const&) = delete;
     sync_transport& operator=(sync_transport const&) = delete;
+    /// Takes over the connection and settings; `o` can no longer perform (valid() is false).
     sync_transport(sync_transport&&) noexcept = default;
+    /// Takes over the connection and settings; `o` can no longer perform (valid() is false).
     sync_transport& operator=(sync_transport&&) noexcept = default;
+    /// Closes the kept connection. A name lookup still running on Asio's resolver thread (one
+    /// that timed out) is waited for: getaddrinfo cannot be cancelled.
     ~sync_transport() = default;
 
     /// false only for a moved-from transport.

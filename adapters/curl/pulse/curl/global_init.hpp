@@ -29,7 +29,7 @@
 #ifndef PULSE_CURL_GLOBAL_INIT_HPP
 #define PULSE_CURL_GLOBAL_INIT_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 
 #include <curl/curl.h>
@@ -37,6 +37,11 @@
 #include <string>
 
 PULSE_NAMESPACE_BEGIN
+
+/// \namespace pulse::curl
+/// The libcurl adapter (target pulse::curl): easy_transport, blocking, on one easy handle;
+/// multi_transport, asynchronous, on one multi handle driven from the caller's loop; multi_driver,
+/// which runs many flows over a multi_transport; and global_init for libcurl's process-wide setup.
 namespace curl {
 
 /// True when this libcurl initialises itself thread-safely on first use (CURL_VERSION_THREADSAFE,
@@ -54,7 +59,9 @@ inline bool lazy_init_is_thread_safe() noexcept {
 /// other threads use libcurl; not copyable or movable (it stands for a process-wide state).
 class global_init {
 public:
+    /// Calls curl_global_init(flags); ok() and status() say whether it succeeded.
     explicit global_init(long flags = CURL_GLOBAL_DEFAULT) noexcept : code_(curl_global_init(flags)) {}
+    /// Calls curl_global_cleanup() when the init succeeded. No transport may be alive then.
     ~global_init() {
         if (code_ == CURLE_OK) curl_global_cleanup();
     }
@@ -63,6 +70,7 @@ public:
     global_init(global_init&&) = delete;
     global_init& operator=(global_init&&) = delete;
 
+    /// Whether curl_global_init succeeded.
     bool ok() const noexcept { return code_ == CURLE_OK; }
 
     /// The outcome of curl_global_init, as a pulse error (transport layer) when it failed.

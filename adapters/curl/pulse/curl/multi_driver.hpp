@@ -15,7 +15,7 @@
 //     for (auto& j : jobs)
 //         if (j.finished()) handle(j.take());         // result<extract_result>
 //
-// It is pulse::async_driver (<pulse/async_driver.hpp>: timers, ready queue, handles, budgets,
+// It is pulse::async_driver (<pulse/driver/async_driver.hpp>: timers, ready queue, handles, budgets,
 // cancellation) over pulse::curl::multi_transport (<pulse/curl/multi_transport.hpp>: the multi
 // handle, its sockets and timers, the shared easy-handle setup). Read those two headers for the
 // details; in short:
@@ -30,8 +30,8 @@
 //      cancelled ones are stepped; requests they want are started. Machines waiting for their
 //      next poll are in a min-heap and cost nothing.
 //   3. multi_transport::kick() after each start: libcurl connects and sends that request now, not
-//      a frame later (about 30 us per request on a kept connection on the reference machine; a
-//      new TLS connection's first half of the handshake, 0.5-0.75 ms).
+//      a frame later (cheap on a kept connection; on a new TLS connection it is the first half of
+//      the handshake).
 //   Steps 2 and 3 together are bounded by driver_options (default: 200 us of steps and sends,
 //   at most 4 new transfers per tick, so 1,000 jobs added at once are spread over frames), and
 //   by back-pressure from step 1: while it ran out of budget with sockets still ready
@@ -40,24 +40,22 @@
 //   send counts against the time, one expensive start (a handshake) is the tick's last.
 //
 // The defaults aim at a tick under 1 ms at the 99.9th percentile, by the wall clock, on a small
-// machine shared with the server (bench/README.md, bench_multi_driver over plain HTTP on two
-// vCPUs: p99.9 0.57-0.71 ms and worst 0.6-1.7 ms while the VM's host left it alone; more while
-// the host takes time away from it -- the budgets bound the work, not the scheduler). The price
-// is throughput: about 4 new requests per tick, ~240 per second at 60 Hz; work beyond that
-// waits for the next frame (tick_report::more). Raise the budgets when the frame can afford
-// more, or when the driver runs on a thread of its own.
+// machine shared with the server. The budgets bound the work, not the scheduler: on a machine
+// whose CPU is taken away from the process, ticks are longer. The price is throughput: at most 4
+// new requests per tick, 240 per second at 60 Hz; work beyond that waits for the next frame
+// (tick_report::more). Raise the budgets when the frame can afford more, or when the driver runs
+// on a thread of its own.
 //
-// Over HTTPS, what the budgets cannot split: a new connection's TLS handshake, 1.1-2 ms of client
-// CPU with libcurl 7.88 and OpenSSL 3 on the reference machine (a new SSL_CTX per connection), in
-// two libcurl calls -- 0.5-0.75 ms in the tick that starts the transfer (the first message), and
-// 0.6-0.9 ms when the server's answer is read (bench/bench_tls_resume). multi_transport shares TLS
-// sessions between its transfers (multi_options::share_tls_sessions), so a connection to a host
-// seen before resumes and the second call falls to about 0.2 ms. Connections are kept and reused,
-// POSTs included (see pulse/curl/transport.hpp), and the back-pressure above keeps the pool small
-// (5-9 connections for 1,000 jobs in bench_multi_driver over HTTPS, against 13-27 without the
-// "heavy I/O starts nothing" rule), so handshakes happen only while the pool grows. There the
-// tick's p99.9 was still 1.3-2.6 ms and its worst 2.3-9.5 ms. If those first frames matter, open
-// the pool before them (a few requests), or drive the network from a thread of its own.
+// Over HTTPS, what the budgets cannot split: a new connection's TLS handshake (libcurl 7.88 builds
+// a new SSL_CTX for each connection). Its client CPU falls in two libcurl calls, each of which can
+// use up a tick's budget on its own: one in the tick that starts the transfer (the first message),
+// one when the server's answer is read. multi_transport shares TLS sessions between its transfers
+// (multi_options::share_tls_sessions), so a connection to a host seen before resumes its session
+// and the second call costs much less. Connections are kept and reused, POSTs included (see
+// pulse/curl/transport.hpp), and the back-pressure above keeps the pool small, so handshakes
+// happen only while the pool grows; ticks that do one can exceed the 1 ms aim. If those first
+// frames matter, open the pool before them (a few requests), or drive the network from a thread
+// of its own.
 //
 // next_timer(): the earliest of the machines' next wake time and libcurl's timeout (a time at or
 // before now means "tick now"). For callers with an event loop, for_each_socket() lists the
@@ -68,7 +66,7 @@
 // for progress (job_id(), status(), poll_count(), bytes_delivered()). Destroying a handle ends its
 // flow at once, also mid-transfer: the transfer is removed from the multi handle and its easy
 // handle recycled; no callback reaches the freed flow. cancel() is graceful (errc::canceled after
-// the transfer in flight is aborted, or a best-effort DELETE with flow::config::remote_cancel).
+// the transfer in flight is aborted, or a best-effort DELETE with pulse::config::remote_cancel).
 //
 // Where it can still block: only inside libcurl, and only in the cases multi_transport.hpp lists
 // (a resolver without async DNS; the first TLS CA load; reading an upload file). On this adapter's
@@ -82,8 +80,8 @@
 #ifndef PULSE_CURL_MULTI_DRIVER_HPP
 #define PULSE_CURL_MULTI_DRIVER_HPP
 
-#include <pulse/async_driver.hpp>
-#include <pulse/config.hpp>
+#include <pulse/driver/async_driver.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/curl/multi_transport.hpp>
 #include <pulse/flow/action.hpp>
 #include <pulse/http/transport.hpp>
@@ -92,6 +90,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -100,6 +99,12 @@ namespace curl {
 
 static_assert(abandoning_transport<multi_transport>);
 
+/// Runs any number of flows (extractions, polls, downloads, form calls) over one libcurl multi
+/// handle, from the caller's loop, on the caller's thread, without blocking: pulse::async_driver
+/// over multi_transport, with budgets that keep a tick short and back-pressure from the I/O. The
+/// file comment of <pulse/curl/multi_driver.hpp> explains a tick, the budgets and their price.
+///
+/// Not thread-safe; not copyable or movable.
 class multi_driver {
 public:
     /// What one tick did.
@@ -120,6 +125,8 @@ public:
         return o;
     }
 
+    /// A driver whose requests use `options`, on a multi handle tuned by `mopts`, with the
+    /// per-tick budgets `dopts`.
     explicit multi_driver(http::transport_options options = {}, multi_options mopts = {},
                           driver_options dopts = default_driver_options())
         : transport_(std::move(options), mopts), flows_(transport_, dopts) {}
@@ -131,10 +138,11 @@ public:
     bool valid() const noexcept { return transport_.valid(); }
 
     /// Take over `machine` (a flow::job_flow<T> from the flow/ factories, or any flow_machine).
-    /// It starts at the next tick.
+    /// It starts at the next tick. With `on_done`, its result goes there in the tick where it
+    /// finishes (async_driver::add).
     template <flow_machine M>
-    flow_handle<M> add(M machine) {
-        return flows_.add(std::move(machine));
+    flow_handle<M> add(M machine, std::function<void(result<typename M::value_type>)> on_done = {}) {
+        return flows_.add(std::move(machine), std::move(on_done));
     }
 
     /// Do the work that is ready and return (see the file comment).
@@ -154,11 +162,11 @@ public:
             auto const now = flow::clock::now();
             deadline = now + o.step_budget;
             // The I/O alone used the whole tick's budget (one socket's work can: the second half
-            // of a full TLS handshake is 0.6-0.9 ms of CPU): start nothing this tick, so that a new
-            // connection's first half (another 0.5-0.75 ms) does not land in the same tick.
-            // Machines are still stepped. Never two ticks in a row: on a machine slow enough that
-            // every tick's I/O is that long, starts would otherwise wait for every transfer in
-            // flight to end (a cancel's DELETE would miss its deadline).
+            // of a full TLS handshake): start nothing this tick, so that a new connection's first
+            // half does not land in the same tick. Machines are still stepped. Never two ticks in a
+            // row: on a machine slow enough that every tick's I/O is that long, starts would
+            // otherwise wait for every transfer in flight to end (a cancel's DELETE would miss its
+            // deadline).
             auto const io = transport_.tuning().io_budget;
             bool const heavy_io = io.count() > 0 && now - tick_start >= io + o.step_budget && transport_.active() > 0;
             if (heavy_io && !held_starts_) starts = 0;
@@ -167,9 +175,8 @@ public:
             held_starts_ = false;
         }
         // Each transfer is sent as soon as it started (kick), so what a send costs -- a TCP connect,
-        // the first half of a TLS handshake (0.5-0.75 ms with OpenSSL 3) -- counts against the
-        // step budget: one expensive start ends the tick's steps instead of several of them
-        // landing in the same tick.
+        // the first half of a TLS handshake -- counts against the step budget: one expensive start
+        // ends the tick's steps instead of several of them landing in the same tick.
         r.flows = flows_.tick_with(deadline, starts, [&] { r.completions += transport_.kick(); });
         r.more = r.flows.more;
         return r;
@@ -200,7 +207,9 @@ public:
     /// Flows added and neither finished nor destroyed.
     std::size_t size() const noexcept { return flows_.size(); }
 
+    /// The transport, e.g. for its stats() or to change its options.
     multi_transport& transport() noexcept { return transport_; }
+    /// The flow driver, e.g. to change its budgets (set_options).
     async_driver<multi_transport>& flows() noexcept { return flows_; }
 
 private:

@@ -67,7 +67,7 @@
 #ifndef PULSE_CURL_MULTI_TRANSPORT_HPP
 #define PULSE_CURL_MULTI_TRANSPORT_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/curl/detail/easy_setup.hpp>
 #include <pulse/curl/detail/easy_transfer.hpp>
 #include <pulse/curl/global_init.hpp>
@@ -131,10 +131,9 @@ struct multi_options {
     /// comment). Zero: no limit. The default is a frame's share (multi_driver.hpp, the budgets).
     std::chrono::microseconds io_budget{250};
     /// CURLMOPT_MAX_TOTAL_CONNECTIONS: transfers beyond it wait in libcurl's queue for a
-    /// connection. 0 = no cap. Measured (bench/README.md): with libcurl 7.88 a cap that a burst
-    /// reaches makes transfers queue inside libcurl, where each one costs several times more CPU
-    /// to start, so a frame-budgeted driver falls behind and stays behind. Cap only if the server
-    /// requires it.
+    /// connection. 0 = no cap. With libcurl 7.88 a transfer that waits in that queue costs far more
+    /// CPU to start than one that gets a connection at once, so a cap that a burst reaches makes a
+    /// frame-budgeted driver fall behind and stay behind. Cap only if the server requires it.
     long max_total_connections = 0;
     /// CURLMOPT_MAX_HOST_CONNECTIONS (same caveat).
     long max_host_connections = 0;
@@ -150,11 +149,9 @@ struct multi_options {
     std::size_t handle_pool = 64;
     /// Let every transfer resume the TLS sessions of the others (a curl share handle with
     /// CURL_LOCK_DATA_SSL_SESSION). A new connection to a host seen before then resumes its
-    /// session instead of a full handshake: measured with libcurl 7.88 and OpenSSL 3 on the
-    /// reference machine (bench/bench_tls_resume), 0.66-0.74x the client CPU per new connection,
-    /// and the libcurl call that reads the server's handshake from 0.6-0.9 ms to 0.2 ms. (The
-    /// call that sends the first message stays at 0.5-0.75 ms: libcurl 7.88 builds a new
-    /// SSL_CTX for every connection.)
+    /// session instead of a full handshake, which saves client CPU, most of all in the libcurl
+    /// call that reads the server's handshake. (The call that sends the first message costs the
+    /// same either way: libcurl 7.88 builds a new SSL_CTX for every connection.)
     bool share_tls_sessions = true;
     /// Set CURLOPT_QUICK_EXIT on every transfer so removing one during a threaded DNS lookup does
     /// not join the lookup thread (libcurl >= 7.87.0; ignored before).
@@ -170,16 +167,27 @@ struct io_stats {
 
 /// A socket libcurl wants watched, for callers with their own event loop.
 struct socket_interest {
-    curl_socket_t fd;
-    bool read;
-    bool write;
+    curl_socket_t fd; ///< the descriptor to watch (poll(), epoll, the engine's own loop)
+    bool read;        ///< libcurl waits for it to be readable
+    bool write;       ///< libcurl waits for it to be writable
 };
 
+/// A pulse::http::async_transport on one libcurl multi handle, driven from the caller's loop:
+/// start() returns at once, and perform() does the I/O that is ready within a time budget and
+/// calls the handlers. No thread is started and nothing waits on a socket (the file comment of
+/// <pulse/curl/multi_transport.hpp> says where libcurl itself can still block). Requests are set
+/// up exactly as easy_transport sets them up; connections, easy handles and TLS sessions are
+/// shared between transfers.
+///
+/// To run flow machines over it, use multi_driver. Not thread-safe; not copyable or movable
+/// (libcurl holds pointers to it).
 class multi_transport {
 public:
     /// The clock of next_timeout() and wait(): libcurl's timers are real time.
     using clock_type = std::chrono::steady_clock;
 
+    /// A transport whose requests use `options`, on a multi handle tuned by `mopts`. If libcurl
+    /// cannot create the handle, valid() is false and every start() fails.
     explicit multi_transport(http::transport_options options = {}, multi_options mopts = {})
         : options_(std::move(options)), mopts_(mopts), multi_(curl_multi_init()) {
         if (!multi_) return;
@@ -228,9 +236,11 @@ public:
     /// curl_multi_init succeeded. When false, start() fails with errc::transport_failed.
     bool valid() const noexcept { return multi_ != nullptr; }
 
+    /// The options requests are set up with.
     http::transport_options const& options() const noexcept { return options_; }
     /// New options apply to transfers started afterwards.
     void set_options(http::transport_options o) { options_ = std::move(o); }
+    /// The multi handle's settings (the io_budget as last set).
     multi_options const& tuning() const noexcept { return mopts_; }
     /// The io_budget of later perform() calls.
     void set_io_budget(std::chrono::microseconds b) noexcept { mopts_.io_budget = b; }
@@ -256,7 +266,7 @@ public:
         t->easy = e;
         t->req = &req;
         t->handler = &h;
-        t->hp = detail::hop{req.url, req.method, true, true};
+        t->hp = http::redirect_hop::first(req);
         if (auto r = setup(*t); !r) {
             free_easy(e);
             return detail::redact(std::move(r).error(), req);
@@ -401,6 +411,7 @@ public:
     void for_each_socket(F&& f) const {
         for (auto const& p : fds_) f(socket_interest{p.fd, (p.events & POLLIN) != 0, (p.events & POLLOUT) != 0});
     }
+    /// Number of sockets libcurl currently wants watched.
     std::size_t socket_count() const noexcept { return fds_.size(); }
 
     /// Block until a socket is ready, libcurl's timer is due, or `until` (whichever is first).
@@ -416,6 +427,7 @@ public:
         (void)sys_poll(poll_.data(), poll_.size(), static_cast<int>((std::min)(ms, 3'600'000LL)));
     }
 
+    /// Counters of the budgets' effect, for tuning them.
     io_stats const& stats() const noexcept { return stats_; }
 
     /// The last perform() ran out of budget with ready sockets left unread: the I/O is behind.
@@ -621,15 +633,15 @@ private:
 
     std::size_t finish(transfer& t, CURLcode rc) {
         if (rc == CURLE_OK && t.x->redirecting()) {
-            if (t.hops + 1 > max_redirects) return complete(t, detail::too_many_redirects(max_redirects, t.x->status()));
+            if (t.hops + 1 > max_redirects) return complete(t, http::too_many_redirects(max_redirects, t.x->status()));
             remove_from_multi(t);
             ++t.hops;
-            detail::follow(t.hp, t.x->status(), std::move(t.decide.target));
+            http::follow_redirect(t.hp, t.x->status(), std::move(t.decide.target));
             if (auto r = setup(t); !r) return complete(t, detail::redact(std::move(r).error(), *t.req));
             if (auto r = add_to_multi(t); !r) return complete(t, std::move(r).error());
             return 0;
         }
-        result<void> outcome = detail::finish_hop(rc, t.errbuf, *t.x, t.hp.url);
+        result<void> outcome = detail::finish_hop(t.easy, rc, t.errbuf, *t.x, t.hp.url, options_);
         if (!outcome) outcome = detail::redact(std::move(outcome).error(), *t.req);
         return complete(t, std::move(outcome));
     }

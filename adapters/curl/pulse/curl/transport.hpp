@@ -66,7 +66,7 @@
 #ifndef PULSE_CURL_TRANSPORT_HPP
 #define PULSE_CURL_TRANSPORT_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/curl/detail/easy_setup.hpp>
 #include <pulse/curl/detail/easy_transfer.hpp>
 #include <pulse/curl/global_init.hpp>
@@ -87,6 +87,13 @@
 PULSE_NAMESPACE_BEGIN
 namespace curl {
 
+/// A pulse::http::blocking_transport on one libcurl easy handle: connections, DNS cache and TLS
+/// sessions are kept between requests; bodies stream both ways; redirects are followed by the
+/// adapter with the credential rule; a POST is never sent twice. The file comment of
+/// <pulse/curl/transport.hpp> lists every behaviour and how transport_options map to libcurl.
+///
+/// Not thread-safe: one transfer at a time, on the thread that calls perform(). Movable, not
+/// copyable.
 class easy_transport {
 public:
     /// Redirect hops followed (when transport_options::follow_redirects is on) before giving up.
@@ -98,8 +105,10 @@ public:
 
     easy_transport(easy_transport const&) = delete;
     easy_transport& operator=(easy_transport const&) = delete;
+    /// Takes over the handle and its connections; `o` is left without a handle (valid() is false).
     easy_transport(easy_transport&& o) noexcept
         : options_(std::move(o.options_)), handle_(std::exchange(o.handle_, nullptr)), effective_url_(std::move(o.effective_url_)) {}
+    /// Frees this transport's handle, then takes over `o`'s as the move constructor does.
     easy_transport& operator=(easy_transport&& o) noexcept {
         if (this != &o) {
             if (handle_) curl_easy_cleanup(handle_);
@@ -109,11 +118,14 @@ public:
         }
         return *this;
     }
+    /// Frees the handle and closes its connections.
     ~easy_transport() {
         if (handle_) curl_easy_cleanup(handle_);
     }
 
+    /// Whether the transport has an easy handle (false after a failed curl_easy_init, or moved from).
     bool valid() const noexcept { return handle_ != nullptr; }
+    /// The options in force.
     http::transport_options const& options() const noexcept { return options_; }
     /// New options apply from the next perform().
     void set_options(http::transport_options options) { options_ = std::move(options); }
@@ -133,7 +145,7 @@ public:
         if (!handle_) return error(errc::transport_failed, "curl_easy_init failed");
 
         // The hop being sent. Starts as the caller's request; a followed redirect rewrites it.
-        detail::hop hp{req.url, req.method, true, true};
+        auto hp = http::redirect_hop::first(req);
         for (int hop = 0;; ++hop) {
             // Deciding to follow happens in the header callback, before any body byte is passed on.
             detail::redirect_decision decide{options_.follow_redirects, &hp.url, {}};
@@ -145,8 +157,8 @@ public:
             auto outcome = run_one(hp, req, x);
             if (!outcome) return detail::redact(outcome.error(), req);
             if (!x.redirecting()) return {};
-            if (hop + 1 > max_redirects) return detail::too_many_redirects(max_redirects, x.status());
-            detail::follow(hp, x.status(), std::move(decide.target));
+            if (hop + 1 > max_redirects) return http::too_many_redirects(max_redirects, x.status());
+            http::follow_redirect(hp, x.status(), std::move(decide.target));
         }
     }
 
@@ -159,7 +171,7 @@ private:
         if (auto r = detail::configure(handle_, hp, req, options_, detail::exchange_callbacks(x), errbuf, fields); !r) return r;
         CURLcode const rc = curl_easy_perform(handle_);
         detail::clear_pointers(handle_);
-        return detail::finish_hop(rc, errbuf, x, hp.url);
+        return detail::finish_hop(handle_, rc, errbuf, x, hp.url, options_);
     }
 
     http::transport_options options_;

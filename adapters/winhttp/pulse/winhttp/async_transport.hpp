@@ -30,7 +30,7 @@
 //   written (WINHTTP_FLAG_ESCAPE_DISABLE: the library's URLs are already percent-encoded, and
 //   WinHTTP must not encode them again).
 // - Every header field of the request is sent as given, in order, duplicates included
-//   (http::validate_request_fields refuses CR, LF, NUL and non-token names first; values must be
+//   (http::validate_fields refuses CR, LF, NUL and non-token names first; values must be
 //   UTF-8, which WinHTTP takes as UTF-16 and puts on the wire as it chooses -- Wine as UTF-8).
 //   Host, Content-Length, Transfer-Encoding and Expect are the adapter's: WinHTTP writes Host and
 //   Content-Length (the body_source's size), never waits for 100 Continue, and chunked uploads
@@ -59,7 +59,7 @@
 //   response (a server writing past its own length), its connection is not kept for another.
 // - Redirects: WinHTTP's own following is off (WINHTTP_OPTION_REDIRECT_POLICY_NEVER). With
 //   transport_options::follow_redirects, the adapter follows them (http/redirect.hpp: the same
-//   credential rule as every adapter, at most http::max_redirects hops); the redirect's body is not
+//   credential rule as every adapter, at most max_redirects hops); the redirect's body is not
 //   read (its connection is closed).
 // - No cookies (WINHTTP_DISABLE_COOKIES), no automatic authentication
 //   (WINHTTP_DISABLE_AUTHENTICATION; the Windows logon is never offered to a server:
@@ -77,7 +77,9 @@
 //   add a private CA to the Windows store instead (`certutil -addstore Root ca.pem`, or the user's
 //   store without admin rights). The adapter does not check certificates itself: a check of its
 //   own would run after WinHTTP chose to send the request (and the key) to the server.
-// - proxy: see detail/session.hpp (nullopt: the system's settings; "": none; http://host:port).
+// - proxy, no_proxy: see detail/session.hpp (unset: the system's settings; "": none;
+//   http://host:port: that proxy, except for the hosts http::proxy_for() exempts). A proxy that
+//   cannot be reached is errc::proxy_failed.
 // - accept_compressed: WINHTTP_OPTION_DECOMPRESSION (gzip and deflate, Windows 8.1 and later);
 //   where WinHTTP refuses that option, the adapter asks for identity bodies instead
 //   (decompresses() says which). Content-Encoding stays in the head as the server sent it.
@@ -93,9 +95,11 @@
 //   perform(), whatever WinHTTP's thread is still waiting for. 0 disables each.
 //
 // Errors: WinHTTP's error codes (and the Winsock codes it passes on) are mapped by
-// detail::map_error: resolve_failed, connect_failed, tls_failed (with the certificate problem
-// WINHTTP_CALLBACK_STATUS_SECURE_FAILURE named), timeout, connection_reset, body_truncated,
-// protocol_error, invalid_argument; transport_failed for the rest. error.message holds
+// detail::map_error: resolve_failed, connect_failed, proxy_failed, tls_verification_failed (the
+// certificate or host name rejected: the ERROR_WINHTTP_SECURE_CERT_* codes, or the certificate
+// problems WINHTTP_CALLBACK_STATUS_SECURE_FAILURE names), tls_failed (any other failed handshake),
+// timeout, connection_reset, body_truncated, protocol_error, invalid_argument; transport_failed for
+// the rest. error.message holds
 // "winhttp: " + what was being done + WinHTTP's own text for the code; error.native_code the code;
 // error.http_status the status when a head had arrived; error.bytes_delivered what reached the
 // handler. Header values never appear in errors, and credential values are scrubbed from them.
@@ -110,17 +114,18 @@
 #ifndef PULSE_WINHTTP_ASYNC_TRANSPORT_HPP
 #define PULSE_WINHTTP_ASYNC_TRANSPORT_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/body_source.hpp>
 #include <pulse/http/detail/parse_uri.hpp>
 #include <pulse/http/origin.hpp>
+#include <pulse/http/proxy.hpp>
 #include <pulse/http/redirect.hpp>
 #include <pulse/http/request.hpp>
-#include <pulse/http/request_fields.hpp>
 #include <pulse/http/response.hpp>
 #include <pulse/http/stall_clock.hpp>
 #include <pulse/http/transport.hpp>
+#include <pulse/http/transport_options.hpp>
 #include <pulse/winhttp/detail/api.hpp>
 #include <pulse/winhttp/detail/head.hpp>
 #include <pulse/winhttp/detail/session.hpp>
@@ -137,6 +142,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -155,11 +161,13 @@ public:
 
     /// Piece size of uploads and reads.
     static constexpr std::size_t buffer_size = 64 * 1024;
+    /// Redirect hops followed (when transport_options::follow_redirects is on) before giving up.
+    static constexpr int max_redirects = 10;
 
     /// Opens the WinHTTP session. If that fails (or the options cannot be used), valid() is false
     /// and every start() fails with the reason.
     explicit async_transport(http::transport_options options = {}) : options_(std::move(options)) {
-        setup_ = open_session();
+        setup_ = prepare_sessions();
     }
 
     async_transport(async_transport const&) = delete;
@@ -175,7 +183,7 @@ public:
             for (HINTERNET c : t->connects) ::WinHttpCloseHandle(c);
             t->connects.clear();
             t->reader.reset(); // its file, closed here
-            t->sess.reset();   // the session handle closes with the transport's own reference below
+            t->sessions.clear(); // the session handles close with the transport's own references below
         }
         {
             std::lock_guard<std::mutex> lock(hub_->m);
@@ -196,13 +204,13 @@ public:
 
     http::transport_options const& options() const noexcept { return options_; }
     /// New options apply to transfers started afterwards. A new proxy, user agent or verify_tls
-    /// opens a new session (transfers running on the old one finish there): connections are kept
+    /// opens new sessions (transfers running on the old ones finish there): connections are kept
     /// per session, so one opened without verification never carries a verified request.
     void set_options(http::transport_options o) {
-        bool const same_session =
+        bool const same_sessions =
             o.proxy == options_.proxy && o.user_agent == options_.user_agent && o.verify_tls == options_.verify_tls;
         options_ = std::move(o);
-        if (!same_session || !setup_) setup_ = open_session();
+        if (!same_sessions || !setup_) setup_ = prepare_sessions();
     }
 
     /// Whether WinHTTP decodes gzip and deflate here (WINHTTP_OPTION_DECOMPRESSION). When not,
@@ -219,7 +227,7 @@ public:
             return error(errc::invalid_argument,
                          "winhttp: transport_options::ca_bundle is not supported: WinHTTP trusts the Windows certificate store "
                          "(add the CA there), see pulse/winhttp/async_transport.hpp");
-        if (auto ok = http::validate_request_fields(req.headers); !ok) return ok.error();
+        if (auto ok = http::validate_fields(req.headers); !ok) return ok.error();
         auto o = http::origin_of(req.url);
         if (!o) {
             error e = o.error();
@@ -227,19 +235,9 @@ public:
             return e;
         }
 
-        bool const bodiless_post = req.method == http::method::post && req.body.empty();
-        std::shared_ptr<detail::session> sess = bodiless_post ? fresh_session_ : session_;
-        if (!sess) {
-            auto s = detail::session::open(proxy_, options_.user_agent, &detail::on_status);
-            if (!s) return s.error();
-            fresh_session_ = *s;
-            sess = fresh_session_;
-        }
-
         auto owned = std::make_unique<detail::transfer>();
         detail::transfer& t = *owned;
         t.hub = hub_;
-        t.sess = std::move(sess);
         t.req = &req;
         t.handler = &h;
         t.hop = http::redirect_hop::first(req);
@@ -349,18 +347,41 @@ private:
 
     // --- setup -------------------------------------------------------------------------------------
 
-    result<void> open_session() {
-        session_.reset();
-        fresh_session_.reset();
-        auto p = detail::proxy_from(options_.proxy);
-        if (!p) return p.error();
-        proxy_ = std::move(*p);
-        auto s = detail::session::open(proxy_, options_.user_agent, &detail::on_status);
-        if (!s) return s.error();
-        session_ = std::move(*s);
+    // Drop the sessions (transfers keep theirs), check the proxy setting, and open the session of
+    // the default route, which also tells whether WinHTTP decodes content codings here.
+    result<void> prepare_sessions() {
+        sessions_.clear();
+        named_proxy_.reset();
+        if (options_.proxy && !options_.proxy->empty()) {
+            auto p = detail::named_proxy(*options_.proxy);
+            if (!p) return p.error();
+            named_proxy_ = std::move(*p);
+        }
+        auto first = session_for(!options_.proxy ? route::system : options_.proxy->empty() ? route::direct : route::proxy, false);
+        if (!first) return first.error();
         DWORD off = 0; // does this WinHTTP know the option? (Windows 8.1 and later)
-        decompression_ = ::WinHttpSetOption(session_->handle(), WINHTTP_OPTION_DECOMPRESSION, &off, sizeof off) != FALSE;
+        decompression_ = ::WinHttpSetOption((*first)->handle(), WINHTTP_OPTION_DECOMPRESSION, &off, sizeof off) != FALSE;
         return {};
+    }
+
+    // How a request reaches its server: the system's proxy settings, directly, or through
+    // transport_options::proxy.
+    enum class route : unsigned char { system, direct, proxy };
+
+    route route_for(std::string const& url) const {
+        if (!options_.proxy) return route::system;
+        return http::proxy_for(url, options_) ? route::proxy : route::direct;
+    }
+
+    // The session for `r`; `fresh`: one whose connections are never kept (body-less POSTs).
+    result<std::shared_ptr<detail::session>> session_for(route r, bool fresh) {
+        auto const key = std::make_pair(r, fresh);
+        if (auto it = sessions_.find(key); it != sessions_.end()) return it->second;
+        detail::proxy_setup const p = r == route::proxy ? *named_proxy_ : r == route::direct ? detail::direct_connection() : detail::system_settings();
+        auto s = detail::session::open(p, options_.user_agent, &detail::on_status);
+        if (!s) return s.error();
+        sessions_.emplace(key, *s);
+        return *s;
     }
 
     // Open the request handle of the current hop (t.hop) and send it. On error, nothing of the hop
@@ -379,7 +400,13 @@ private:
         auto wtarget = detail::widen(target);
         if (!whost || !wtarget) return error(errc::invalid_argument, "winhttp: the URL is not UTF-8");
 
-        HINTERNET const connect = ::WinHttpConnect(t.sess->handle(), whost->c_str(), o->port, 0);
+        route const way = route_for(t.hop.url);
+        bool const bodiless_post = t.hop.method == http::method::post && (!t.hop.send_body || t.req->body.empty());
+        auto sess = session_for(way, bodiless_post);
+        if (!sess) return sess.error();
+        t.sessions.push_back(*sess);
+        t.via_proxy = way == route::proxy;
+        HINTERNET const connect = ::WinHttpConnect((*sess)->handle(), whost->c_str(), o->port, 0);
         if (!connect) return native_error(::GetLastError(), "winhttp: WinHttpConnect to " + t.where + " failed: ");
         t.connects.push_back(connect);
         wchar_t const* verb = L"GET";
@@ -472,8 +499,8 @@ private:
             DWORD all = WINHTTP_DECOMPRESSION_FLAG_ALL;
             decode = ::WinHttpSetOption(request, WINHTTP_OPTION_DECOMPRESSION, &all, sizeof all) != FALSE;
         }
-        if (!t.sess->proxy().user.empty()) {
-            auto const& p = t.sess->proxy();
+        if (t.via_proxy && !named_proxy_->user.empty()) {
+            auto const& p = *named_proxy_;
             ::WinHttpSetOption(request, WINHTTP_OPTION_PROXY_USERNAME, const_cast<wchar_t*>(p.user.c_str()),
                                static_cast<DWORD>(p.user.size()));
             ::WinHttpSetOption(request, WINHTTP_OPTION_PROXY_PASSWORD, const_cast<wchar_t*>(p.password.c_str()),
@@ -596,8 +623,8 @@ private:
         }
         if (options_.follow_redirects) {
             if (auto next = http::redirect_target(h.head, t.hop.url)) {
-                if (t.hops + 1 > http::max_redirects) {
-                    finish(t, http::too_many_redirects(http::max_redirects, t.status));
+                if (t.hops + 1 > max_redirects) {
+                    finish(t, http::too_many_redirects(max_redirects, t.status));
                     return;
                 }
                 close_request(t);
@@ -682,6 +709,8 @@ private:
         bool const nothing_came = t.received.load(std::memory_order_relaxed) == t.received_at_send;
         if (code == ERROR_WINHTTP_INVALID_SERVER_RESPONSE && !t.head_seen && nothing_came)
             c = errc::connection_reset; // closed (or reset) before a byte of an answer, not a garbled one
+        if (t.via_proxy && !t.connected && (c == errc::connect_failed || c == errc::resolve_failed))
+            c = errc::proxy_failed; // the connection that failed is the one to the proxy
         std::string doing;
         if (!t.connected) doing = "connecting to ";
         else if (t.at == stage::sending || t.at == stage::writing) doing = "sending the request to ";
@@ -689,9 +718,12 @@ private:
         else doing = "reading the response body from ";
         std::string msg = "winhttp: " + doing + t.where + " failed: " + detail::message_of(code);
         if (t.secure_failure != 0) {
-            c = errc::tls_failed;
+            // The certificate (or its name) was rejected, unless WinHTTP only names the channel.
+            c = (t.secure_failure & ~DWORD{WINHTTP_CALLBACK_STATUS_FLAG_SECURITY_CHANNEL_ERROR}) != 0 ? errc::tls_verification_failed
+                                                                                                 : errc::tls_failed;
             msg += ": " + detail::secure_failure_text(t.secure_failure);
         }
+        if (c == errc::proxy_failed) msg = "winhttp: cannot reach the proxy for " + t.where + ": " + detail::message_of(code);
         error e(c, std::move(msg));
         e.native_code = static_cast<int>(code);
         finish(t, std::move(e));
@@ -796,9 +828,8 @@ private:
     }
 
     http::transport_options options_;
-    detail::proxy_setup proxy_;
-    std::shared_ptr<detail::session> session_;       // every request but body-less POSTs
-    std::shared_ptr<detail::session> fresh_session_; // body-less POSTs: connections never kept
+    std::optional<detail::proxy_setup> named_proxy_; // transport_options::proxy, when one is named
+    std::map<std::pair<route, bool>, std::shared_ptr<detail::session>> sessions_; // by route and "fresh"
     bool decompression_ = false;
     result<void> setup_;
     std::shared_ptr<detail::hub> hub_ = std::make_shared<detail::hub>();

@@ -5,11 +5,11 @@
 //
 //     #include <pulse/winhttp/driver.hpp>                    // target pulse::winhttp
 //
-//     pulse::winhttp::driver d;                              // transport_options, driver_options
-//     auto job = d.add(*pulse::flow::make_extract_flow(cfg, doc, {}, seed));
+//     auto d = pulse::winhttp::make_driver(cfg);             // <pulse/winhttp/client.hpp>
+//     auto job = d.add(*pulse::flow::make_extract_flow(cfg, pulse::file("a.pdf")),
+//                      [](pulse::result<pulse::extract_result> r) { use(r); });
 //     // every frame (a game loop), or after d.wait(...) (a tool):
 //     d.tick();                                              // does what is ready, returns at once
-//     if (job.finished()) use(job.take());                   // result<extract_result>
 //
 // It is pulse::async_driver (<pulse/async_driver.hpp>: timers, ready queue, handles, budgets,
 // cancellation) over pulse::winhttp::async_transport (<pulse/winhttp/async_transport.hpp>: WinHTTP
@@ -29,14 +29,15 @@
 #ifndef PULSE_WINHTTP_DRIVER_HPP
 #define PULSE_WINHTTP_DRIVER_HPP
 
-#include <pulse/async_driver.hpp>
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
+#include <pulse/driver/async_driver.hpp>
 #include <pulse/flow/action.hpp>
 #include <pulse/http/transport.hpp>
 #include <pulse/winhttp/async_transport.hpp>
 
 #include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -65,10 +66,11 @@ public:
     bool valid() const noexcept { return transport_.valid(); }
 
     /// Take over `machine` (a flow::job_flow<T> from the flow/ factories, or any flow_machine). It
-    /// starts at the next tick.
+    /// starts at the next tick. With `on_done`, its result goes there in the tick where it
+    /// finishes (async_driver::add).
     template <flow_machine M>
-    flow_handle<M> add(M machine) {
-        return flows_.add(std::move(machine));
+    flow_handle<M> add(M machine, std::function<void(result<typename M::value_type>)> on_done = {}) {
+        return flows_.add(std::move(machine), std::move(on_done));
     }
 
     /// Do the work that is ready and return (see the file comment).

@@ -27,7 +27,7 @@
 #ifndef PULSE_WINHTTP_TRANSPORT_HPP
 #define PULSE_WINHTTP_TRANSPORT_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>

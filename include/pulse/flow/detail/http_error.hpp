@@ -6,7 +6,7 @@
 #ifndef PULSE_FLOW_DETAIL_HTTP_ERROR_HPP
 #define PULSE_FLOW_DETAIL_HTTP_ERROR_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/api_error.hpp>
 
@@ -45,21 +45,38 @@ inline std::string excerpt(std::string_view s, std::size_t cap) {
 /// The error for an HTTP answer with a status the operation cannot use. `what` names the request
 /// ("poll GET /job/abc"); `note` is added for statuses with a specific meaning (410). The result
 /// is redacted with `secret`.
+/// What an unusable status means, in words (the status itself goes to error::http_status).
+constexpr std::string_view status_meaning(int status) noexcept {
+    switch (errc_for_status(status)) {
+    case errc::bad_request: return "the server refused the request as invalid";
+    case errc::unauthorized: return "the API key is missing or not valid";
+    case errc::forbidden: return "the API key is not allowed to do this";
+    case errc::not_found: return "not found";
+    case errc::gone: return "gone";
+    case errc::rate_limited: return "rate limited";
+    case errc::server_error: return "the server failed";
+    default: break;
+    }
+    if (status >= 300 && status <= 399) return "a redirect";
+    return "an unexpected status";
+}
+
+/// The error for an answer with an unusable status: one sentence -- what was asked, what the
+/// status means (or `note`, when the operation knows better), what the server said -- and the
+/// status, the API's code and the start of the body in their own fields.
 inline error http_error(int status, std::string_view body, std::string_view what, std::size_t excerpt_cap,
                         std::string_view secret, std::string_view note = {}) {
     api_error const api = read_api_error(body);
     error e(errc_for_status(status), {});
     e.http_status = status;
-    e.message.append(what).append(": HTTP ").append(std::to_string(status));
-    if (!note.empty()) e.message.append(" (").append(note).append(")");
-    if (api.message && !api.message->empty()) e.message.append(": ").append(*api.message);
+    e.message.append(what).append(": ").append(note.empty() ? status_meaning(status) : note);
+    if (api.message && !api.message->empty()) e.message.append("; the server said: ").append(*api.message);
     if (api.code) e.api_code = *api.code;
     e.body = excerpt(body, excerpt_cap);
     e.redact(secret);
     return e;
 }
 
-/// A copy of `e` with `what: ` in front of its message (transport and local errors).
 inline error with_context(error e, std::string_view what, std::string_view secret) {
     if (!what.empty()) e.message = std::string(what) + ": " + e.message;
     e.redact(secret);

@@ -14,7 +14,7 @@
 #ifndef PULSE_HTTP_DETAIL_FILE_HPP
 #define PULSE_HTTP_DETAIL_FILE_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 
 #include <cstdio>
 #include <filesystem>

@@ -10,7 +10,7 @@
 #ifndef PULSE_HTTP_DETAIL_PARSE_URI_HPP
 #define PULSE_HTTP_DETAIL_PARSE_URI_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 
 #include <boost/system/result.hpp>
 #include <boost/url/grammar/error.hpp>

@@ -13,14 +13,14 @@
 //     `plan-info`): the member holds the first one read, and both are written back.
 //
 // Why hand-written and not Boost.Describe: in Boost 1.81 described-struct conversion rejects
-// unknown keys and missing optionals (cpp-anchors.md §4), and the API adds fields over time.
+// unknown keys and missing optionals, and the API adds fields over time.
 //
 // Errors carry the JSON path. The path is built while unwinding from the failure (each level
 // prepends its key or index), so the success path pays nothing for it.
 #ifndef PULSE_SCHEMA_DETAIL_CODEC_HPP
 #define PULSE_SCHEMA_DETAIL_CODEC_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/number.hpp>
 #include <pulse/schema/polygon.hpp>
@@ -53,10 +53,10 @@ struct member_desc {
     std::string_view name;
     M C::*ptr;
     std::string_view alias{};
-    int alias_bit = -1; // bit in C::wire_spelling set when the alias was the spelling read
+    int alias_bit = -1; // bit in C's spelling bits (spelling_access) set when the alias was the spelling read
     bool is_required = false;
 
-    /// Also accept `other` on read; remember in C::wire_spelling (bit `bit`) that it was used, so
+    /// Also accept `other` on read; remember in C's spelling bits (bit `bit`) that it was used, so
     /// the member is written back under the same spelling.
     constexpr member_desc or_alias(std::string_view other, int bit) const {
         member_desc m = *this;
@@ -77,12 +77,31 @@ constexpr member_desc<C, M> field(std::string_view name, M C::*ptr) {
     return member_desc<C, M>{name, ptr};
 }
 
+/// A member of base class B in the table of a type C derived from it (C adds members to B's wire
+/// object; the pipeline's step results extend the answers of the single endpoints).
+template <class C, class B, class M>
+    requires std::is_base_of_v<B, C>
+constexpr member_desc<C, M> field_of(std::string_view name, M B::*ptr) {
+    return member_desc<C, M>{name, static_cast<M C::*>(ptr)};
+}
+
 /// Specialised next to each schema type: `static constexpr auto members = std::tuple{...};`.
 template <class T>
 struct schema_of;
 
 template <class T>
 concept described = requires { schema_of<T>::members; };
+
+/// Reaches the bookkeeping of types whose members have two spellings on the wire (`plan_info` /
+/// `plan-info`): which one was read, so that it is written back as read. The bits are a private
+/// member of those types (`wire_spelling_`, befriending this template); has_bits says whether T
+/// keeps them.
+template <class T>
+struct spelling_access {
+    static constexpr bool has_bits = requires(T& t) { t.wire_spelling_; };
+    static unsigned& bits(T& t) noexcept { return t.wire_spelling_; }
+    static unsigned bits(T const& t) noexcept { return t.wire_spelling_; }
+};
 
 /// Enum-like types that keep unknown strings: constructible from the text, with str().
 template <class T>
@@ -91,6 +110,10 @@ concept open_enum_like = requires(T const& t, std::string s) {
     T(std::move(s));
     typename T::is_open_enum;
 };
+
+/// JSON objects of one member type (pulse::ordered_map).
+template <class T>
+concept ordered_map_like = requires { typename T::is_ordered_map; typename T::mapped_type; };
 
 template <class T>
 struct is_optional : std::false_type {};
@@ -233,6 +256,8 @@ bool decode_value(json::value const& v, T& out, error& e) {
 
 template <class T>
 bool decode_value(json::value const& v, std::vector<T>& out, error& e);
+template <ordered_map_like M>
+bool decode_value(json::value const& v, M& out, error& e);
 template <described T>
 bool decode_value(json::value const& v, T& out, error& e);
 
@@ -251,12 +276,27 @@ bool decode_value(json::value const& v, std::vector<T>& out, error& e) {
     return true;
 }
 
+template <ordered_map_like M>
+bool decode_value(json::value const& v, M& out, error& e) {
+    auto const* o = v.if_object();
+    if (!o) return type_error(e, "object", v);
+    out.clear();
+    for (auto const& kv : *o) {
+        std::string_view const key = kv.key();
+        if (!decode_value(kv.value(), out[key], e)) {
+            prepend_key(e.path, key);
+            return false;
+        }
+    }
+    return true;
+}
+
 /// Decode one member found under `key` into `obj`. Null for an optional member (other than an
 /// opaque json::value) keeps the member empty and the null in `extra`, so it is written back.
 template <class C, class M>
 bool decode_member(C& obj, member_desc<C, M> const& m, std::string_view key, json::value const& v, error& e) {
-    if constexpr (requires { obj.wire_spelling; }) {
-        if (m.alias_bit >= 0 && key == m.alias) obj.wire_spelling |= static_cast<unsigned>(1u << m.alias_bit);
+    if constexpr (spelling_access<C>::has_bits) {
+        if (m.alias_bit >= 0 && key == m.alias) spelling_access<C>::bits(obj) |= static_cast<unsigned>(1u << m.alias_bit);
     }
     M& target = obj.*(m.ptr);
     bool ok;
@@ -344,6 +384,8 @@ json::value encode_value(T const& t) {
 }
 template <class T>
 json::value encode_value(std::vector<T> const& v);
+template <ordered_map_like M>
+json::value encode_value(M const& m);
 template <described T>
 json::value encode_value(T const& t);
 
@@ -355,6 +397,14 @@ json::value encode_value(std::vector<T> const& v) {
     return a;
 }
 
+template <ordered_map_like M>
+json::value encode_value(M const& m) {
+    json::object o;
+    o.reserve(m.size());
+    for (auto const& e : m) o.insert_or_assign(e.key, encode_value(e.value));
+    return o;
+}
+
 template <described T>
 json::value encode_value(T const& t) {
     json::object o;
@@ -364,8 +414,8 @@ json::value encode_value(T const& t) {
     auto put = [&](auto const& m) {
         auto const& val = t.*(m.ptr);
         std::string_view key = m.name;
-        if constexpr (requires { t.wire_spelling; }) {
-            if (m.alias_bit >= 0 && (t.wire_spelling & (1u << m.alias_bit))) key = m.alias;
+        if constexpr (spelling_access<T>::has_bits) {
+            if (m.alias_bit >= 0 && (spelling_access<T>::bits(t) & (1u << m.alias_bit))) key = m.alias;
         }
         if constexpr (is_optional<std::remove_cvref_t<decltype(val)>>::value) {
             if (val) o.emplace(key, encode_value(*val));

@@ -15,7 +15,7 @@
 #ifndef PULSE_SCHEMA_DETAIL_DOM_PARSER_HPP
 #define PULSE_SCHEMA_DETAIL_DOM_PARSER_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/schema/detail/exact_double.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>

@@ -10,7 +10,7 @@
 // about 16. So one number could decode to different doubles depending on where a network chunk
 // boundary fell, and a shortest-form double as Python writes it ("249.77792341670946") came back
 // as its neighbour, and was written back as other text. It also reads "0e400" as NaN (0 times an
-// infinite power of ten). bench/README.md ("Exact doubles") has the counts.
+// infinite power of ten).
 //
 // So every handler in this library that turns text into doubles (the DOM parser in dom_parser.hpp,
 // the typed stream decoder) passes the number's text through exact_double(). Boost >= 1.83 can do
@@ -18,11 +18,11 @@
 //
 // The text is correct-rounded with std::from_chars, which libstdc++ (GCC 12 and later) and MSVC
 // implement for double. Where the standard library lacks it (libc++ before 20: __cpp_lib_to_chars
-// undefined), Boost's value is kept: the old behaviour, no worse.
+// undefined), Boost's value is kept: no worse than Boost alone.
 #ifndef PULSE_SCHEMA_DETAIL_EXACT_DOUBLE_HPP
 #define PULSE_SCHEMA_DETAIL_EXACT_DOUBLE_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 
 #include <boost/config.hpp>
 

@@ -25,37 +25,6 @@
 PULSE_NAMESPACE_BEGIN
 namespace beast::detail {
 
-/// Header fields that carry credentials: never sent across origins on a redirect.
-inline bool is_credential_header(std::string_view name) noexcept {
-    return http::iequals(name, "x-api-key") || http::iequals(name, "authorization") || http::iequals(name, "cookie") ||
-           http::iequals(name, "proxy-authorization");
-}
-
-/// RFC 9110 token character (header field names).
-constexpr bool is_tchar(char c) noexcept {
-    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-/// Refuse a field that would inject header lines or is not a field at all. The error names the
-/// field, never its value (it may be the API key).
-inline result<void> validate_fields(http::headers const& fields) {
-    std::size_t index = 0;
-    for (auto const& f : fields) {
-        ++index;
-        if (f.name.empty())
-            return error(errc::invalid_argument, "request header field " + std::to_string(index) + " has an empty name");
-        for (char c : f.name)
-            if (!is_tchar(c))
-                return error(errc::invalid_argument,
-                             "request header field " + std::to_string(index) + " has a name that is not an HTTP token");
-        for (char c : f.value)
-            if (c == '\r' || c == '\n' || c == '\0')
-                return error(errc::invalid_argument, "request header field '" + f.name + "' has CR, LF or NUL in its value");
-    }
-    return {};
-}
-
 /// Fields the adapter writes itself (or deliberately never sends) and so drops from the request:
 /// Host (from the URL), Content-Length and Transfer-Encoding (the body_source's size is
 /// authoritative), Expect (the adapter never waits for 100 Continue).

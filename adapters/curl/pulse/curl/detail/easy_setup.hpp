@@ -11,17 +11,16 @@
 #ifndef PULSE_CURL_DETAIL_EASY_SETUP_HPP
 #define PULSE_CURL_DETAIL_EASY_SETUP_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/curl/detail/easy_transfer.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/headers.hpp>
 #include <pulse/http/origin.hpp>
+#include <pulse/http/proxy.hpp>
+#include <pulse/http/redirect.hpp>
 #include <pulse/http/request.hpp>
 #include <pulse/http/response.hpp>
 #include <pulse/http/transport.hpp>
-
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 
 #include <curl/curl.h>
 
@@ -33,17 +32,11 @@
 PULSE_NAMESPACE_BEGIN
 namespace curl::detail {
 
-/// What is sent on one hop of a redirect chain. Starts as the caller's request; a followed
-/// redirect rewrites it (follow()).
-struct hop {
-    std::string url;
-    http::method method = http::method::get;
-    bool send_body = true;
-    bool send_credentials = true;
-};
+/// What is sent on one hop of a redirect chain (the shared rule: http/redirect.hpp).
+using hop = http::redirect_hop;
 
-/// Called with the completed head of each response: is it a redirect we follow? Resolves the
-/// Location against the current URL with Boost.URL; only http(s) targets are followed.
+/// Called with the completed head of each response: is it a redirect we follow? The target is
+/// http::redirect_target's.
 struct redirect_decision {
     bool enabled = false;
     std::string const* current = nullptr;
@@ -51,39 +44,12 @@ struct redirect_decision {
 
     bool operator()(http::response_head const& h) {
         if (!enabled || !current) return false;
-        int const s = h.status;
-        if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) return false;
-        auto loc = h.headers.find("location");
-        if (!loc || loc->empty()) return false;
-        auto base = boost::urls::parse_uri(boost::urls::string_view(current->data(), current->size()));
-        auto ref = boost::urls::parse_uri_reference(boost::urls::string_view(loc->data(), loc->size()));
-        if (!base || !ref) return false;
-        boost::urls::url dest;
-        if (!boost::urls::resolve(*base, *ref, dest)) return false;
-        dest.remove_fragment();
-        target.assign(dest.buffer().data(), dest.buffer().size());
-        return http::origin_of(target).has_value(); // http or https with a host, nothing else
+        auto t = http::redirect_target(h, *current);
+        if (!t) return false;
+        target = std::move(*t);
+        return true;
     }
 };
-
-/// Move `h` on to the redirect target `target` after an answer with `status`. 303 always, and
-/// 301/302 after a POST (what browsers and libcurl do), turn into a GET without a body; 307/308
-/// repeat the request as it was. Credentials are dropped once a hop leaves the original origin.
-inline void follow(hop& h, int status, std::string target) {
-    if (status == 303 || ((status == 301 || status == 302) && h.method == http::method::post)) {
-        if (h.method != http::method::head) h.method = http::method::get;
-        h.send_body = false;
-    }
-    if (h.send_credentials && !http::same_origin(h.url, target)) h.send_credentials = false;
-    h.url = std::move(target);
-}
-
-/// The error for a redirect chain longer than `max_redirects`.
-inline error too_many_redirects(int max_redirects, int status) {
-    error e(errc::too_many_redirects, "more than " + std::to_string(max_redirects) + " redirects");
-    e.http_status = status;
-    return e;
-}
 
 /// The C callbacks and their user data. exchange_callbacks() gives exchange's own; a driver that
 /// needs to intercept them (multi_transport: a transfer can be abandoned while libcurl still holds
@@ -113,23 +79,11 @@ inline callbacks exchange_callbacks(exchange& x) noexcept {
 /// Transfer-Encoding (the body_source's size is authoritative), credentials when the hop left the
 /// origin, Content-Type when the hop sends no body.
 inline result<void> build_fields(http::request const& req, hop const& hp, slist& out) {
+    if (auto ok = http::validate_fields(req.headers); !ok) return ok;
     bool has_expect = false, has_content_type = false;
-    std::size_t index = 0;
     for (auto const& f : req.headers) {
-        ++index;
-        if (f.name.empty())
-            return error(errc::invalid_argument, "request header field " + std::to_string(index) + " has an empty name");
-        for (char c : f.name)
-            if (!is_tchar(c))
-                return error(errc::invalid_argument,
-                             "request header field " + std::to_string(index) + " has a name that is not an HTTP token");
-        for (char c : f.value)
-            if (c == '\r' || c == '\n' || c == '\0')
-                // Name the field, never its value: it may be the API key.
-                return error(errc::invalid_argument, "request header field '" + f.name + "' has CR, LF or NUL in its value");
         if (http::iequals(f.name, "content-length") || http::iequals(f.name, "transfer-encoding")) continue;
-        if (!hp.send_credentials && is_credential_header(f.name)) continue;
-        if (!hp.send_body && http::iequals(f.name, "content-type")) continue;
+        if (!hp.sends_field(f.name)) continue;
         has_expect = has_expect || http::iequals(f.name, "expect");
         has_content_type = has_content_type || http::iequals(f.name, "content-type");
         // "Name;" is libcurl's spelling of a field with an empty value ("Name:" would remove it).
@@ -202,11 +156,10 @@ inline result<void> configure(CURL* h, hop const& hp, http::request const& req, 
         // On a reused connection that closes before any answer, libcurl silently sends the
         // request again on a new one. For a POST /extract that is a second job, billed twice,
         // which the flow's retry policy exists to prevent. A POST with a body may still share
-        // connections: libcurl must rewind the body to resend it, and refuse_rewind says no.
-        // (An earlier version opened a fresh connection per POST instead. Over HTTPS that is a full
-        // TLS handshake per submission, 1.5-2 ms of CPU each with libcurl 7.88 and OpenSSL 3;
-        // bench/README.md.) A POST without a body has nothing to rewind, so it gets a connection
-        // of its own, closed afterwards.
+        // connections (a fresh connection per POST would cost a full TLS handshake per
+        // submission): libcurl must rewind the body to resend it, and refuse_rewind says no. A
+        // POST without a body has nothing to rewind, so it gets a connection of its own, closed
+        // afterwards.
         if (has_body) {
             set(curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &refuse_rewind));
         } else {
@@ -241,6 +194,7 @@ inline result<void> configure(CURL* h, hop const& hp, http::request const& req, 
     set(curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L));
     if (!o.ca_bundle.empty()) set(curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_bundle.c_str()));
     if (o.proxy) set(curl_easy_setopt(h, CURLOPT_PROXY, o.proxy->c_str()));
+    if (o.no_proxy) set(curl_easy_setopt(h, CURLOPT_NOPROXY, o.no_proxy->c_str()));
     if (o.accept_compressed) set(curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""));
     if (!o.user_agent.empty()) set(curl_easy_setopt(h, CURLOPT_USERAGENT, o.user_agent.c_str()));
     if (!ok) return error(errc::transport_failed, "libcurl refused an option (is it built without a needed feature?)");
@@ -255,8 +209,10 @@ inline void clear_pointers(CURL* h) noexcept {
 }
 
 /// The outcome of a finished hop: success once the head (also of an empty body) reached the
-/// handler, else the error for `rc`.
-inline error make_error(CURLcode rc, char const* errbuf, exchange& x, std::string_view url) {
+/// handler, else the error for `rc`. `h` is the handle the hop ran on (asked how a proxy answered);
+/// `o` the options it ran with (did it go through a proxy?).
+inline error make_error(CURL* h, CURLcode rc, char const* errbuf, exchange& x, std::string_view url,
+                        http::transport_options const& o) {
     if (auto const& re = x.read_error()) {
         // The upload's own file failed (input layer), not the network.
         error e = *re;
@@ -284,6 +240,20 @@ inline error make_error(CURLcode rc, char const* errbuf, exchange& x, std::strin
               std::to_string(head_collector::max_head_bytes) + " bytes";
     }
     if (code == errc::aborted_by_sink) msg = "the response handler aborted the transfer";
+    // A proxy that refused the CONNECT tunnel (403, 407, ...): libcurl reports a receive error, the
+    // tunnel's status says what happened. Retrying meets the same refusal.
+    long connect_code = 0;
+    if (curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &connect_code) == CURLE_OK && connect_code != 0 &&
+        (connect_code < 200 || connect_code > 299) && layer_of(code) == error_layer::transport) {
+        code = errc::proxy_failed;
+        msg = "the proxy refused the tunnel (CONNECT answered " + std::to_string(connect_code) + "): " + msg;
+    }
+    // Through a proxy, the connection libcurl could not make is the one to the proxy: the same on
+    // every attempt.
+    if (code == errc::connect_failed && http::proxy_for(url, o)) {
+        code = errc::proxy_failed;
+        msg = "cannot connect to the proxy: " + msg;
+    }
     error e(code, "curl: " + msg);
     e.native_code = static_cast<int>(rc);
     if (x.head_seen()) e.http_status = x.status();
@@ -293,7 +263,8 @@ inline error make_error(CURLcode rc, char const* errbuf, exchange& x, std::strin
 
 /// What a hop that libcurl finished with `rc` means for the handler: success (after delivering a
 /// head that had no body), or the error.
-inline result<void> finish_hop(CURLcode rc, char const* errbuf, exchange& x, std::string_view url) {
+inline result<void> finish_hop(CURL* h, CURLcode rc, char const* errbuf, exchange& x, std::string_view url,
+                               http::transport_options const& o) {
     if (rc == CURLE_OK) {
         if (!x.deliver_head_if_pending()) {
             error e(errc::aborted_by_sink, "the response handler aborted the transfer");
@@ -302,14 +273,14 @@ inline result<void> finish_hop(CURLcode rc, char const* errbuf, exchange& x, std
         }
         return {};
     }
-    return make_error(rc, errbuf, x, url);
+    return make_error(h, rc, errbuf, x, url, o);
 }
 
 /// Scrub credential values from any text libcurl produced (it should never contain them; this
 /// makes "never" independent of libcurl's message wording).
 inline error redact(error e, http::request const& req) {
     for (auto const& f : req.headers)
-        if (is_credential_header(f.name) && f.value.size() >= 4) e.redact(f.value);
+        if (http::is_credential_field(f.name) && f.value.size() >= 4) e.redact(f.value);
     return e;
 }
 

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 //
 // One request/response exchange on a curl easy handle: option setup, the C callbacks, response-head
-// collection and CURLcode mapping. Shared by the blocking easy_transport and (later) a multi-handle
-// transport, which drive the same handle setup from different loops.
+// collection and CURLcode mapping. Shared by the blocking easy_transport and the multi_transport,
+// which drive the same handle setup from different loops.
 //
 // Internal: names and signatures here may change without notice.
 #ifndef PULSE_CURL_DETAIL_EASY_TRANSFER_HPP
 #define PULSE_CURL_DETAIL_EASY_TRANSFER_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/body_source.hpp>
 #include <pulse/http/request.hpp>
@@ -28,19 +28,6 @@
 
 PULSE_NAMESPACE_BEGIN
 namespace curl::detail {
-
-/// Header fields that carry credentials: never sent across origins on a redirect, and their values
-/// are scrubbed from any error text.
-inline bool is_credential_header(std::string_view name) noexcept {
-    return http::iequals(name, "x-api-key") || http::iequals(name, "authorization") ||
-           http::iequals(name, "cookie") || http::iequals(name, "proxy-authorization");
-}
-
-/// RFC 9110 token character (header field names).
-constexpr bool is_tchar(char c) noexcept {
-    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
 
 /// Owns a curl_slist.
 class slist {
@@ -269,22 +256,27 @@ private:
 constexpr errc map_code(CURLcode c, bool aborted) noexcept {
     switch (c) {
     case CURLE_OK: return errc::ok;
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY: return errc::resolve_failed;
+    case CURLE_COULDNT_RESOLVE_HOST: return errc::resolve_failed;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+#if LIBCURL_VERSION_NUM >= 0x074900 // 7.73.0
+    case CURLE_PROXY:
+#endif
+        return errc::proxy_failed;
     case CURLE_COULDNT_CONNECT: return errc::connect_failed;
-    case CURLE_SSL_CONNECT_ERROR:
+    // The certificate (or the CA bundle it is checked against) is the problem: the same on retry.
     case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS: return errc::tls_verification_failed;
+    case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
     case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_SHUTDOWN_FAILED:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
     case CURLE_USE_SSL_FAILED:
 #if LIBCURL_VERSION_NUM >= 0x074c00 // 7.76.0
     case CURLE_SSL_CLIENTCERT:

@@ -8,7 +8,7 @@
 #ifndef PULSE_WINHTTP_DETAIL_API_HPP
 #define PULSE_WINHTTP_DETAIL_API_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 
 #include <windows.h>
@@ -118,15 +118,18 @@ inline errc map_error(DWORD code, bool in_body) noexcept {
     case WSAECONNABORTED:
     case WSAENETRESET:
     case WSAESHUTDOWN: return in_body ? errc::body_truncated : errc::connection_reset;
-    case ERROR_WINHTTP_SECURE_FAILURE:
-    case ERROR_WINHTTP_SECURE_CHANNEL_ERROR:
+    // The certificate or its name was rejected: the same on every attempt.
     case ERROR_WINHTTP_SECURE_INVALID_CERT:
     case ERROR_WINHTTP_SECURE_CERT_REVOKED:
     case ERROR_WINHTTP_SECURE_CERT_DATE_INVALID:
     case ERROR_WINHTTP_SECURE_CERT_CN_INVALID:
     case ERROR_WINHTTP_SECURE_INVALID_CA:
     case ERROR_WINHTTP_SECURE_CERT_REV_FAILED:
-    case ERROR_WINHTTP_SECURE_CERT_WRONG_USAGE:
+    case ERROR_WINHTTP_SECURE_CERT_WRONG_USAGE: return errc::tls_verification_failed;
+    // Any other failed handshake (ERROR_WINHTTP_SECURE_FAILURE comes with the problems it had in
+    // WINHTTP_CALLBACK_STATUS_SECURE_FAILURE; the transport looks at those).
+    case ERROR_WINHTTP_SECURE_FAILURE:
+    case ERROR_WINHTTP_SECURE_CHANNEL_ERROR:
     case ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED: return errc::tls_failed;
     case ERROR_WINHTTP_INVALID_SERVER_RESPONSE:
     case ERROR_WINHTTP_HEADER_SIZE_OVERFLOW:

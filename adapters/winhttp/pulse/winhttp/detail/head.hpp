@@ -14,7 +14,7 @@
 #ifndef PULSE_WINHTTP_DETAIL_HEAD_HPP
 #define PULSE_WINHTTP_DETAIL_HEAD_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/response.hpp>
 #include <pulse/winhttp/detail/api.hpp>

@@ -3,15 +3,17 @@
 // A WinHTTP session handle set up from transport_options: how it finds its proxy, which TLS
 // versions it speaks, and which status callback it reports to.
 //
-// Proxies (transport_options::proxy):
-// - nullopt: the system's settings. WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY (Windows 8.1 and later:
-//   the user's proxy settings, automatic configuration scripts and WPAD included); where Windows
-//   refuses that access type, WINHTTP_ACCESS_TYPE_DEFAULT_PROXY (the machine's WinHTTP settings,
-//   `netsh winhttp set proxy`). Windows' WinHTTP does not read http_proxy/https_proxy/no_proxy
-//   from the environment (Wine's does, for the default type).
+// Proxies (transport_options::proxy and no_proxy; the adapter picks a session per request):
+// - proxy unset: the system's settings. WINHTTP_ACCESS_TYPE_AUTOMATIC_PROXY (Windows 8.1 and later:
+//   the user's proxy settings, automatic configuration scripts and WPAD included, with their own
+//   bypass list); where Windows refuses that access type, WINHTTP_ACCESS_TYPE_DEFAULT_PROXY (the
+//   machine's WinHTTP settings, `netsh winhttp set proxy`). Windows' WinHTTP does not read
+//   http_proxy/https_proxy/no_proxy from the environment (Wine's does, for the default type);
+//   pulse::config::from_env() puts those into transport_options instead.
 // - "": WINHTTP_ACCESS_TYPE_NO_PROXY: always a direct connection.
-// - "http://[user:password@]host[:port]" (or "host[:port]"): that proxy for every request, http and
-//   https (tunnelled with CONNECT), loopback included; port 80 when none is given. The user name and
+// - "http://[user:password@]host[:port]" (or "host[:port]"): that proxy for every request whose
+//   host http::proxy_for() does not exempt by no_proxy (those go direct), http and https
+//   (tunnelled with CONNECT), loopback included; port 80 when none is given. The user name and
 //   password (percent-decoded) answer the proxy's authentication. WinHTTP talks to proxies over
 //   plain HTTP only: https:// and socks proxies are refused (errc::invalid_argument), as is anything
 //   with a path, query or fragment.
@@ -22,7 +24,7 @@
 #ifndef PULSE_WINHTTP_DETAIL_SESSION_HPP
 #define PULSE_WINHTTP_DETAIL_SESSION_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/detail/parse_uri.hpp>
 #include <pulse/http/headers.hpp>
@@ -52,15 +54,20 @@ struct proxy_setup {
     friend bool operator==(proxy_setup const&, proxy_setup const&) = default;
 };
 
-/// The proxy setup for transport_options::proxy (see the file comment).
-inline result<proxy_setup> proxy_from(std::optional<std::string> const& proxy) {
+/// The system's settings (see the file comment).
+inline proxy_setup system_settings() { return proxy_setup{}; }
+
+/// A direct connection.
+inline proxy_setup direct_connection() {
     proxy_setup p;
-    if (!proxy) return p;
-    if (proxy->empty()) {
-        p.access = WINHTTP_ACCESS_TYPE_NO_PROXY;
-        return p;
-    }
-    std::string text = *proxy;
+    p.access = WINHTTP_ACCESS_TYPE_NO_PROXY;
+    return p;
+}
+
+/// The named proxy of a proxy URL (see the file comment for what is accepted).
+inline result<proxy_setup> named_proxy(std::string const& proxy) {
+    proxy_setup p;
+    std::string text = proxy;
     if (text.find("://") == std::string::npos) text = "http://" + text;
     auto const bad = [&](char const* why) {
         // The proxy URL may hold a password: say what is wrong, never echo it.

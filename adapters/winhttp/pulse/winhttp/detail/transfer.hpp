@@ -22,7 +22,7 @@
 #ifndef PULSE_WINHTTP_DETAIL_TRANSFER_HPP
 #define PULSE_WINHTTP_DETAIL_TRANSFER_HPP
 
-#include <pulse/config.hpp>
+#include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/body_source.hpp>
 #include <pulse/http/redirect.hpp>
@@ -84,8 +84,9 @@ struct transfer {
     std::atomic<std::uint64_t> received{0}; ///< bytes WinHTTP read from the network for this transfer
 
     // --- the owner thread's
-    std::shared_ptr<session> sess;
+    std::vector<std::shared_ptr<session>> sessions; ///< of every hop (each outlives its handles)
     std::vector<HINTERNET> connects;
+    bool via_proxy = false; ///< the current hop goes through a named proxy
     HINTERNET request = nullptr; ///< the current hop's request handle; null once closed
     http::request const* req = nullptr;
     http::response_handler* handler = nullptr; ///< null once abandoned
