@@ -226,7 +226,7 @@ public:
         if (!options_.ca_bundle.empty())
             return error(errc::invalid_argument,
                          "winhttp: transport_options::ca_bundle is not supported: WinHTTP trusts the Windows certificate store "
-                         "(add the CA there), see pulse/winhttp/async_transport.hpp");
+                         "(add the CA there); config::from_env() sets it from CURL_CA_BUNDLE or SSL_CERT_FILE");
         if (auto ok = http::validate_fields(req.headers); !ok) return ok.error();
         auto o = http::origin_of(req.url);
         if (!o) {
