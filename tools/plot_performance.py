@@ -127,6 +127,11 @@ def save(fig, path):
         fig.savefig(path[:-4] + ".png", format="png", dpi=110, bbox_inches="tight")
     else:
         fig.savefig(path, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        # No trailing blanks (matplotlib ends path lines with one; whitespace there is insignificant).
+        with open(path, encoding="utf-8") as f:
+            text = "\n".join(line.rstrip() for line in f.read().split("\n"))
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
 
 
 def size_axis(ax, sizes):
@@ -136,6 +141,14 @@ def size_axis(ax, sizes):
     ax.minorticks_off()
     ax.set_xlabel("document size, MB (10^6 bytes)")
     ax.grid(True, which="major", color="#dddddd", linewidth=0.8)
+
+
+def log_axis(ax, ticks):
+    ax.set_yscale("log")
+    lo, hi = ax.get_ylim()
+    ax.set_yticks([t for t in ticks if lo <= t <= hi])
+    ax.set_yticklabels([f"{t:g}" for t in ticks if lo <= t <= hi])
+    ax.minorticks_off()
 
 
 def plot_e2e(plt, rows, out_dir):
@@ -158,11 +171,12 @@ def plot_e2e(plt, rows, out_dir):
         ac.plot([s for s, _ in cpu], [v for _, v in cpu], label=label, **E2E_STYLE[mode])
     for ax in (aw, ac):
         size_axis(ax, sizes)
-        ax.set_yscale("log")
+        log_axis(ax, [10, 20, 50, 100, 200, 500, 1000, 2000])
     aw.set_ylabel("MB/s (log scale)")
     aw.set_title("by the wall clock (median; whiskers: range)", fontsize=10)
     ac.set_title("by the process's CPU time (median)", fontsize=10)
-    ac.legend(fontsize=8, loc="lower right")
+    handles, labels = aw.get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 0.02))
     fig.suptitle("A large result end to end over loopback: throughput", fontsize=11)
     save(fig, os.path.join(out_dir, "e2e_throughput.svg"))
     plt.close(fig)
@@ -178,7 +192,7 @@ def plot_e2e(plt, rows, out_dir):
     ax.plot(sizes, [s / 1e6 for s in sizes], color="black", linewidth=0.8, linestyle="-.",
             label="the document's size (1.0x)")
     size_axis(ax, sizes)
-    ax.set_yscale("log")
+    log_axis(ax, [10, 30, 100, 300, 1000, 3000, 10000])
     ax.set_ylabel("peak RSS of the process, MB (log scale)")
     ax.set_title("A large result end to end over loopback: peak memory")
     ax.legend(fontsize=8, loc="upper left")
