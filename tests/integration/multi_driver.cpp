@@ -622,3 +622,18 @@ TEST_CASE("example: callback_transport drives flows over an engine-style HTTP mo
     CHECK(r.output.find("all flows succeeded") != std::string::npos);
     CHECK(r.output.find("scenario 'result=large") != std::string::npos);
 }
+
+TEST_CASE("example: batch_invoices reads every item of a schema batch into a struct, all at once") {
+    auto bin = example("PULSE_EXAMPLE_BATCH_INVOICES");
+    if (!bin) {
+        MESSAGE("PULSE_EXAMPLE_BATCH_INVOICES not set: skipped (ctest runs it as the examples test)");
+        return;
+    }
+    server_fixture f;
+    auto r = run_process({*bin, "https://example.com/a.pdf", "https://example.com/b.pdf", "https://example.com/c.pdf"},
+                         {"PULSE_API_KEY=" + f.server.api_key(), "PULSE_BASE_URL=" + f.server.base_url()});
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("extracted 3 documents") != std::string::npos);
+    CHECK(r.output.find("3 invoices read, 0 failed") != std::string::npos);
+}
