@@ -155,8 +155,11 @@ enum class errc : int {
     ok = 0, ///< no error (a default-constructed pulse::error)
 
     // input (1000..1999)
-    invalid_argument = 1001, ///< an option or argument is invalid (message says which)
-    file_error = 1002,       ///< a local file could not be opened, read or written
+    invalid_argument = 1001,   ///< an option or argument is invalid (message says which)
+    file_error = 1002,         ///< a local file could not be opened, read or written
+    signature_mismatch = 1003, ///< a signed message (a webhook delivery) carries no signature that matches it
+    stale_timestamp = 1004,    ///< a signed message's timestamp is further in the past than the tolerance
+    future_timestamp = 1005,   ///< a signed message's timestamp is further in the future than the tolerance
 
     // decode (2000..2999)
     json_syntax = 2001,      ///< bytes are not JSON (or are truncated JSON)
@@ -222,6 +225,9 @@ constexpr std::string_view to_string(errc c) noexcept {
     case errc::ok: return "ok";
     case errc::invalid_argument: return "invalid_argument";
     case errc::file_error: return "file_error";
+    case errc::signature_mismatch: return "signature_mismatch";
+    case errc::stale_timestamp: return "stale_timestamp";
+    case errc::future_timestamp: return "future_timestamp";
     case errc::json_syntax: return "json_syntax";
     case errc::type_mismatch: return "type_mismatch";
     case errc::missing_member: return "missing_member";
@@ -6151,12 +6157,41 @@ PULSE_NAMESPACE_END
 // - No ABI across the seam: the request is plain data, the handler a two-method interface. No
 //   allocator, thread or exception crosses it.
 //
-// Rules every transport follows (the conformance tests check them):
-// - send every header field of the request as given; add Content-Length for non-empty bodies;
-// - stream the body from body_reader (never read a file body into memory);
-// - report only the final response's head (after redirects it chose to follow) via on_head,
-//   then its body via on_body; stop promptly when a callback answers abort;
-// - honour transport_options: timeouts, TLS verification on by default, proxy, encodings, UA.
+// The contract, all of it (docs/guides/writing-a-transport.md walks through an example):
+// - The request: send it to req.url with req.method and every header field as given (names and
+//   values checked with http::validate_fields: a field that would inject header lines is refused
+//   with errc::invalid_argument). The transport writes Host from the URL and Content-Length from
+//   req.body.size() for a body (it drops any such field the request carries); it streams the body
+//   from an http::body_reader (a file body is never read into memory).
+// - The response: on_head once, for the final response (interim 1xx and followed redirects are
+//   not reported), with the status and every field as received; then on_body with the body's
+//   bytes in order, as they arrive, with chunked framing removed. A Content-Encoding is undone only
+//   when the transport asked for compression (transport_options::accept_compressed) and can decode
+//   it; otherwise it sends no Accept-Encoding and hands the bytes over as they came. A callback
+//   that answers sink_action::abort stops the transfer promptly (errc::aborted_by_sink).
+// - Cap what the peer can make you hold: a response head over 1000 fields or 256 KiB is
+//   errc::protocol_error.
+// - The outcome: success when a complete answer (any status) reached the handler; otherwise the
+//   errc that says what happened, the stack's own number in error::native_code and its text in
+//   the message (never a credential: scrub the values of http::is_credential_field fields):
+//     resolve_failed, connect_failed, tls_failed   the request never left: retried for any method
+//     tls_verification_failed                      the certificate or host name was rejected: never retried
+//     proxy_failed                                 the proxy is unreachable or refused the tunnel: never retried
+//     timeout, connection_reset, body_truncated,   the server may have acted: retried for GETs,
+//     protocol_error, transport_failed             never for a submission (a POST)
+//     aborted_by_sink                              the handler asked to stop: never retried
+//   (flow/policy.hpp decides; a transport never retries a POST itself -- not even on a kept
+//   connection that closed -- and may retry a GET only before any byte reached the handler.)
+// - Redirects: followed only with transport_options::follow_redirects, by http/redirect.hpp's
+//   rule (credentials never leave the request's origin); the flows themselves never ask for it.
+// - transport_options: a transport built by an adapter's factory gets pulse::config::transport;
+//   a transport of your own gets whatever you construct it with: honour what your stack can
+//   (timeouts and the stall clock, TLS verification on by default and the CA bundle, the proxy
+//   by http::proxy_for(), compression, the User-Agent) and say what it cannot.
+//
+// The conformance suite checks a blocking transport against all of this over real sockets:
+// pulse_add_transport_conformance() in CMake (cmake/PulseConformance.cmake, -DPULSE_CONFORMANCE=ON)
+// runs tests/integration/transport_conformance.hpp against a transport of yours.
 #ifndef PULSE_HTTP_TRANSPORT_HPP
 #define PULSE_HTTP_TRANSPORT_HPP
 

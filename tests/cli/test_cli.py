@@ -11,7 +11,10 @@ the API key never appearing in any output -- also when the server echoes it back
 parallel (most of their time is the client waiting for polls). Last line: "N passed, N failed";
 the exit status is non-zero when any test failed.
 """
+import base64
 import concurrent.futures
+import hashlib
+import hmac
 import json
 import urllib.parse
 import os
@@ -217,9 +220,9 @@ def help_and_version():
     r = pulse("--help")
     expect_rc(r, 0, "pulse --help")
     t = r.text()
-    for code in range(0, 13):
+    for code in range(0, 14):
         check(re.search(r"^\s*%d\s+\S" % code, t, re.M), "pulse --help lacks exit code %d" % code, r)
-    for cmd in ("extract", "job", "wait", "download", "cancel", "form"):
+    for cmd in ("extract", "job", "wait", "download", "cancel", "form", "webhook"):
         check(cmd in t, "pulse --help does not list %s" % cmd, r)
         h = pulse(cmd, "--help")
         expect_rc(h, 0, "pulse %s --help" % cmd)
@@ -699,6 +702,110 @@ def key_never_printed_even_when_echoed():
     # and no command left a temporary output file behind
     left = [os.path.join(d, f) for d, _, fs in os.walk(TMP) for f in fs if ".pulse-" in f]
     check(not left, "temporary output files left behind: %r" % left)
+
+
+# ---- webhook verify: deliveries signed here with Python's hmac, as Svix signs them ----------------
+
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def webhook_sign(msg_id, ts, body, secret=WEBHOOK_SECRET):
+    key = base64.b64decode(secret[len("whsec_"):])
+    mac = hmac.new(key, msg_id.encode() + b"." + str(ts).encode() + b"." + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def webhook_verify(body_file, msg_id, ts, sig, *extra, secret=WEBHOOK_SECRET, stdin=None):
+    env = env_for(key=None, extra={"PULSE_WEBHOOK_SECRET": secret} if secret is not None else {})
+    argv = [PULSE, "webhook", "verify", body_file, "--id", msg_id, "--timestamp", str(ts), "--signature", sig, *extra]
+    p = subprocess.run(argv, env=env, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    err = p.stderr.decode("utf-8", "replace")
+    record(p.stdout, err)
+    return Result(p.returncode, p.stdout, err)
+
+
+@test
+def webhook_verify_good_tampered_stale():
+    job = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+    body = json.dumps({"type": "job.completed", "data": {"job_id": job, "status": "completed"}}).encode()
+    path = tmp("delivery.json")
+    with open(path, "wb") as f:
+        f.write(body)
+    now = int(time.time())
+    msg = "msg_2Jv7pYGL7UwXqF3v6RjLVxQYPZG"
+    sig = webhook_sign(msg, now, body)
+
+    # Authentic: the job id on stdout, from a file and from stdin, the secret from the environment or
+    # --secret; no API key needed.
+    r = webhook_verify(path, msg, now, sig)
+    expect_rc(r, 0, "a good delivery")
+    check(r.text() == job + "\n", "a good delivery: stdout is not the job id", r)
+    check("verified" in r.err and "job.completed" in r.err, "a good delivery: no note on stderr", r)
+    r = webhook_verify("-", msg, now, sig, stdin=body)
+    expect_rc(r, 0, "a good delivery on stdin")
+    check(r.text() == job + "\n", "stdin: stdout is not the job id", r)
+    r = webhook_verify(path, msg, now, "v1,bm9wZQ== " + sig, "--secret", WEBHOOK_SECRET, "--quiet", secret=None)
+    expect_rc(r, 0, "--secret, a rotated signature list, --quiet")
+    check(r.text() == job + "\n" and r.err == "", "--quiet still printed on stderr", r)
+
+    # Not authentic: exit 13 with the reason.
+    tampered = tmp("tampered.json")
+    with open(tampered, "wb") as f:
+        f.write(body.replace(b"completed", b"c0mpleted", 1))
+    r = webhook_verify(tampered, msg, now, sig)
+    expect_rc(r, 13, "a tampered body")
+    check("signature_mismatch" in r.err and r.out == b"", "a tampered body: no reason, or output", r)
+    r = webhook_verify(path, msg + "x", now, sig)
+    expect_rc(r, 13, "another webhook-id")
+    other = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    expect_rc(webhook_verify(path, msg, now, sig, secret=other), 13, "another endpoint's secret")
+    old = now - 600
+    r = webhook_verify(path, msg, old, webhook_sign(msg, old, body))
+    expect_rc(r, 13, "a stale delivery (10 minutes old)")
+    check("stale_timestamp" in r.err, "a stale delivery: the reason is not given", r)
+    expect_rc(webhook_verify(path, msg, old, webhook_sign(msg, old, body), "--tolerance", "900"), 0,
+              "a 10-minute-old delivery with --tolerance 900")
+    ahead = now + 600
+    r = webhook_verify(path, msg, ahead, webhook_sign(msg, ahead, body))
+    expect_rc(r, 13, "a delivery from the future")
+    check("future_timestamp" in r.err, "a future delivery: the reason is not given", r)
+    expect_rc(webhook_verify(path, msg, now, ""), 13, "an empty webhook-signature")
+
+    # Authentic but not an event: 10. An event without a job: 0, nothing on stdout.
+    plain = tmp("plain.txt")
+    with open(plain, "wb") as f:
+        f.write(b"not json")
+    expect_rc(webhook_verify(plain, msg, now, webhook_sign(msg, now, b"not json")), 10, "an authentic non-JSON body")
+    nojob = tmp("nojob.json")
+    with open(nojob, "wb") as f:
+        f.write(b'{"type":"ping"}')
+    r = webhook_verify(nojob, msg, now, webhook_sign(msg, now, b'{"type":"ping"}'))
+    expect_rc(r, 0, "an event without a job")
+    check(r.out == b"" and "names no job" in r.err, "an event without a job: unexpected output", r)
+
+
+@test
+def webhook_verify_usage_errors_exit_2():
+    path = tmp("body.json")
+    with open(path, "wb") as f:
+        f.write(b"{}")
+    now = int(time.time())
+    sig = webhook_sign("msg_1", now, b"{}")
+    expect_rc(webhook_verify(path, "msg_1", now, sig, secret=None), 2, "no secret anywhere")
+    bad = "whsec_not base64!"
+    r = webhook_verify(path, "msg_1", now, sig, secret=bad)
+    expect_rc(r, 2, "a malformed secret")
+    check("not base64!" not in r.err, "the malformed secret was printed", r)
+    expect_rc(webhook_verify(tmp("missing.json"), "msg_1", now, sig), 2, "a body file that does not exist")
+    expect_rc(webhook_verify(path, "msg_1", now, sig, "--tolerance", "-5"), 2, "a negative --tolerance")
+    env = env_for(key=None, extra={"PULSE_WEBHOOK_SECRET": WEBHOOK_SECRET})
+    for args, what in [(("webhook",), "no action"), (("webhook", "check", path), "unknown action"),
+                       (("webhook", "verify", path, "--id", "msg_1", "--timestamp", str(now)), "no --signature"),
+                       (("webhook", "verify", "--id", "msg_1", "--timestamp", str(now), "--signature", sig), "no FILE"),
+                       (("webhook", "verify", path, "--out", "x"), "an option of another command")]:
+        r = pulse(*args, env=env)
+        expect_rc(r, 2, what)
+        check("pulse" in r.err, "%s: no message on stderr" % what, r)
 
 
 @test

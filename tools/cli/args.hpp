@@ -51,6 +51,12 @@ inline constexpr option_spec all_options[] = {
     {"instructions", 0, true},
     {"form-id", 0, true},
     {"pdf-out", 0, true},
+    // webhook verify
+    {"id", 0, true},
+    {"timestamp", 0, true},
+    {"signature", 0, true},
+    {"secret", 0, true},
+    {"tolerance", 0, true},
 };
 
 /// Options every command accepts.

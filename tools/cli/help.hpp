@@ -46,10 +46,12 @@ Commands:
   cancel JOB                 cancel a job
   form detect|fill|clear FILE
                              detect, fill or clear the fields of a PDF form
+  webhook verify FILE        check a webhook delivery's signature and print its job id
   help [COMMAND]             help on a command (same as pulse COMMAND --help)
 
 Environment:
-  PULSE_API_KEY    the API key (required)
+  PULSE_API_KEY    the API key (required, except by pulse webhook)
+  PULSE_WEBHOOK_SECRET   the webhook endpoint's signing secret (pulse webhook verify)
   PULSE_BASE_URL   the API base URL (overridden by --base-url)
   CURL_CA_BUNDLE, SSL_CERT_FILE   a PEM bundle of trusted CAs (overridden by --cacert)
   https_proxy, HTTPS_PROXY, http_proxy, ALL_PROXY, NO_PROXY
@@ -154,6 +156,30 @@ Options:
   -o, --out FILE        write the FormResult JSON to FILE ('-' = stdout, the default)
   --pdf-out FILE        also download the resulting PDF to FILE
   --cancel-on-interrupt on Ctrl-C also cancel the job on the server
+)";
+
+inline constexpr std::string_view webhook_help = R"(Usage: pulse webhook verify FILE --id ID --timestamp TS --signature SIG [OPTIONS]
+
+Check that a webhook delivery came from Pulse: the body (FILE, or '-' for stdin, exactly the bytes
+received) and the three headers that came with it. On success prints the job id the event names on
+stdout (nothing when it names none) and a line on stderr; exit code 13 when the delivery is not
+authentic (a changed body or header, another endpoint's secret, a timestamp more than the
+tolerance away from this machine's clock, a missing header), 10 when it is authentic but its body
+is not a JSON object. Needs no API key and no network.
+
+Options:
+  --id ID              the webhook-id header (msg_...)
+  --timestamp TS       the webhook-timestamp header (seconds since 1970)
+  --signature SIG      the webhook-signature header ('v1,<base64>', several separated by spaces)
+  --secret SECRET      the endpoint's signing secret (whsec_...). Prefer the environment
+                       variable PULSE_WEBHOOK_SECRET: other users can read command lines
+  --tolerance SECONDS  how far the timestamp may be from now, either way (default: 300)
+
+The options of other commands (--base-url, --timeout, ...) are accepted and have no effect here.
+
+Example:
+  export PULSE_WEBHOOK_SECRET=whsec_...
+  job=$(pulse webhook verify body.json --id "$ID" --timestamp "$TS" --signature "$SIG")
 )";
 
 } // namespace pulse_cli

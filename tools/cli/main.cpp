@@ -5,13 +5,15 @@
 //
 // Layout: args.hpp (parsing), help.hpp (texts), progress.hpp (the stderr display),
 // exit_codes.hpp (error -> exit code), interrupt.hpp (Ctrl-C -> std::stop_source),
-// deadline_transport.hpp (--timeout bounds transfers too). This file: the commands.
+// deadline_transport.hpp (--timeout bounds transfers too), webhook_command.hpp (`pulse webhook`,
+// which needs no server). This file: the commands that talk to the API.
 #include "args.hpp"
 #include "deadline_transport.hpp"
 #include "exit_codes.hpp"
 #include "help.hpp"
 #include "interrupt.hpp"
 #include "progress.hpp"
+#include "webhook_command.hpp"
 
 #include <pulse/config.hpp>
 #include <pulse/curl/global_init.hpp>
@@ -759,6 +761,8 @@ struct command_entry {
     std::string_view help;
     std::vector<std::string_view> options;
     int (*run)(parsed_args const&, session&);
+    /// Set instead of `run` for a command that needs no API key and no server.
+    int (*run_local)(parsed_args const&) = nullptr;
 };
 
 command_entry const* find_command(std::string_view name) {
@@ -770,6 +774,7 @@ command_entry const* find_command(std::string_view name) {
         {"download", download_help, {"out", "url"}, &cmd_download},
         {"cancel", cancel_help, {}, &cmd_cancel},
         {"form", form_help, {"url", "form-id", "instructions", "pages", "out", "pdf-out", "cancel-on-interrupt"}, &cmd_form},
+        {"webhook", webhook_help, {"id", "timestamp", "signature", "secret", "tolerance"}, nullptr, &cmd_webhook},
     };
     for (auto const& c : commands)
         if (c.name == name) return &c;
@@ -815,6 +820,7 @@ int run_main(std::vector<std::string> const& argv) {
         return exit_ok;
     }
     if (auto bad = check_allowed(p, cmd->options)) return usage_error(cmd->name, "option " + *bad + " does not apply here");
+    if (cmd->run_local) return cmd->run_local(p);
 
     settings st;
     if (auto rc = read_settings(p, cmd->name, st)) return *rc;
