@@ -1,6 +1,6 @@
 // pulse/driver/client.hpp: every blocking call, with a scripted transport and a simulated clock (the
 // client's Clock parameter), so nothing sleeps.
-#include "../flow/scripted.hpp"
+#include "../support/scripted.hpp"
 
 #include <pulse/driver/client.hpp>
 
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include "../temp_path.hpp"
+#include "../support/temp_path.hpp"
 
 using namespace pulse_test;
 using pulse::errc;

@@ -1,5 +1,5 @@
 // flow/download_flow.hpp: PDF, image and large-result downloads into a sink.
-#include "scripted.hpp"
+#include "../support/scripted.hpp"
 
 #include <pulse/flow/download_flow.hpp>
 

@@ -1,6 +1,6 @@
 // flow/form_flow.hpp: the form calls -- synchronous FormResult, asynchronous job polled to an
 // inline FormResult, input errors, and the shared poll loop's faults.
-#include "scripted.hpp"
+#include "../support/scripted.hpp"
 
 #include <pulse/flow/form_flow.hpp>
 

@@ -1,7 +1,7 @@
 // job_flow<T>: every path of the machine (submit, poll, download, cancel, retries, deadline), driven
 // by a scripted transport on simulated time. Most cases go through the extraction entry points,
 // which exercise every phase.
-#include "scripted.hpp"
+#include "../support/scripted.hpp"
 
 #include <pulse/flow/download_flow.hpp>
 #include <pulse/flow/extract_flow.hpp>

@@ -1,5 +1,5 @@
 // flow/job_ops.hpp: one poll (job status) and cancel.
-#include "scripted.hpp"
+#include "../support/scripted.hpp"
 
 #include <pulse/flow/job_ops.hpp>
 

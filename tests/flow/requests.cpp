@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include "../temp_path.hpp"
+#include "../support/temp_path.hpp"
 
 using pulse::errc;
 using pulse::document;

@@ -15,7 +15,7 @@
 #include <random>
 #include <optional>
 #include <string>
-#include "../temp_path.hpp"
+#include "../support/temp_path.hpp"
 
 namespace http = pulse::http;
 using pulse::errc;
