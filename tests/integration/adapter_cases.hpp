@@ -17,6 +17,7 @@
 #include "transport_conformance.hpp"
 
 #include <pulse/http/request.hpp>
+#include <pulse/http/transport.hpp>
 #include <pulse/http/transport_options.hpp>
 
 #include <doctest/doctest.h>
@@ -24,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -68,8 +70,22 @@ template <class Transport, class MakeTransport>
 void run_adapter_cases(MakeTransport make_transport, adapter_traits<Transport> const& traits) {
     using pulse::errc;
     namespace http = pulse::http;
+    // An adapter's transport owns its connection: movable, never copied.
+    static_assert(http::blocking_transport<Transport>);
+    static_assert(!std::is_copy_constructible_v<Transport>);
+    static_assert(std::is_nothrow_move_constructible_v<Transport>);
+
     auto const opened = [&](Transport const& t, std::uint64_t n) {
         if (traits.connections_opened) CHECK(traits.connections_opened(t) == n);
+    };
+    // A transport whose first GET the scripted server answered on connection 1, kept open (the
+    // server hangs up on the next request there without a byte, as a server closing an idle
+    // connection just as a request arrives).
+    auto const after_one_get = [&](scripted_server const& server) {
+        Transport t = make_transport(http::transport_options{});
+        recording_sink first;
+        REQUIRE(t.perform(plain_get(server.url("/a")), first).has_value());
+        return t;
     };
 
     SUBCASE("a moved-from transport fails cleanly; the moved-to one works") {
@@ -130,13 +146,9 @@ void run_adapter_cases(MakeTransport make_transport, adapter_traits<Transport> c
     }
 
     SUBCASE("a GET on a reused connection that closes unanswered is sent again, once") {
-        // Connection 1 answers its first request and hangs up on the second without a byte (a server
-        // closing an idle connection just as the request arrives). Connection 2 answers.
         scripted_server server(scripted_server::hangs_up_on_second_request());
-        Transport t = make_transport(http::transport_options{});
-        recording_sink first;
-        REQUIRE(t.perform(plain_get(server.url("/a")), first).has_value());
-        recording_sink second;
+        Transport t = after_one_get(server);
+        recording_sink second; // connection 2 answers
         auto out = t.perform(plain_get(server.url("/b")), second);
         INFO("error: " << (out ? std::string() : out.error().to_string()));
         REQUIRE(out.has_value());
@@ -148,9 +160,7 @@ void run_adapter_cases(MakeTransport make_transport, adapter_traits<Transport> c
 
     SUBCASE("a POST written in full on a reused connection that closes unanswered is not sent again") {
         scripted_server server(scripted_server::hangs_up_on_second_request());
-        Transport t = make_transport(http::transport_options{});
-        recording_sink first;
-        REQUIRE(t.perform(plain_get(server.url("/a")), first).has_value());
+        Transport t = after_one_get(server);
         recording_sink s;
         auto out = t.perform(submission_post(server.url("/extract")), s);
         REQUIRE_FALSE(out.has_value());

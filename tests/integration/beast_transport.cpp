@@ -24,6 +24,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -36,10 +37,6 @@
 namespace http = pulse::http;
 using pulse::errc;
 using pulse::beast::sync_transport;
-
-static_assert(http::blocking_transport<sync_transport>);
-static_assert(!std::is_copy_constructible_v<sync_transport>);
-static_assert(std::is_nothrow_move_constructible_v<sync_transport>);
 
 namespace {
 
@@ -251,14 +248,12 @@ TEST_CASE("beast: HEAD reads no body after its Content-Length and keeps the conn
 TEST_CASE("beast: the connect timeout bounds a TCP connect that gets no answer") {
     // A listener with a backlog of 0 and one connection already queued: Linux drops further SYNs,
     // so the next connect neither succeeds nor fails until the client gives up.
-    int const listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    int port = 0;
+    int const listener = pulse_test::listen_on_loopback(0, port);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(listener, 0) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
     int const filler = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(::connect(filler, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
 
@@ -267,7 +262,7 @@ TEST_CASE("beast: the connect timeout bounds a TCP connect that gets no answer")
     sync_transport t(o);
     auto const started = std::chrono::steady_clock::now();
     pulse_test::recording_sink s;
-    auto out = t.perform(plain_get("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/"), s);
+    auto out = t.perform(plain_get("http://127.0.0.1:" + std::to_string(port) + "/"), s);
     auto const took = std::chrono::steady_clock::now() - started;
     ::close(filler);
     ::close(listener);

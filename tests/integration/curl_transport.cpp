@@ -21,10 +21,6 @@ namespace http = pulse::http;
 using pulse::errc;
 using pulse::curl::easy_transport;
 
-static_assert(http::blocking_transport<easy_transport>);
-static_assert(!std::is_copy_constructible_v<easy_transport>);
-static_assert(std::is_nothrow_move_constructible_v<easy_transport>);
-
 namespace {
 easy_transport make_easy(http::transport_options o) { return easy_transport(std::move(o)); }
 } // namespace
