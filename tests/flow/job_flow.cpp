@@ -114,7 +114,7 @@ struct run_row {
     std::optional<std::pair<std::size_t, std::size_t>> cancel_at = {};
     bool cancel_on_poll = false; ///< m.cancel() from the observer's on_poll
     std::optional<std::chrono::system_clock::time_point> wall = {}; ///< the driver's wall clock at t0
-    std::function<void(ran const&)> also = {};
+    std::function<void(ran const&)> also = {}; ///< the checks only this row makes
 };
 
 void run_rows(std::vector<run_row> const& rows) {

@@ -100,7 +100,7 @@ struct extraction_row {
     pulse_test::outcome want = {};
     char const* phase = nullptr; ///< the server answered `requests` requests of this phase of the job
     int requests = 0;
-    std::function<void(run_result const&)> also = {};
+    std::function<void(run_result const&)> also = {}; ///< the checks only this row makes
 };
 
 void run_extractions(std::vector<extraction_row> const& rows) {
