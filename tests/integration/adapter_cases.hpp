@@ -94,9 +94,7 @@ void run_adapter_cases(MakeTransport make_transport, adapter_traits<Transport> c
         CHECK_FALSE(a.valid()); // NOLINT(bugprone-use-after-move): checking the documented moved-from state
         CHECK(b.valid());
         recording_sink s;
-        http::request r;
-        r.url = "http://127.0.0.1:1/";
-        auto out = a.perform(r, s);
+        auto out = a.perform(plain_get("http://127.0.0.1:1/"), s);
         REQUIRE_FALSE(out.has_value());
         CHECK(out.error().code == errc::transport_failed);
         opened(a, 0);
@@ -105,9 +103,7 @@ void run_adapter_cases(MakeTransport make_transport, adapter_traits<Transport> c
     SUBCASE("a URL of another scheme is refused before anything is read") {
         Transport t = make_transport(http::transport_options{});
         recording_sink s;
-        http::request r;
-        r.url = "file:///etc/hostname";
-        auto out = t.perform(r, s);
+        auto out = t.perform(plain_get("file:///etc/hostname"), s);
         REQUIRE_FALSE(out.has_value());
         CHECK(out.error().code == errc::invalid_argument);
         if (traits.refused_scheme_native_code != 0) CHECK(out.error().native_code == traits.refused_scheme_native_code);
@@ -118,10 +114,8 @@ void run_adapter_cases(MakeTransport make_transport, adapter_traits<Transport> c
     SUBCASE("https to a plain-HTTP port is a TLS failure") {
         local_server f;
         Transport t = make_transport(http::transport_options{});
-        http::request r;
-        r.url = "https://127.0.0.1:" + std::to_string(f.server.port()) + "/job/x";
         recording_sink s;
-        auto out = t.perform(r, s);
+        auto out = t.perform(plain_get("https://127.0.0.1:" + std::to_string(f.server.port()) + "/job/x"), s);
         REQUIRE_FALSE(out.has_value());
         INFO(out.error().to_string());
         CHECK(out.error().code == errc::tls_failed);
