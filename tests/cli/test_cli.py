@@ -162,12 +162,50 @@ def id_of(token):
     return urllib.parse.parse_qs(u.query).get("id", [""])[0]
 
 
-def start_pulse(args, scenario=None, stderr_fd=None, env=None):
+def start_pulse(args, scenario=None, stderr_fd=None, env=None, stdout_fd=None):
     argv = [PULSE, *args]
     if scenario is not None:
         argv += ["--header", "x-pulse-scenario: " + scenario]
-    return subprocess.Popen(argv, env=env or env_for(), stdout=subprocess.PIPE,
+    return subprocess.Popen(argv, env=env or env_for(), stdout=stdout_fd if stdout_fd is not None else subprocess.PIPE,
                             stderr=stderr_fd if stderr_fd is not None else subprocess.PIPE)
+
+
+def on_a_terminal(args, scenario, stdout_too=False):
+    """Run pulse with stderr (and stdout too, when asked) on a pseudo-terminal: its exit code and
+    what the terminal showed."""
+    master, slave = os.openpty()
+    try:
+        p = start_pulse(args, scenario=scenario, stderr_fd=slave, stdout_fd=slave if stdout_too else None)
+        os.close(slave)
+        slave = None
+        data = drain(master, 30)
+        rc = p.wait(10)
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    text = data.decode("utf-8", "replace")
+    record(b"", text)
+    return rc, text
+
+
+def interrupted(args, sig):
+    """Run pulse with `args` on a job that never finishes and send it `sig` once it has said which
+    job it submitted: its exit code, its stderr and the job's id."""
+    p = start_pulse(args, scenario="status=weird")
+    try:
+        got = read_until(p.stderr.fileno(), rb"submitted job ([0-9a-f-]{36})")
+        job_id = re.search(rb"submitted job ([0-9a-f-]{36})", got).group(1).decode()
+        time.sleep(0.3)
+        p.send_signal(sig)
+        rest = drain(p.stderr.fileno(), 10)
+        rc = p.wait(10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    err = (got + rest).decode("utf-8", "replace")
+    record(b"", err)
+    return rc, err, job_id
 
 
 def read_until(stream_fd, pattern, limit=15.0):
@@ -539,36 +577,12 @@ def deadline_exit_11():
 
 @test
 def interrupt_exit_12():
-    p = start_pulse(["extract", SAMPLE], scenario="status=weird")
-    try:
-        got = read_until(p.stderr.fileno(), rb"submitted job ([0-9a-f-]{36})")
-        job_id = re.search(rb"submitted job ([0-9a-f-]{36})", got).group(1).decode()
-        time.sleep(0.3)
-        p.send_signal(signal.SIGINT)
-        rest = drain(p.stderr.fileno(), 10)
-        rc = p.wait(10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-    err = (got + rest).decode("utf-8", "replace")
-    record(b"", err)
+    rc, err, job_id = interrupted(["extract", SAMPLE], signal.SIGINT)
     check(rc == 12, "SIGINT: expected exit code 12, got %d; stderr=%r" % (rc, err[-800:]))
     check("pulse wait 'pulse-job:extract?" in err and job_id in err, "no hint to resume the job: %r" % err[-800:])
     check(MAIN.job(job_id)["cancel_requested"] is False, "the job was canceled without --cancel-on-interrupt")
     # with --cancel-on-interrupt the job is canceled on the server too
-    p = start_pulse(["extract", SAMPLE, "--cancel-on-interrupt"], scenario="status=weird")
-    try:
-        got = read_until(p.stderr.fileno(), rb"submitted job ([0-9a-f-]{36})")
-        job_id = re.search(rb"submitted job ([0-9a-f-]{36})", got).group(1).decode()
-        time.sleep(0.3)
-        p.send_signal(signal.SIGTERM)
-        rest = drain(p.stderr.fileno(), 10)
-        rc = p.wait(10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-    err = (got + rest).decode("utf-8", "replace")
-    record(b"", err)
+    rc, err, job_id = interrupted(["extract", SAMPLE, "--cancel-on-interrupt"], signal.SIGTERM)
     check(rc == 12, "SIGTERM with --cancel-on-interrupt: expected 12, got %d; %r" % (rc, err[-800:]))
     info = MAIN.job(job_id)
     check(info["cancel_requested"] is True and info["status"] == "canceled",
@@ -577,20 +591,7 @@ def interrupt_exit_12():
 
 @test
 def progress_on_a_terminal():
-    master, slave = os.openpty()
-    try:
-        p = start_pulse(["extract", SAMPLE, "--out", tmp("tty.json")],
-                        scenario="result=large;size=4M;poll_steps=2", stderr_fd=slave)
-        os.close(slave)
-        slave = None
-        data = drain(master, 30)
-        rc = p.wait(10)
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
-    err = data.decode("utf-8", "replace")
-    record(b"", err)
+    rc, err = on_a_terminal(["extract", SAMPLE, "--out", tmp("tty.json")], "result=large;size=4M;poll_steps=2")
     check(rc == 0, "extract on a tty: exit %d; %r" % (rc, err[-800:]))
     check("\r" in err, "no carriage return on a terminal")
     # the pty turns "\n" into "\r\n"; the rewritten line is a "\r" not followed by "\n"
@@ -609,20 +610,7 @@ def progress_on_a_terminal():
 def json_to_the_same_terminal():
     # stdout and stderr on one terminal: the live line is cleared before the JSON starts, and the
     # summary begins on a line of its own
-    master, slave = os.openpty()
-    try:
-        argv = [PULSE, "extract", SAMPLE, "--header", "x-pulse-scenario: result=large;size=2M"]
-        p = subprocess.Popen(argv, env=env_for(), stdout=slave, stderr=slave)
-        os.close(slave)
-        slave = None
-        data = drain(master, 30)
-        rc = p.wait(10)
-    finally:
-        if slave is not None:
-            os.close(slave)
-        os.close(master)
-    text = data.decode("utf-8", "replace")
-    record(b"", text)
+    rc, text = on_a_terminal(["extract", SAMPLE], "result=large;size=2M", stdout_too=True)
     check(rc == 0, "extract to a terminal: exit %d; %r" % (rc, text[-600:]))
     start = text.index('{"')
     check(re.search(r"\r +\r$", text[:start]), "the live line was not cleared before the JSON: %r" % text[max(0, start - 200):start])
@@ -823,6 +811,11 @@ def sample_pdf_is_valid():
 
 # ---- runner -------------------------------------------------------------------------------------
 
+def report(name, err, secs):
+    print(("ok    %-38s %5.1fs" % (name, secs)) if err is None else
+          ("FAIL  %-38s %5.1fs\n    %s" % (name, secs, err.replace("\n", "\n    "))), flush=True)
+
+
 def run_one(fn):
     _local.name = fn.__name__
     t0 = time.time()
@@ -864,13 +857,11 @@ def main():
             with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
                 for name, err, secs in pool.map(run_one, first):
                     results.append((name, err))
-                    print(("ok    %-38s %5.1fs" % (name, secs)) if err is None else
-                          ("FAIL  %-38s %5.1fs\n    %s" % (name, secs, err.replace("\n", "\n    "))), flush=True)
+                    report(name, err, secs)
             for fn in last:  # after every other test, so it sees all their outputs
                 name, err, secs = run_one(fn)
                 results.append((name, err))
-                print(("ok    %-38s %5.1fs" % (name, secs)) if err is None else
-                      ("FAIL  %-38s %5.1fs\n    %s" % (name, secs, err.replace("\n", "\n    "))), flush=True)
+                report(name, err, secs)
         finally:
             MAIN.stop()
             ECHO.stop()
