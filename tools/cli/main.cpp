@@ -906,7 +906,7 @@ int finish_result(session& s, pulse::tables_result const& r, std::string_view wh
     auto const* tables = r.tables_output && r.tables_output->tables ? &*r.tables_output->tables : nullptr;
     std::size_t charts = 0;
     if (tables)
-        for (auto const& t : *tables) charts += t.from_chart.value_or(false) ? 1 : 0;
+        for (auto const& t : *tables) charts += t.from_chart.value_or(false) ? 1u : 0u;
     std::string detail = plural(tables ? tables->size() : 0, "table", "tables");
     if (charts > 0) detail += " (" + with_commas(charts) + " from " + (charts == 1 ? "a chart" : "charts") + ")";
     if (r.tables_id) detail += " (tables_id " + *r.tables_id + ")";
