@@ -7,7 +7,9 @@ Python 3 standard library only. Starts pulse-server instances on ephemeral loopb
 the real `pulse` binary: every command, every exit code (job failed/canceled/expired, 410 gone,
 401, a closed port, a bad path, malformed JSON, the deadline, Ctrl-C), progress on a
 pseudo-terminal ('\\r'-rewritten line) and on a pipe (plain lines), --quiet, a missing key, and
-the API key never appearing in any output -- also when the server echoes it back. Tests run in
+the API key never appearing in any output -- also when the server echoes it back. The job kinds
+(schema, split, tables, batches, pipelines) each get an inline result, --no-wait then `pulse wait`,
+a failed job, usage errors and --request files; a batch also a failed item (exit 5). Tests run in
 parallel (most of their time is the client waiting for polls). Last line: "N passed, N failed";
 the exit status is non-zero when any test failed.
 """
@@ -879,19 +881,20 @@ def request_files():
     check(f.get("workers") == 2 and f.get("tables_config") == {"merge": True} and f.get("output") == {},
           "batch request not sent as merged: %r" % f)
     # Malformed and wrong-typed files: exit 2, naming the option and the JSON path.
-    for i, (cmd, body, path) in enumerate([(("schema",), '{"extraction_id": ', "invalid JSON at byte"),
-                            (("schema",), {"extraction_id": 5}, "extraction_id: expected string"),
-                            (("schema",), {"extraction_id": "x", "schema_config": {"input_schema": "no"}},
-                             "schema_config.input_schema: expected object"),
-                            (("split",), {"extraction_id": "x", "split_config": {"split_input": [{"name": 3}]}},
-                             "split_config.split_input[0].name"),
-                            (("tables",), {"extraction_id": "x", "tables_config": {"merge": "yes"}}, "tables_config.merge"),
-                            (("batch", "extract"), {"input": {"file_urls": "https://x"}}, "input.file_urls"),
-                            (("batch", "schema"), {"extraction_ids": [1]}, "extraction_ids[0]"),
-                            (("batch", "tables"), {"workers": "four"}, "workers"),
-                            (("batch", "split"), {"split_config": []}, "split_config"),
-                            (("pipeline",), {"steps": {"extract": []}}, "steps.extract"),
-                            (("pipeline",), [1], "top level")]):
+    bad_requests = [(("schema",), '{"extraction_id": ', "invalid JSON at byte"),
+                    (("schema",), {"extraction_id": 5}, "extraction_id: expected string"),
+                    (("schema",), {"extraction_id": "x", "schema_config": {"input_schema": "no"}},
+                     "schema_config.input_schema: expected object"),
+                    (("split",), {"extraction_id": "x", "split_config": {"split_input": [{"name": 3}]}},
+                     "split_config.split_input[0].name"),
+                    (("tables",), {"extraction_id": "x", "tables_config": {"merge": "yes"}}, "tables_config.merge"),
+                    (("batch", "extract"), {"input": {"file_urls": "https://x"}}, "input.file_urls"),
+                    (("batch", "schema"), {"extraction_ids": [1]}, "extraction_ids[0]"),
+                    (("batch", "tables"), {"workers": "four"}, "workers"),
+                    (("batch", "split"), {"split_config": []}, "split_config"),
+                    (("pipeline",), {"steps": {"extract": []}}, "steps.extract"),
+                    (("pipeline",), [1], "top level")]
+    for i, (cmd, body, path) in enumerate(bad_requests):
         name = write_json("request-%d.json" % i, body)
         expect_usage((*cmd, "--request", name), ["--request " + name, path], "%s with a bad --request" % " ".join(cmd))
     expect_usage(("tables", "--request", tmp("no-such-request.json")), ["--request", "no such file"], "a missing --request")
