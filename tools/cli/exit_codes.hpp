@@ -21,7 +21,7 @@ enum exit_code : int {
     exit_usage = 2,        ///< bad command line, or local input that cannot be used (missing file)
     exit_auth = 3,         ///< no API key, or the server refused it (401/403)
     exit_network = 4,      ///< no HTTP answer: DNS, connect, TLS, reset, timeout, body cut short
-    exit_job_failed = 5,   ///< the job ended as failed
+    exit_job_failed = 5,   ///< the job ended as failed, or a batch ended with items that did not complete
     exit_job_canceled = 6, ///< the job ended as canceled
     exit_job_expired = 7,  ///< the job expired (output purged; run it again)
     exit_gone = 8,         ///< 410: the single-use large result was already downloaded, or expired
@@ -41,7 +41,8 @@ inline constexpr std::string_view exit_code_table =
     "      or written, a job token that cannot be read or belongs to another API\n"
     "   3  authentication: PULSE_API_KEY unset or empty, or the server refused the key (401/403)\n"
     "   4  network: no HTTP answer (DNS, connect, TLS, reset, stall, body cut short)\n"
-    "   5  the job failed\n"
+    "   5  the job failed; or a batch finished but some of its items failed (its result is\n"
+    "      written all the same)\n"
     "   6  the job was canceled\n"
     "   7  the job expired (its output was purged; run it again)\n"
     "   8  gone (410): the single-use large result was already downloaded, or expired\n"
