@@ -137,6 +137,19 @@ docs["result-inline.json"] = _json.dumps(_json.loads(example("poll-completed-inl
 write("fuzz_schema_decode", docs)
 write("fuzz_stream_decode", {n: b"\x05" + d for n, d in docs.items()})
 
+# ---- fuzz_job_kinds: a byte choosing the cuts, then an answer or a request of the job kinds beyond
+# extraction (schema, split, tables, batches, pipelines, the webhook link).
+kinds = {n: b"\x03" + example(n) for n in ("schema-result.json", "schema-result-split.json", "split-result.json",
+                                            "tables-result.json", "batch-submission.json", "pipeline-result.json",
+                                            "webhook-link.json")}
+kinds["batch-progress.json"] = b"\x07" + _json.dumps(_json.loads(example("poll-batch-processing.json"))["result"]).encode()
+kinds["split-topic-twice.json"] = b"\x01" + b'{"split_output":{"splits":{"a":[1],"b":[2],"a":[3,4]}}}'
+kinds["schema-request-split.json"] = b"\x02" + (b'{"split_id":"p","split_schema_config":{"invoice":{"schema":{"type":"object"}},'
+                                                 b'"contract":{"schema_config_id":"c"}},"async":true}')
+kinds["pipeline-request.json"] = b"\x09" + (b'{"file_url":"https://example.com/a.pdf","steps":{"extract":{"pages":"1"},'
+                                             b'"split":{"split_input":[{"name":"t"}]},"schema":{"input_schema":{}}},"auto_delete":true}')
+write("fuzz_job_kinds", kinds)
+
 # ---- fuzz_api_error: the error body itself. The key echoed back must never come out.
 write("fuzz_api_error", {
     "echo-key.json": b'{"error":{"code":"AUTH_002","message":"invalid API key ' + b(KEY) + b'"}}',
