@@ -4,6 +4,8 @@
 //
 //   bench_decode FILE [--runs N] [--no-rss] [--no-verify] [--only id,id,...]
 //
+// FILE is an ExtractResultCore document, e.g. one `pulse-server --write-sample MB FILE` writes.
+//
 // Honesty rules this program follows:
 // - every variant reads the same bytes, already in memory (simdjson gets a padded copy of them,
 //   made before timing, as its API requires);

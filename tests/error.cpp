@@ -18,6 +18,8 @@ TEST_CASE("errc: layers derive from the numbers, and no number is an HTTP status
     row const rows[] = {
         {errc::ok, error_layer::none},
         {errc::invalid_argument, error_layer::input},     {errc::file_error, error_layer::input},
+        {errc::signature_mismatch, error_layer::input},   {errc::stale_timestamp, error_layer::input},
+        {errc::future_timestamp, error_layer::input},
         {errc::json_syntax, error_layer::decode},         {errc::unexpected_shape, error_layer::decode},
         {errc::transport_failed, error_layer::transport}, {errc::tls_verification_failed, error_layer::transport},
         {errc::proxy_failed, error_layer::transport},     {errc::protocol_error, error_layer::transport},

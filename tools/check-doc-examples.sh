@@ -4,7 +4,8 @@
 #
 # Each example is compiled as written with g++ -std=c++20 -O0 against include/ and linked with
 # -lboost_json -lboost_url (plus -I adapters/curl and -lcurl when it includes <pulse/curl.hpp> or
-# <pulse/curl/...>, -I adapters/beast, OpenSSL and threads for <pulse/beast.hpp> or <pulse/beast/...>). The compiles run in
+# <pulse/curl/...>, -I adapters/beast, OpenSSL and threads for <pulse/beast.hpp> or <pulse/beast/...>,
+# -I adapters/webhook and -lcrypto for <pulse/webhook.hpp> or <pulse/webhook/...>). The compiles run in
 # parallel, nproc at a time, under nice.
 #
 # Then each program runs twice, in a scratch directory that holds report.pdf (a copy of
@@ -84,6 +85,7 @@ compile_one() { # <n>
   local flags=(-std=c++20 -O0 -I "$root/include") libs=(-lboost_json -lboost_url)
   if grep -qE '#include <pulse/curl[./]' "$src"; then flags+=(-I "$root/adapters/curl"); libs+=(-lcurl); fi
   if grep -qE '#include <pulse/beast[./]' "$src"; then flags+=(-I "$root/adapters/beast"); libs+=(-lssl -lcrypto -pthread); fi
+  if grep -qE '#include <pulse/webhook[./]' "$src"; then flags+=(-I "$root/adapters/webhook"); libs+=(-lcrypto); fi
   if nice g++ "${flags[@]}" "$src" -o "$tmp/ex_$n" "${libs[@]}" >"$tmp/ex_$n.compile.log" 2>&1; then
     echo 0 >"$tmp/ex_$n.compile.rc"
   else

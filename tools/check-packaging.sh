@@ -4,7 +4,7 @@
 #
 #   install          cmake --install into a temp prefix: headers, CMake package, pulse.pc
 #   find_package     CMake find_package(pulse CONFIG) from that prefix, moved elsewhere first
-#                    (relocatable), pulse::pulse and pulse::curl, version file checks
+#                    (relocatable), pulse::pulse, pulse::curl and pulse::webhook, version file checks
 #   add_subdirectory CMake add_subdirectory(<checkout>) (no tests/tools targets leak out)
 #   fetch_content    CMake FetchContent from a tarball of the checkout (local file, no network)
 #   meson_subproject Meson subproject (subprojects/pulse -> checkout, with pulse.wrap [provide]), dependency('pulse') and
@@ -56,6 +56,15 @@ check_curl() { # <build dir>: the curl consumer, when the adapter exists
   else echo "no adapter headers under adapters/curl/pulse/ yet: pulse::curl not checked"; fi
 }
 
+# The webhook target: pulse::webhook exists once adapters/webhook/pulse/ has headers; the installed
+# package brings it (with libcrypto) to a find_package consumer.
+expect_webhook=OFF
+[ -d "$root/adapters/webhook/pulse" ] && expect_webhook=ON
+check_webhook() { # <build dir>
+  if [ $expect_webhook = ON ]; then check_output "$1/consumer_webhook" "pulse-webhook-consumer $version verified=1"
+  else echo "no webhook headers under adapters/webhook/pulse/: pulse::webhook not checked"; fi
+}
+
 # The library's headers must be found only through the package under test, never through an
 # environment variable pointing back at the checkout.
 unset CPATH CPLUS_INCLUDE_PATH PKG_CONFIG_PATH CMAKE_PREFIX_PATH
@@ -85,6 +94,11 @@ proof_install() {
   for h in "${adapter_headers[@]}"; do
     test -f "$tmp/prefix/include/pulse-adapters/$h" || { echo "adapter header $h not installed"; return 1; }
   done
+  if [ $expect_webhook = ON ]; then
+    for h in $(cd "$root/adapters/webhook" && find pulse -name '*.hpp'); do
+      test -f "$tmp/prefix/include/pulse-adapters/$h" || { echo "webhook header $h not installed"; return 1; }
+    done
+  fi
   echo "output: installed $(find "$tmp/prefix" -type f | wc -l) files, ${#adapter_headers[@]} adapter headers"
 }
 
@@ -97,10 +111,11 @@ proof_find_package() {
   local b="$tmp/find_package"
   cmake -S "$tmp/src/cmake_find_package" -B "$b" "${gen[@]}" -DCMAKE_CXX_COMPILER="$cxx" \
     -DCMAKE_PREFIX_PATH="$tmp/moved-prefix" -DEXPECT_VERSION="$version" -DEXPECT_CURL=$expect_curl \
-    -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF &&
+    -DEXPECT_WEBHOOK=$expect_webhook -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF &&
   cmake --build "$b" -j 2 &&
   check_output "$b/consumer" "$expect" &&
-  check_curl "$b"
+  check_curl "$b" &&
+  check_webhook "$b"
 }
 
 proof_add_subdirectory() {

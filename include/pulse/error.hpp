@@ -49,8 +49,11 @@ enum class errc : int {
     ok = 0, ///< no error (a default-constructed pulse::error)
 
     // input (1000..1999)
-    invalid_argument = 1001, ///< an option or argument is invalid (message says which)
-    file_error = 1002,       ///< a local file could not be opened, read or written
+    invalid_argument = 1001,   ///< an option or argument is invalid (message says which)
+    file_error = 1002,         ///< a local file could not be opened, read or written
+    signature_mismatch = 1003, ///< a signed message (a webhook delivery) carries no signature that matches it
+    stale_timestamp = 1004,    ///< a signed message's timestamp is further in the past than the tolerance
+    future_timestamp = 1005,   ///< a signed message's timestamp is further in the future than the tolerance
 
     // decode (2000..2999)
     json_syntax = 2001,      ///< bytes are not JSON (or are truncated JSON)
@@ -116,6 +119,9 @@ constexpr std::string_view to_string(errc c) noexcept {
     case errc::ok: return "ok";
     case errc::invalid_argument: return "invalid_argument";
     case errc::file_error: return "file_error";
+    case errc::signature_mismatch: return "signature_mismatch";
+    case errc::stale_timestamp: return "stale_timestamp";
+    case errc::future_timestamp: return "future_timestamp";
     case errc::json_syntax: return "json_syntax";
     case errc::type_mismatch: return "type_mismatch";
     case errc::missing_member: return "missing_member";

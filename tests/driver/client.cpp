@@ -1,6 +1,6 @@
 // pulse/driver/client.hpp: every blocking call, with a scripted transport and a simulated clock (the
 // client's Clock parameter), so nothing sleeps.
-#include "../flow/scripted.hpp"
+#include "../support/scripted.hpp"
 
 #include <pulse/driver/client.hpp>
 
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include "../temp_path.hpp"
+#include "../support/temp_path.hpp"
 
 using namespace pulse_test;
 using pulse::errc;
@@ -44,6 +44,13 @@ std::string slurp(std::filesystem::path const& p) {
     return ss.str();
 }
 
+/// A client on a scripted transport and the simulated clock: what most tests here start from.
+struct scripted_client {
+    scripted_transport t;
+    time_point now = t0();
+    test_client c{cfg(), t, sim_clock{&now}};
+};
+
 std::string const result_json = R"({"markdown":"# Title","page_count":1})";
 
 reply done_inline() { return poll("completed", ",\"result\":" + result_json); }
@@ -51,15 +58,12 @@ reply done_large() { return poll("completed", R"(,"result":{"is_url":true,"url":
 
 } // namespace
 
-TEST_CASE("client: extract(pulse::file) uploads the file and returns the result") {
+TEST_CASE_FIXTURE(scripted_client, "client: extract(pulse::file) uploads the file and returns the result") {
     auto const file = temp("in.pdf");
     std::ofstream(file, std::ios::binary) << "%PDF-1.4 content";
-    scripted_transport t;
     t.then(method::post, "/extract", json(200, R"({"job_id":"job-1","status":"pending"})"))
         .then(method::get, "/job/job-1", poll("processing"))
         .then(method::get, "/job/job-1", done_inline());
-    time_point now = t0();
-    test_client c(cfg(), t, sim_clock{&now});
     std::vector<std::string> statuses;
     pulse::progress_observer obs;
     obs.on_status = [&](pulse::job_status const& s) { statuses.push_back(s.str()); };
@@ -74,10 +78,7 @@ TEST_CASE("client: extract(pulse::file) uploads the file and returns the result"
     std::filesystem::remove(file);
 }
 
-TEST_CASE("client: extract(pulse::url), tee into a sink, raw to a file") {
-    scripted_transport t;
-    time_point now = t0();
-    test_client c(cfg(), t, sim_clock{&now});
+TEST_CASE_FIXTURE(scripted_client, "client: extract(pulse::url), tee into a sink, raw to a file") {
     SUBCASE("typed") {
         t.then(method::post, "/extract", json(200, result_json));
         auto r = c.extract(pulse::url("https://f.example/x.pdf"));
@@ -107,10 +108,7 @@ TEST_CASE("client: extract(pulse::url), tee into a sink, raw to a file") {
     }
 }
 
-TEST_CASE("client: files after failures -- an existing file is never clobbered; partial bytes kept beside it") {
-    scripted_transport t;
-    time_point now = t0();
-    test_client c(cfg(), t, sim_clock{&now});
+TEST_CASE_FIXTURE(scripted_client, "client: files after failures -- an existing file is never clobbered; partial bytes kept beside it") {
     auto const out = temp("large.json");
     auto const partial = temp("large.json.partial");
     std::filesystem::remove(out);
@@ -171,10 +169,7 @@ TEST_CASE("client: files after failures -- an existing file is never clobbered; 
     std::filesystem::remove(partial);
 }
 
-TEST_CASE("client: large results by job id and by URL are two calls; nothing is guessed from the text") {
-    scripted_transport t;
-    time_point now = t0();
-    test_client c(cfg(), t, sim_clock{&now});
+TEST_CASE_FIXTURE(scripted_client, "client: large results by job id and by URL are two calls; nothing is guessed from the text") {
     auto const out = temp("by-url.json");
     t.then(method::get, "https://store.example/r/1.json", json(200, result_json))
         .then(method::get, "/large_results/job-2", json(200, result_json))
@@ -197,10 +192,7 @@ TEST_CASE("client: large results by job id and by URL are two calls; nothing is 
     std::filesystem::remove(out);
 }
 
-TEST_CASE("client: wait, status, cancel by handle") {
-    scripted_transport t;
-    time_point now = t0();
-    test_client c(cfg(), t, sim_clock{&now});
+TEST_CASE_FIXTURE(scripted_client, "client: wait, status, cancel by handle") {
     t.then(method::get, "/job/old-job", done_inline())
         .then(method::get, "/job/old-job", poll("failed", R"(,"error":"boom")"))
         .then(method::delete_, "/job/old-job", json(200, R"({"job_id":"old-job","message":"Job cancelled successfully"})"));
@@ -216,10 +208,7 @@ TEST_CASE("client: wait, status, cancel by handle") {
     CHECK(*k->message == "Job cancelled successfully");
 }
 
-TEST_CASE("client: forms, PDF and images") {
-    scripted_transport t;
-    time_point now = t0();
-    test_client c(cfg(), t, sim_clock{&now});
+TEST_CASE_FIXTURE(scripted_client, "client: forms, PDF and images") {
     t.then(method::post, "/form/fill", json(202, R"({"job_id":"f-job","status":"pending"})"))
         .then(method::get, "/job/f-job", poll("completed", R"(,"result":{"form_id":"F","fields_filled":3})"))
         .then(method::get, "/results/f-job/pdf", json(200, "%PDF-filled"))
@@ -241,10 +230,7 @@ TEST_CASE("client: forms, PDF and images") {
     CHECK(bad.error().code == errc::invalid_argument);
 }
 
-TEST_CASE("client: a sink's own failure is reported as itself") {
-    scripted_transport t;
-    time_point now = t0();
-    test_client c(cfg(), t, sim_clock{&now});
+TEST_CASE_FIXTURE(scripted_client, "client: a sink's own failure is reported as itself") {
     t.then(method::get, "/results/j/pdf", json(200, std::string(100, 'x')));
     pulse::http::string_sink small(10);
     auto r = c.download_pdf("j", small);
@@ -253,10 +239,7 @@ TEST_CASE("client: a sink's own failure is reported as itself") {
     CHECK(small.failure().has_value());
 }
 
-TEST_CASE("client: cancelling a call through its stop token") {
-    scripted_transport t;
-    time_point now = t0();
-    test_client c(cfg(), t, sim_clock{&now});
+TEST_CASE_FIXTURE(scripted_client, "client: cancelling a call through its stop token") {
     std::stop_source src;
     src.request_stop();
     auto r = c.wait({"j"}, {.stop = src.get_token()});
@@ -279,10 +262,7 @@ TEST_CASE("client: holds a transport by value too") {
     CHECK(bad.error().code == errc::invalid_argument);
 }
 
-TEST_CASE("client: submit returns a handle; its token, read back, is waited for to the result") {
-    scripted_transport t;
-    time_point now = t0();
-    test_client c(cfg(), t, sim_clock{&now});
+TEST_CASE_FIXTURE(scripted_client, "client: submit returns a handle; its token, read back, is waited for to the result") {
     t.then(method::post, "/extract", json(200, R"({"job_id":"job-7","status":"pending"})"))
         .then(method::get, "/job/job-7", poll("processing"))
         .then(method::get, "/job/job-7", done_inline());
@@ -301,20 +281,14 @@ TEST_CASE("client: submit returns a handle; its token, read back, is waited for 
     CHECK(t.log.size() == 3);
 }
 
-TEST_CASE("client: submit of an answer that is not an acknowledgement is an error, not a lost result") {
-    scripted_transport t;
-    time_point now = t0();
-    test_client c(cfg(), t, sim_clock{&now});
+TEST_CASE_FIXTURE(scripted_client, "client: submit of an answer that is not an acknowledgement is an error, not a lost result") {
     t.then(method::post, "/extract", json(200, result_json));
     auto h = c.submit(pulse::url("https://f/x.pdf"));
     REQUIRE(!h.has_value());
     CHECK(h.error().code == errc::unexpected_shape);
 }
 
-TEST_CASE("client: a handle is waited for only by a client of its API, and only as its kind's result") {
-    scripted_transport t;
-    time_point now = t0();
-    test_client c(cfg(), t, sim_clock{&now});
+TEST_CASE_FIXTURE(scripted_client, "client: a handle is waited for only by a client of its API, and only as its kind's result") {
     auto foreign = c.wait({"j", pulse::job_kind::extract, "https://other.example"});
     REQUIRE(!foreign.has_value());
     CHECK(foreign.error().code == errc::invalid_argument);
@@ -330,10 +304,7 @@ TEST_CASE("client: a handle is waited for only by a client of its API, and only 
     CHECK(form->form_id == "F");
 }
 
-TEST_CASE("client: a call's deadline and retry overrides apply to that call only") {
-    scripted_transport t;
-    time_point now = t0();
-    test_client c(cfg(), t, sim_clock{&now});
+TEST_CASE_FIXTURE(scripted_client, "client: a call's deadline and retry overrides apply to that call only") {
     // Three 503s: the configured poll policy would ride them out; one attempt gives up at once.
     for (int i = 0; i < 3; ++i) t.then(method::get, "/job/j", json(503, "{}"));
     t.then(method::get, "/job/j", done_inline());

@@ -1,6 +1,6 @@
 // pulse/driver/run.hpp: the blocking driver -- with a simulated clock (no real sleeping), stop tokens at
 // each point, and the real clock's interruptible sleep.
-#include "../flow/scripted.hpp"
+#include "../support/scripted.hpp"
 
 #include <pulse/flow/extract_flow.hpp>
 #include <pulse/flow/job_ops.hpp>

@@ -1,6 +1,6 @@
 // flow/form_flow.hpp: the form calls -- synchronous FormResult, asynchronous job polled to an
 // inline FormResult, input errors, and the shared poll loop's faults.
-#include "scripted.hpp"
+#include "../support/scripted.hpp"
 
 #include <pulse/flow/form_flow.hpp>
 
@@ -10,17 +10,10 @@ using namespace pulse_test;
 using pulse::errc;
 using pulse::document;
 using pulse::form_action;
-using pulse::http::method;
 
 namespace {
 
-pulse::config cfg() {
-    pulse::config c;
-    c.api_key = "form-key";
-    c.policies.poll.interval.jitter = 0;
-    c.policies.poll_request.backoff.jitter = 0;
-    return c;
-}
+pulse::config cfg() { return exact_config("form-key"); }
 
 std::string const form_json =
     R"({"form_id":"f-1","page_count":2,"pdf_url":"https://api.runpulse.com/results/job-9/pdf",)"
@@ -38,77 +31,56 @@ pulse::flow::form_flow make(form_action a, pulse::form_options o = {}) {
 TEST_CASE("form_flow: synchronous 200 with a FormResult") {
     for (auto a : {form_action::detect, form_action::fill, form_action::clear}) {
         CAPTURE(to_string(a));
-        scripted_transport t;
-        t.then(method::post, "/form/" + std::string(to_string(a)), json(200, form_json));
+        session s({post("/form/" + std::string(to_string(a)), json(200, form_json))});
         auto m = make(a);
-        time_point now = t0();
-        auto r = drive(m, t, now);
+        auto r = s.run(m);
         REQUIRE_MESSAGE(r.has_value(), err_text(r));
         CHECK(*r->form_id == "f-1");
         CHECK(*r->fields_filled == 1);
         REQUIRE(r->form_fields.has_value());
         CHECK(*(*r->form_fields)[0].text == "Name");
-        CHECK(t.log[0].headers.find("x-api-key") == std::optional<std::string_view>("form-key"));
+        CHECK(s.t.log[0].headers.find("x-api-key") == std::optional<std::string_view>("form-key"));
     }
 }
 
 TEST_CASE("form_flow: asynchronous 202, polled to the inline FormResult") {
-    scripted_transport t;
-    t.then(method::post, "/form/fill", json(202, R"({"job_id":"job-9","status":"pending"})"))
-        .then(method::get, "/job/job-9", json(200, R"({"job_id":"job-9","status":"processing"})"))
-        .then(method::get, "/job/job-9", json(200, R"({"job_id":"job-9","status":"completed","result":)" + form_json + "}"));
+    session s({post("/form/fill", json(202, R"({"job_id":"job-9","status":"pending"})")),
+               get("/job/job-9", json(200, R"({"job_id":"job-9","status":"processing"})")),
+               get("/job/job-9", json(200, R"({"job_id":"job-9","status":"completed","result":)" + form_json + "}"))});
     auto m = make(form_action::fill);
-    time_point now = t0();
-    trace tr;
-    auto r = drive(m, t, now, &tr);
+    auto r = s.run(m);
     REQUIRE_MESSAGE(r.has_value(), err_text(r));
     CHECK(*r->pdf_url == "https://api.runpulse.com/results/job-9/pdf");
     CHECK(m.job_id() == "job-9");
-    CHECK(tr.waits == std::vector<std::chrono::milliseconds>{1000ms, 1000ms});
+    CHECK(s.tr.waits == std::vector<std::chrono::milliseconds>{1000ms, 1000ms});
 }
 
 TEST_CASE("form_flow: the shared poll loop's rules apply") {
-    SUBCASE("poll 503 retried, job failed") {
-        scripted_transport t;
-        t.then(method::post, "/form/detect", json(202, R"({"job_id":"j"})"))
-            .then(method::get, "/job/j", json(503, "{}"))
-            .then(method::get, "/job/j", json(200, R"({"job_id":"j","status":"failed","error":"feature flag form_filler missing"})"));
-        auto m = make(form_action::detect);
-        time_point now = t0();
-        auto r = drive(m, t, now);
-        REQUIRE(!r.has_value());
-        CHECK(r.error().code == errc::job_failed);
-        CHECK(r.error().message.find("form_filler") != std::string::npos);
-    }
-    SUBCASE("403 on the submission is fatal") {
-        scripted_transport t;
-        t.then(method::post, "/form/clear", json(403, R"({"error":{"code":"AUTH_004","message":"form_filler not enabled"}})"));
-        auto m = make(form_action::clear);
-        time_point now = t0();
-        auto r = drive(m, t, now);
-        REQUIRE(!r.has_value());
-        CHECK(r.error().code == errc::forbidden);
-        CHECK(r.error().api_code == "AUTH_004");
-    }
-    SUBCASE("submission not retried on 500") {
-        scripted_transport t;
-        t.then(method::post, "/form/fill", json(500, "{}"));
-        auto m = make(form_action::fill);
-        time_point now = t0();
-        auto r = drive(m, t, now);
-        REQUIRE(!r.has_value());
-        CHECK(r.error().code == errc::server_error);
-        CHECK(t.log.size() == 1);
-    }
-    SUBCASE("a wrong-shape FormResult names the path") {
-        scripted_transport t;
-        t.then(method::post, "/form/detect", json(200, R"({"form_fields":[{"page_number":true}]})"));
-        auto m = make(form_action::detect);
-        time_point now = t0();
-        auto r = drive(m, t, now);
-        REQUIRE(!r.has_value());
-        CHECK(r.error().path == "form_fields[0].page_number");
-    }
+    struct row {
+        char const* name;
+        form_action action;
+        std::vector<step> script;
+        outcome want;
+    };
+    std::vector<row> const rows = {
+        {"poll 503 retried, job failed", form_action::detect,
+         {post("/form/detect", json(202, R"({"job_id":"j"})")), get("/job/j", json(503, "{}")),
+          get("/job/j", json(200, R"({"job_id":"j","status":"failed","error":"feature flag form_filler missing"})"))},
+         {.code = errc::job_failed, .says = {"form_filler"}}},
+        {"403 on the submission is fatal", form_action::clear,
+         {post("/form/clear", json(403, R"({"error":{"code":"AUTH_004","message":"form_filler not enabled"}})"))},
+         {.code = errc::forbidden, .api_code = "AUTH_004"}},
+        {"submission not retried on 500", form_action::fill, {post("/form/fill", json(500, "{}"))}, {.code = errc::server_error}},
+        {"a wrong-shape FormResult names the path", form_action::detect,
+         {post("/form/detect", json(200, R"({"form_fields":[{"page_number":true}]})"))},
+         {.code = errc::type_mismatch, .path = "form_fields[0].page_number"}},
+    };
+    for_each_row(rows, [](row const& x) {
+        session s(x.script);
+        auto m = make(x.action);
+        check_outcome(s.run(m), x.want);
+        CHECK(s.t.finished()); // one request for each step: nothing retried beyond the script
+    });
 }
 
 TEST_CASE("form_flow: input errors before any request") {

@@ -1,4 +1,7 @@
 // flow/requests.hpp: URLs, headers and bodies of every request the flows send.
+#include "../support/scripted.hpp"
+#include "../support/temp_path.hpp"
+
 #include <pulse/flow/requests.hpp>
 
 #include <doctest/doctest.h>
@@ -7,19 +10,13 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include "../temp_path.hpp"
 
 using pulse::errc;
-using pulse::document;
 using pulse::http::method;
 
 namespace {
 
-pulse::config cfg() {
-    pulse::config c;
-    c.api_key = "k-123";
-    return c;
-}
+pulse::config cfg() { return pulse_test::exact_config("k-123"); }
 
 std::filesystem::path temp_file(std::string const& name, std::string const& content) {
     auto p = pulse_test::temp_path("pulse-flow-test-" + name);

@@ -137,6 +137,19 @@ docs["result-inline.json"] = _json.dumps(_json.loads(example("poll-completed-inl
 write("fuzz_schema_decode", docs)
 write("fuzz_stream_decode", {n: b"\x05" + d for n, d in docs.items()})
 
+# ---- fuzz_job_kinds: a byte choosing the cuts, then an answer or a request of the job kinds beyond
+# extraction (schema, split, tables, batches, pipelines, the webhook link).
+kinds = {n: b"\x03" + example(n) for n in ("schema-result.json", "schema-result-split.json", "split-result.json",
+                                            "tables-result.json", "batch-submission.json", "pipeline-result.json",
+                                            "webhook-link.json")}
+kinds["batch-progress.json"] = b"\x07" + _json.dumps(_json.loads(example("poll-batch-processing.json"))["result"]).encode()
+kinds["split-topic-twice.json"] = b"\x01" + b'{"split_output":{"splits":{"a":[1],"b":[2],"a":[3,4]}}}'
+kinds["schema-request-split.json"] = b"\x02" + (b'{"split_id":"p","split_schema_config":{"invoice":{"schema":{"type":"object"}},'
+                                                 b'"contract":{"schema_config_id":"c"}},"async":true}')
+kinds["pipeline-request.json"] = b"\x09" + (b'{"file_url":"https://example.com/a.pdf","steps":{"extract":{"pages":"1"},'
+                                             b'"split":{"split_input":[{"name":"t"}]},"schema":{"input_schema":{}}},"auto_delete":true}')
+write("fuzz_job_kinds", kinds)
+
 # ---- fuzz_api_error: the error body itself. The key echoed back must never come out.
 write("fuzz_api_error", {
     "echo-key.json": b'{"error":{"code":"AUTH_002","message":"invalid API key ' + b(KEY) + b'"}}',
@@ -217,3 +230,40 @@ flow = {
     "out-of-order": setup(2, 0x10) + chunk("{}") + b"\x04" + head(500) + CANCEL + WAKE + answer(200, PENDING),
 }
 write("fuzz_job_flow", flow)
+
+# ---- fuzz_webhook: the secret's text, the id, a u32 signing time, a u16 tolerance, a signature
+# header and a timestamp text for the arbitrary delivery, a u16 position and a u8 mask for the body
+# change, then the body. The arbitrary deliveries are signed here with Python's hmac, so the target
+# also meets headers that do verify.
+import base64 as _b64
+import hashlib as _hashlib
+import hmac as _hmac
+
+
+def wh_sig(secret, msg_id, ts, body):
+    key = _b64.b64decode(secret[len("whsec_"):] if secret.startswith("whsec_") else secret)
+    mac = _hmac.new(key, b(msg_id) + b"." + b(ts) + b"." + b(body), _hashlib.sha256).digest()
+    return "v1," + _b64.b64encode(mac).decode()
+
+
+def wh_seed(secret, msg_id, ts, tol, sig_header, ts_text, body, pos=0, mask=1):
+    return (s(secret) + s(msg_id) + struct.pack("<IH", ts, tol) + s(sig_header) + s(ts_text)
+            + struct.pack("<HB", pos, mask) + b(body))
+
+
+SW = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+SW_ID, SW_TS, SW_BODY = "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, '{"test": 2432232314}'
+JOB = '{"type":"job.completed","data":{"job_id":"3c90c3cc-0d44-4b50-8888-8dd25736052a"}}'
+good = wh_sig(SW, SW_ID, str(SW_TS), SW_BODY)
+write("fuzz_webhook", {
+    "standard-vector": wh_seed(SW, SW_ID, SW_TS, 300, good, str(SW_TS), SW_BODY, 3, 0x20),
+    "rotation": wh_seed(SW, SW_ID, SW_TS, 300, "v1,bm9wZQ== v1a,c2ln " + good + " v2,x", str(SW_TS), SW_BODY),
+    "job-event": wh_seed(SW, "msg_2Jv7pYGL7UwXqF3v6RjLVxQYPZG", 1718000000, 0,
+                         wh_sig(SW, "msg_2Jv7pYGL7UwXqF3v6RjLVxQYPZG", "1718000000", JOB), "1718000000", JOB, 40),
+    "top-level-job-id": wh_seed("whsec_QQ==", "msg_1", 0, 65535, "v1,", "0", '{"job_id":"j","data":{"job_id":"k"}}'),
+    "bare-base64-secret": wh_seed("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "msg_1", 1, 1,
+                                  "v1,!!!! v1,  ", "00000000000000000001", "[1,2,3]"),
+    "raw-key": wh_seed("not base64 at all", "", 4294967295, 300, "v1," + "A" * 43 + "=", "4294967295", ""),
+    "bad-timestamp": wh_seed(SW, SW_ID, SW_TS, 300, good, "+1614265330", SW_BODY),
+    "deep": wh_seed(SW, "msg_d", 5, 5, "", "", '{"data":' + "[" * 40 + "]" * 40 + "}"),
+})

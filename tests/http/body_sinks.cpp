@@ -7,7 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
-#include "../temp_path.hpp"
+#include "../support/temp_path.hpp"
 
 using namespace pulse::http;
 using pulse::errc;

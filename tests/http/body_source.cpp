@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include "../temp_path.hpp"
+#include "../support/temp_path.hpp"
 
 using namespace pulse::http;
 

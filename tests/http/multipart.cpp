@@ -10,7 +10,7 @@
 #include <random>
 #include <string>
 #include <vector>
-#include "../temp_path.hpp"
+#include "../support/temp_path.hpp"
 
 using namespace pulse::http;
 

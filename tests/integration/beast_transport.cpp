@@ -1,9 +1,11 @@
 // The Boost.Beast adapter: the shared transport conformance suite over plain HTTP and over HTTPS
-// with the test CA, the certificate cases (tls_support.hpp), and what is specific to this adapter:
-// keep-alive reconnects, identity encoding, proxies refused, error mapping, the stall clock.
+// with the test CA, the certificate cases (tls_support.hpp), the cases it shares with the libcurl
+// adapter (adapter_cases.hpp), and what is specific to this adapter: keep-alive reconnects,
+// identity encoding, proxies refused, error mapping, the stall clock.
 //
 // Needs pulse::beast: tests/CMakeLists.txt and tests/meson.build build the files named beast_*.cpp
 // only when that target exists.
+#include "adapter_cases.hpp"
 #include "scripted_server.hpp"
 #include "server_process.hpp"
 #include "tls_support.hpp"
@@ -22,6 +24,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -34,10 +37,6 @@
 namespace http = pulse::http;
 using pulse::errc;
 using pulse::beast::sync_transport;
-
-static_assert(http::blocking_transport<sync_transport>);
-static_assert(!std::is_copy_constructible_v<sync_transport>);
-static_assert(std::is_nothrow_move_constructible_v<sync_transport>);
 
 namespace {
 
@@ -61,6 +60,13 @@ TEST_CASE("beast sync_transport: transport conformance over TLS (test CA)") {
 
 TEST_CASE("beast sync_transport: TLS certificate verification") {
     pulse_test::run_tls_cases<sync_transport>(make_beast);
+}
+
+TEST_CASE("beast sync_transport: the cases the in-tree adapters share") {
+    pulse_test::run_adapter_cases<sync_transport>(
+        make_beast, pulse_test::adapter_traits<sync_transport>{
+                        .tls_failure_names_host = true,
+                        .connections_opened = [](sync_transport const& t) { return t.connections_opened(); }});
 }
 
 // --- no network --------------------------------------------------------------------------------
@@ -107,22 +113,14 @@ TEST_CASE("beast: stall clock windows") {
     CHECK(any.threshold() == 1);
 }
 
-TEST_CASE("beast: refused before anything is sent") {
-    sync_transport t;
+TEST_CASE("beast: a proxy is refused before anything is sent") {
     pulse_test::recording_sink s;
-
-    http::request other_scheme;
-    other_scheme.url = "file:///etc/hostname";
-    auto out = t.perform(other_scheme, s);
-    REQUIRE_FALSE(out.has_value());
-    CHECK(out.error().code == errc::invalid_argument);
-
     http::transport_options o;
     o.proxy = "http://127.0.0.1:3128";
     sync_transport proxied(o);
     http::request r;
     r.url = "http://127.0.0.1:1/";
-    out = proxied.perform(r, s);
+    auto out = proxied.perform(r, s);
     REQUIRE_FALSE(out.has_value());
     CHECK(out.error().code == errc::invalid_argument);
     CHECK(out.error().message.find("prox") != std::string::npos);
@@ -130,38 +128,9 @@ TEST_CASE("beast: refused before anything is sent") {
     CHECK(proxied.connections_opened() == 0);
 }
 
-TEST_CASE("beast: a moved-from transport fails cleanly; the moved-to one works") {
-    sync_transport a;
-    sync_transport b(std::move(a));
-    CHECK_FALSE(a.valid()); // NOLINT(bugprone-use-after-move): checking the documented moved-from state
-    CHECK(b.valid());
-    pulse_test::recording_sink s;
-    http::request r;
-    r.url = "http://127.0.0.1:1/";
-    auto out = a.perform(r, s);
-    REQUIRE_FALSE(out.has_value());
-    CHECK(out.error().code == errc::transport_failed);
-    CHECK(a.connections_opened() == 0);
-}
-
 // --- against the local server ------------------------------------------------------------------
 
-namespace {
-struct beast_fixture {
-    pulse_test::server_process server;
-    beast_fixture() {
-        INFO("server: " << server.error());
-        REQUIRE(server.running());
-    }
-    http::request get(std::string path, std::string scenario = {}) const {
-        http::request r;
-        r.url = server.base_url() + path;
-        r.headers.add("x-api-key", server.api_key());
-        if (!scenario.empty()) r.headers.add("x-pulse-scenario", std::move(scenario));
-        return r;
-    }
-};
-} // namespace
+using beast_fixture = pulse_test::local_server;
 
 TEST_CASE("beast: one connection for consecutive requests; Connection: close honoured") {
     beast_fixture f;
@@ -197,34 +166,6 @@ TEST_CASE("beast: identity is asked for; a request's own Accept-Encoding gets th
     REQUIRE(coded.body.size() > 2);
     CHECK(static_cast<unsigned char>(coded.body[0]) == 0x1f); // the gzip magic, untouched
     CHECK(static_cast<unsigned char>(coded.body[1]) == 0x8b);
-}
-
-TEST_CASE("beast: https to a plain-HTTP port is a TLS failure") {
-    beast_fixture f;
-    sync_transport t;
-    http::request r;
-    r.url = "https://127.0.0.1:" + std::to_string(f.server.port()) + "/job/x";
-    pulse_test::recording_sink s;
-    auto out = t.perform(r, s);
-    REQUIRE_FALSE(out.has_value());
-    INFO(out.error().to_string());
-    CHECK(out.error().code == errc::tls_failed);
-    CHECK(out.error().native_code != 0);
-    CHECK(out.error().message.find("127.0.0.1") != std::string::npos);
-}
-
-TEST_CASE("beast: effective_url reports where a followed redirect ended") {
-    beast_fixture f;
-    http::transport_options o;
-    o.follow_redirects = true;
-    sync_transport t(o);
-    pulse_test::recording_sink s;
-    REQUIRE(t.perform(f.get("/job/x", "fault=redirect"), s).has_value()); // to localhost:PORT, another origin
-    CHECK(s.head.status == 401);                                          // the key stayed home
-    CHECK(t.effective_url() == "http://localhost:" + std::to_string(f.server.port()) + "/job/x");
-    pulse_test::recording_sink plain;
-    REQUIRE(t.perform(f.get("/job/x"), plain).has_value());
-    CHECK(t.effective_url() == f.server.base_url() + "/job/x");
 }
 
 TEST_CASE("beast: a host name that does not resolve is resolve_failed (or the connect timeout)") {
@@ -264,41 +205,6 @@ TEST_CASE("beast: a kept connection the server has closed meanwhile is replaced 
     CHECK(second.body == "one");
     CHECK(t.connections_opened() == 2);
     CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C2 GET /b"}); // sent once
-}
-
-TEST_CASE("beast: a GET the server drops unanswered on a reused connection is sent again, once") {
-    // Connection 1 answers its first request and hangs up on the second without a byte (a server
-    // closing an idle connection just as the request arrives). Connection 2 answers.
-    scripted_server server(scripted_server::hangs_up_on_second_request());
-    sync_transport t;
-    pulse_test::recording_sink first;
-    REQUIRE(t.perform(plain_get(server.url("/a")), first).has_value());
-    pulse_test::recording_sink second;
-    auto out = t.perform(plain_get(server.url("/b")), second);
-    INFO("error: " << (out ? std::string() : out.error().to_string()));
-    REQUIRE(out.has_value());
-    CHECK(second.body == "c2");
-    CHECK(second.heads == 1);
-    CHECK(t.connections_opened() == 2);
-    CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C1 GET /b", "C2 GET /b"});
-}
-
-TEST_CASE("beast: a POST that was written in full is never sent again") {
-    scripted_server server(scripted_server::hangs_up_on_second_request());
-    sync_transport t;
-    pulse_test::recording_sink first;
-    REQUIRE(t.perform(plain_get(server.url("/a")), first).has_value());
-    pulse_test::recording_sink s;
-    auto out = t.perform(pulse_test::submission_post(server.url("/extract")), s);
-    REQUIRE_FALSE(out.has_value());
-    CHECK(out.error().code == errc::connection_reset);
-    CHECK(s.heads == 0);
-    CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C1 POST /extract"}); // one submission, not two
-
-    // The transport recovers: the next request opens a new connection.
-    pulse_test::recording_sink after;
-    REQUIRE(t.perform(plain_get(server.url("/c")), after).has_value());
-    CHECK(after.body == "c2");
 }
 
 TEST_CASE("beast: a body delimited by the end of the connection") {
@@ -342,14 +248,12 @@ TEST_CASE("beast: HEAD reads no body after its Content-Length and keeps the conn
 TEST_CASE("beast: the connect timeout bounds a TCP connect that gets no answer") {
     // A listener with a backlog of 0 and one connection already queued: Linux drops further SYNs,
     // so the next connect neither succeeds nor fails until the client gives up.
-    int const listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    int port = 0;
+    int const listener = pulse_test::listen_on_loopback(0, port);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(listener, 0) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
     int const filler = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(::connect(filler, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
 
@@ -358,7 +262,7 @@ TEST_CASE("beast: the connect timeout bounds a TCP connect that gets no answer")
     sync_transport t(o);
     auto const started = std::chrono::steady_clock::now();
     pulse_test::recording_sink s;
-    auto out = t.perform(plain_get("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/"), s);
+    auto out = t.perform(plain_get("http://127.0.0.1:" + std::to_string(port) + "/"), s);
     auto const took = std::chrono::steady_clock::now() - started;
     ::close(filler);
     ::close(listener);

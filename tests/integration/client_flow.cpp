@@ -7,6 +7,7 @@
 // with an x-pulse-scenario header (a config extra header, so every request of the test carries
 // it; see tools/pulse_server/README.md). The poll and retry policies are shortened so the file
 // runs in a few seconds of real time; nothing asserts on timing.
+#include "../support/outcome.hpp"
 #include "client_support.hpp"
 #include "server_process.hpp"
 
@@ -23,9 +24,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace std::chrono_literals;
 using pulse::errc;
@@ -87,6 +90,38 @@ run_result extract_with_config(pulse::config const& c) {
 run_result extract_with(std::string const& scenario) { return extract_with_config(fast_config(scenario)); }
 
 std::string text(pulse::result<pulse::extract_result> const& r) { return r ? std::string("<ok>") : r.error().to_string(); }
+
+/// One extraction of a small uploaded file (extract_with_config) on a job with the row's scenario,
+/// and how it must end.
+struct extraction_row {
+    std::string name;
+    std::string scenario;
+    void (*tune)(pulse::config&) = nullptr; ///< changes to fast_config(scenario)
+    pulse_test::outcome want = {};
+    char const* phase = nullptr; ///< the server answered `requests` requests of this phase of the job
+    int requests = 0;
+    std::function<void(run_result const&)> also = {}; ///< the checks only this row makes
+};
+
+void run_extractions(std::vector<extraction_row> const& rows) {
+    pulse_test::for_each_row(rows, [](extraction_row const& row) {
+        auto c = fast_config(row.scenario);
+        if (row.tune) row.tune(c);
+        auto const run = extract_with_config(c);
+        pulse_test::check_outcome(run.r, row.want);
+        if (row.phase) CHECK(control("/__jobs/" + run.job_id).at("requests").at(row.phase).to_number<int>() == row.requests);
+        if (row.also) row.also(run);
+    });
+}
+
+/// What the server logged of the downloads of `job`'s large result.
+std::vector<boost::json::object> downloads_of(std::string const& job) {
+    std::vector<boost::json::object> found;
+    auto const log = control("/__requests");
+    for (auto const& e : log.as_array())
+        if (std::string(e.at("target").as_string()).find("/large_results/" + job) != std::string::npos) found.push_back(e.as_object());
+    return found;
+}
 
 } // namespace
 
@@ -151,55 +186,40 @@ TEST_CASE("client_flow: a large result streamed to a file, byte for byte") {
     std::filesystem::remove(out);
 }
 
-TEST_CASE("client_flow: faults mid-poll are survived") {
-    SUBCASE("503 with Retry-After in milliseconds, then 500, then a reset") {
-        auto run_3 = extract_with("poll_fault=503:ra_ms=20@1,500@2,reset@3;tag=poll-1");
-        auto& r = run_3.r;
-        auto& job = run_3.job_id;
-        REQUIRE_MESSAGE(r.has_value(), text(r));
-        // 503 and 500 are refusals (the job does not move); the reset is a broken answer to a poll
-        // the server did count (pending); then processing, completed.
-        CHECK(control("/__jobs/" + job).at("requests").at("poll").to_number<int>() == 5);
-    }
-    SUBCASE("429 then a truncated body") {
-        auto run_4 = extract_with("poll_fault=429:ra_ms=10@1,short_body@2;tag=poll-2");
-        auto& r = run_4.r;
-        REQUIRE_MESSAGE(r.has_value(), text(r));
-    }
-    SUBCASE("the retry budget runs out") {
-        auto c = fast_config("poll_fault=503@1+;tag=poll-3");
-        c.policies.poll_request.max_attempts = 3;
-        auto run_5 = extract_with_config(c);
-        auto& r = run_5.r;
-        auto& job = run_5.job_id;
-        REQUIRE(!r.has_value());
-        CHECK(r.error().code == errc::server_error);
-        CHECK(r.error().api_code == "SERVICE_UNAVAILABLE");
-        CHECK(control("/__jobs/" + job).at("requests").at("poll").to_number<int>() == 3);
-    }
-    SUBCASE("a wrong-shape poll answer is a decode error with its path") {
-        auto run_6 = extract_with("poll_fault=wrong_shape@1;tag=poll-4");
-        auto& r = run_6.r;
-        REQUIRE(!r.has_value());
-        CHECK(r.error().layer() == pulse::error_layer::decode);
-        CHECK(r.error().path == "job_id");
-    }
-    SUBCASE("malformed JSON") {
-        auto run_7 = extract_with("poll_fault=malformed_json@2;tag=poll-5");
-        auto& r = run_7.r;
-        REQUIRE(!r.has_value());
-        CHECK(r.error().code == errc::json_syntax);
-    }
+TEST_CASE("client_flow: faults mid-poll, mid-download and on the submission; terminal job statuses") {
+    using pulse_test::outcome;
+    std::vector<extraction_row> rows = {
+        // Mid-poll. 503 and 500 are refusals (the job does not move); the reset is a broken answer
+        // to a poll the server did count (pending); then processing, completed.
+        {.name = "poll: 503 with Retry-After in milliseconds, then 500, then a reset",
+         .scenario = "poll_fault=503:ra_ms=20@1,500@2,reset@3;tag=poll-1", .phase = "poll", .requests = 5},
+        {.name = "poll: 429 then a truncated body", .scenario = "poll_fault=429:ra_ms=10@1,short_body@2;tag=poll-2"},
+        {.name = "poll: the retry budget runs out", .scenario = "poll_fault=503@1+;tag=poll-3",
+         .tune = [](pulse::config& c) { c.policies.poll_request.max_attempts = 3; },
+         .want = {.code = errc::server_error, .api_code = "SERVICE_UNAVAILABLE"}, .phase = "poll", .requests = 3},
+        {.name = "poll: a wrong-shape answer is a decode error with its path", .scenario = "poll_fault=wrong_shape@1;tag=poll-4",
+         .want = {.code = errc::type_mismatch, .path = "job_id", .layer = pulse::error_layer::decode}},
+        {.name = "poll: malformed JSON", .scenario = "poll_fault=malformed_json@2;tag=poll-5", .want = {.code = errc::json_syntax}},
+        // Mid-download, typed only: no byte reached the caller, so a reset mid-body is retried.
+        {.name = "download, typed only: a reset mid-body is retried",
+         .scenario = "result=large;download_fault=reset_mid_body:bytes=200@1;tag=dl-1", .phase = "download", .requests = 2},
+        // The submission is not retried on 5xx, but is on 429.
+        {.name = "submission: 500 is not retried", .scenario = "submit_fault=500@1;tag=sub-1", .want = {.code = errc::server_error},
+         .also = [](run_result const& run) { CHECK(run.job_id.empty()); }},
+        {.name = "submission: 429 is", .scenario = "submit_fault=429:ra_ms=10@1;tag=sub-2"},
+        // Terminal job statuses.
+        {.name = "status failed", .scenario = "status=failed;error=Password-protected PDF;tag=st-1",
+         .want = {.code = errc::job_failed, .says = {"Password-protected PDF"}}},
+        {.name = "status canceled", .scenario = "status=canceled;tag=st-2", .want = {.code = errc::job_canceled, .says = {"canceled"}}},
+        {.name = "status cancelled", .scenario = "status=cancelled;tag=st-3", .want = {.code = errc::job_canceled, .says = {"canceled"}}},
+        {.name = "status expired", .scenario = "status=expired;tag=st-4", .want = {.code = errc::job_expired, .says = {"expired"}}},
+        {.name = "an unknown status is polled until the deadline", .scenario = "status=weird;tag=st-5",
+         .tune = [](pulse::config& c) { c.policies.deadline = 300ms; }, .want = {.code = errc::deadline_exceeded, .says = {"weird"}}},
+    };
+    run_extractions(rows);
 }
 
-TEST_CASE("client_flow: faults mid-download") {
-    SUBCASE("typed only: a reset mid-body is retried (no byte reached the caller)") {
-        auto run_8 = extract_with("result=large;download_fault=reset_mid_body:bytes=200@1;tag=dl-1");
-        auto& r = run_8.r;
-        auto& job = run_8.job_id;
-        REQUIRE_MESSAGE(r.has_value(), text(r));
-        CHECK(control("/__jobs/" + job).at("requests").at("download").to_number<int>() == 2);
-    }
+TEST_CASE("client_flow: faults mid-download with the caller's sink or file") {
     SUBCASE("a 503 before the body is retried even with a sink") {
         auto client = make_client(fast_config("result=large;download_fault=503@1;tag=dl-2"));
         pulse::http::string_sink sink;
@@ -230,50 +250,6 @@ TEST_CASE("client_flow: faults mid-download") {
         CHECK(std::filesystem::file_size(out) == 200u << 10);
         std::filesystem::remove(out);
         std::filesystem::remove(partial);
-    }
-}
-
-TEST_CASE("client_flow: the submission is not retried on 5xx, but is on 429") {
-    SUBCASE("500") {
-        auto run_9 = extract_with("submit_fault=500@1;tag=sub-1");
-        auto& r = run_9.r;
-        auto& job = run_9.job_id;
-        REQUIRE(!r.has_value());
-        CHECK(r.error().code == errc::server_error);
-        CHECK(job.empty());
-    }
-    SUBCASE("429") {
-        auto run_10 = extract_with("submit_fault=429:ra_ms=10@1;tag=sub-2");
-        auto& r = run_10.r;
-        REQUIRE_MESSAGE(r.has_value(), text(r));
-    }
-}
-
-TEST_CASE("client_flow: terminal job statuses") {
-    struct tc {
-        char const* scenario;
-        errc code;
-        char const* text;
-    };
-    for (auto c : {tc{"status=failed;error=Password-protected PDF;tag=st-1", errc::job_failed, "Password-protected PDF"},
-                   tc{"status=canceled;tag=st-2", errc::job_canceled, "canceled"},
-                   tc{"status=cancelled;tag=st-3", errc::job_canceled, "canceled"},
-                   tc{"status=expired;tag=st-4", errc::job_expired, "expired"}}) {
-        CAPTURE(c.scenario);
-        auto run_11 = extract_with(c.scenario);
-        auto& r = run_11.r;
-        REQUIRE(!r.has_value());
-        CHECK(r.error().code == c.code);
-        CHECK(r.error().message.find(c.text) != std::string::npos);
-    }
-    SUBCASE("an unknown status is polled until the deadline") {
-        auto c = fast_config("status=weird;tag=st-5");
-        c.policies.deadline = 300ms;
-        auto run_12 = extract_with_config(c);
-        auto& r = run_12.r;
-        REQUIRE(!r.has_value());
-        CHECK(r.error().code == errc::deadline_exceeded);
-        CHECK(r.error().message.find("weird") != std::string::npos);
     }
 }
 
@@ -366,52 +342,31 @@ TEST_CASE("client_flow: result images") {
 }
 
 TEST_CASE("client_flow: the key stays home") {
-    SUBCASE("a large-result URL on another origin gets no key") {
-        auto run_14 = extract_with("result=large;large_url_base=http://localhost:PORT;tag=key-1");
-        auto& r = run_14.r;
-        auto& job = run_14.job_id;
-        REQUIRE_MESSAGE(r.has_value(), text(r));
-        auto const log = control("/__requests");
-        int downloads = 0;
-        for (auto const& e : log.as_array()) {
-            std::string const target(e.at("target").as_string());
-            if (target.find("/large_results/" + job) == std::string::npos) continue;
-            ++downloads;
-            CHECK_FALSE(e.at("headers").as_object().contains("x-api-key"));
-            CHECK_FALSE(e.at("headers").as_object().contains("x-pulse-scenario"));
-        }
-        CHECK(downloads == 1);
-    }
-    SUBCASE("the home origin gets it") {
-        auto run_15 = extract_with("result=large;tag=key-2");
-        auto& r = run_15.r;
-        auto& job = run_15.job_id;
-        REQUIRE_MESSAGE(r.has_value(), text(r));
-        bool seen = false;
-        auto const log = control("/__requests");
-        for (auto const& e : log.as_array()) {
-            if (std::string(e.at("target").as_string()).find("/large_results/" + job) == std::string::npos) continue;
-            seen = true;
-            CHECK(e.at("headers").at("x-api-key") == boost::json::string_view(server().api_key()));
-        }
-        CHECK(seen);
-    }
-    SUBCASE("an error body echoing the key does not leak it") {
-        auto run_16 = extract_with("poll_fault=echo_key@1;tag=key-3");
-        auto& r = run_16.r;
-        REQUIRE(!r.has_value());
-        CHECK(r.error().code == errc::unauthorized);
-        CHECK(r.error().to_string().find(server().api_key()) == std::string::npos);
-        CHECK(r.error().body.find(server().api_key()) == std::string::npos);
-        CHECK(r.error().body.find("[redacted]") != std::string::npos);
-    }
-    SUBCASE("a wrong key is unauthorized at once") {
-        auto c = fast_config("tag=key-4");
-        c.api_key = "wrong-key";
-        auto run_17 = extract_with_config(c);
-        auto& r = run_17.r;
-        REQUIRE(!r.has_value());
-        CHECK(r.error().code == errc::unauthorized);
-        CHECK(r.error().api_code == "AUTH_002");
-    }
+    run_extractions({
+        {.name = "a large-result URL on another origin gets no key",
+         .scenario = "result=large;large_url_base=http://localhost:PORT;tag=key-1",
+         .also = [](run_result const& run) {
+             auto const downloads = downloads_of(run.job_id);
+             CHECK(downloads.size() == 1);
+             for (auto const& e : downloads) {
+                 CHECK_FALSE(e.at("headers").as_object().contains("x-api-key"));
+                 CHECK_FALSE(e.at("headers").as_object().contains("x-pulse-scenario"));
+             }
+         }},
+        {.name = "the home origin gets it", .scenario = "result=large;tag=key-2",
+         .also = [](run_result const& run) {
+             auto const downloads = downloads_of(run.job_id);
+             CHECK_FALSE(downloads.empty());
+             for (auto const& e : downloads) CHECK(e.at("headers").at("x-api-key") == boost::json::string_view(server().api_key()));
+         }},
+        {.name = "an error body echoing the key does not leak it", .scenario = "poll_fault=echo_key@1;tag=key-3",
+         .want = {.code = errc::unauthorized},
+         .also = [](run_result const& run) {
+             CHECK(run.r.error().to_string().find(server().api_key()) == std::string::npos);
+             CHECK(run.r.error().body.find(server().api_key()) == std::string::npos);
+             CHECK(run.r.error().body.find("[redacted]") != std::string::npos);
+         }},
+        {.name = "a wrong key is unauthorized at once", .scenario = "tag=key-4",
+         .tune = [](pulse::config& c) { c.api_key = "wrong-key"; }, .want = {.code = errc::unauthorized, .api_code = "AUTH_002"}},
+    });
 }

@@ -1,7 +1,7 @@
-// The libcurl adapter: the shared transport conformance suite against the real local server, plus
-// what is specific to libcurl (handle reuse, error-code mapping, head collection, proxies, TLS,
-// global init).
-#include "scripted_server.hpp"
+// The libcurl adapter: the shared transport conformance suite against the real local server, the
+// cases it shares with the Boost.Beast adapter (adapter_cases.hpp), plus what is specific to
+// libcurl (handle reuse, error-code mapping, head collection, proxies, global init).
+#include "adapter_cases.hpp"
 #include "server_process.hpp"
 #include "transport_conformance.hpp"
 
@@ -15,18 +15,27 @@
 #include <random>
 #include <optional>
 #include <string>
-#include "../temp_path.hpp"
+#include "../support/temp_path.hpp"
 
 namespace http = pulse::http;
 using pulse::errc;
 using pulse::curl::easy_transport;
 
-static_assert(http::blocking_transport<easy_transport>);
-static_assert(!std::is_copy_constructible_v<easy_transport>);
-static_assert(std::is_nothrow_move_constructible_v<easy_transport>);
+namespace {
+easy_transport make_easy(http::transport_options o) { return easy_transport(std::move(o)); }
+} // namespace
 
 TEST_CASE("curl easy_transport: transport conformance") {
-    pulse_test::run_transport_conformance<easy_transport>([](http::transport_options o) { return easy_transport(std::move(o)); });
+    pulse_test::run_transport_conformance<easy_transport>(make_easy);
+}
+
+TEST_CASE("curl easy_transport: the cases the in-tree adapters share") {
+    // A POST refused a resend: libcurl had connected connection 2 for its resend; the refused
+    // rewind (refuse_rewind in easy_setup.hpp) ended it before a byte was sent.
+    pulse_test::run_adapter_cases<easy_transport>(make_easy, pulse_test::adapter_traits<easy_transport>{
+                                                                 .refused_scheme_native_code = CURLE_UNSUPPORTED_PROTOCOL,
+                                                                 .post_refusal_says = "not sent again",
+                                                                 .connection_after_refused_post = 3});
 }
 
 // --- no network --------------------------------------------------------------------------------
@@ -92,47 +101,10 @@ TEST_CASE("curl: global init helper and thread-safety report") {
     CHECK(pulse::curl::lazy_init_is_thread_safe() == ((info->features & CURL_VERSION_THREADSAFE) != 0));
 }
 
-TEST_CASE("curl: other schemes are refused before anything is read") {
-    easy_transport t;
-    pulse_test::recording_sink s;
-    http::request r;
-    r.url = "file:///etc/hostname";
-    auto out = t.perform(r, s);
-    REQUIRE_FALSE(out.has_value());
-    CHECK(out.error().code == errc::invalid_argument);
-    CHECK(out.error().native_code == CURLE_UNSUPPORTED_PROTOCOL);
-    CHECK(s.bytes == 0);
-}
-
-TEST_CASE("curl: a moved-from transport fails cleanly; the moved-to one works") {
-    easy_transport a;
-    easy_transport b(std::move(a));
-    CHECK_FALSE(a.valid()); // NOLINT(bugprone-use-after-move): checking the documented moved-from state
-    CHECK(b.valid());
-    pulse_test::recording_sink s;
-    http::request r;
-    r.url = "http://127.0.0.1:1/";
-    auto out = a.perform(r, s);
-    REQUIRE_FALSE(out.has_value());
-    CHECK(out.error().code == errc::transport_failed);
-}
-
 // --- against the server ------------------------------------------------------------------------
 
 namespace {
-struct curl_fixture {
-    pulse_test::server_process server;
-    curl_fixture() {
-        INFO("server: " << server.error());
-        REQUIRE(server.running());
-    }
-    http::request get(std::string path) const {
-        http::request r;
-        r.url = server.base_url() + path;
-        r.headers.add("x-api-key", server.api_key());
-        return r;
-    }
-};
+using curl_fixture = pulse_test::local_server;
 
 long new_connections(easy_transport const& t) {
     long n = -1;
@@ -191,63 +163,6 @@ TEST_CASE("curl: a POST with a body shares the kept connection; a POST without o
     CHECK(new_connections(t) == 0); // the kept one; the empty POST's was closed
 }
 
-TEST_CASE("curl: a POST written in full on a reused connection that closes unanswered is not sent again") {
-    // Connection 1 answers its first request and hangs up on the second without a byte (a server
-    // closing a kept connection just as a request arrives). libcurl would send the request again
-    // on a new connection; for a POST the adapter refuses (refuse_rewind in easy_setup.hpp).
-    using pulse_test::scripted_server;
-    scripted_server server(scripted_server::hangs_up_on_second_request());
-    easy_transport t;
-    pulse_test::recording_sink first;
-    REQUIRE(t.perform(pulse_test::plain_get(server.url("/a")), first).has_value());
-    pulse_test::recording_sink s;
-    auto out = t.perform(pulse_test::submission_post(server.url("/extract")), s);
-    REQUIRE_FALSE(out.has_value());
-    CHECK(out.error().code == errc::connection_reset);
-    CHECK(out.error().message.find("not sent again") != std::string::npos);
-    CHECK(s.heads == 0);
-    CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C1 POST /extract"}); // one submission, not two
-
-    // The transport recovers: the next request opens a new connection. (libcurl had connected
-    // connection 2 for its resend; the refused rewind ended it before a byte was sent.)
-    pulse_test::recording_sink after;
-    REQUIRE(t.perform(pulse_test::plain_get(server.url("/c")), after).has_value());
-    CHECK(after.body == "c3");
-    CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C1 POST /extract", "C3 GET /c"});
-}
-
-TEST_CASE("curl: a GET on a reused connection that closes unanswered is sent again, once") {
-    using pulse_test::scripted_server;
-    scripted_server server(scripted_server::hangs_up_on_second_request());
-    easy_transport t;
-    pulse_test::recording_sink first;
-    REQUIRE(t.perform(pulse_test::plain_get(server.url("/a")), first).has_value());
-    pulse_test::recording_sink second;
-    auto out = t.perform(pulse_test::plain_get(server.url("/b")), second);
-    INFO("error: " << (out ? std::string() : out.error().to_string()));
-    REQUIRE(out.has_value());
-    CHECK(second.body == "c2");
-    CHECK(server.log() == std::vector<std::string>{"C1 GET /a", "C1 GET /b", "C2 GET /b"});
-}
-
-TEST_CASE("curl: effective_url reports where a followed redirect ended") {
-    curl_fixture f;
-    http::transport_options o;
-    o.follow_redirects = true;
-    easy_transport t(o);
-    auto r = f.get("/job/x");
-    r.headers.add("x-pulse-scenario", "fault=redirect"); // to localhost:PORT, another origin
-    pulse_test::recording_sink s;
-    REQUIRE(t.perform(r, s).has_value());
-    // The key was not sent to the other origin, so the API there answers 401 (checked before faults).
-    CHECK(s.head.status == 401);
-    CHECK(t.effective_url() == "http://localhost:" + std::to_string(f.server.port()) + "/job/x");
-
-    pulse_test::recording_sink plain;
-    REQUIRE(t.perform(f.get("/job/x"), plain).has_value());
-    CHECK(t.effective_url() == f.server.base_url() + "/job/x");
-}
-
 TEST_CASE("curl: proxy option -- an explicit proxy is used, an empty one disables the environment's") {
     curl_fixture f;
     pulse_test::refused_port dead;
@@ -287,29 +202,14 @@ TEST_CASE("curl: proxy option -- an explicit proxy is used, an empty one disable
     CHECK(s3.head.status == 404);
 }
 
-TEST_CASE("curl: https to a plain-HTTP port is a TLS failure") {
-    curl_fixture f;
-    easy_transport t;
-    http::request r;
-    r.url = "https://127.0.0.1:" + std::to_string(f.server.port()) + "/job/x";
-    pulse_test::recording_sink s;
-    auto out = t.perform(r, s);
-    REQUIRE_FALSE(out.has_value());
-    CHECK(out.error().code == errc::tls_failed);
-    CHECK(out.error().native_code != 0);
-    CHECK_FALSE(out.error().message.empty());
-}
-
 TEST_CASE("curl: an error that echoes the key does not leak it through the transport") {
     // The server's echo_key fault repeats the credential in a header and the body. Both reach the
     // handler (they are the server's words); the transport itself adds nothing with the key to an
     // error. Here the transfer is cut after the head, so there is an error to inspect.
     curl_fixture f;
     easy_transport t;
-    auto r = f.get("/job/x");
-    r.headers.add("x-pulse-scenario", "fault=echo_key,reset_mid_body:bytes=5");
     pulse_test::recording_sink s;
-    auto out = t.perform(r, s);
+    auto out = t.perform(f.get("/job/x", "fault=echo_key,reset_mid_body:bytes=5"), s);
     REQUIRE_FALSE(out.has_value());
     CHECK(out.error().to_string().find(f.server.api_key()) == std::string::npos);
     CHECK(out.error().http_status == 401);

@@ -584,41 +584,53 @@ process_result run_process(std::vector<std::string> const& args, std::vector<std
 }
 
 // The example binaries come from the build through the environment (CTest sets them for the
-// examples test); without them these cases are skipped.
-std::optional<std::string> example(char const* var) {
-    char const* p = std::getenv(var);
-    if (!p || !*p) return std::nullopt;
-    return std::string(p);
+// examples test); without them these cases are skipped. The example named by `var` runs against a
+// local server of its own, with the server's base URL and then `args` as its arguments and the
+// server's key in PULSE_API_KEY.
+std::optional<process_result> run_example(char const* var, std::vector<std::string> const& args = {}) {
+    char const* bin = std::getenv(var);
+    if (!bin || !*bin) {
+        MESSAGE(var << " not set: skipped (ctest runs it as the examples test)");
+        return std::nullopt;
+    }
+    server_fixture f;
+    std::vector<std::string> argv{bin, f.server.base_url()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, {"PULSE_API_KEY=" + f.server.api_key()});
 }
 } // namespace
 
 TEST_CASE("example: engine_loop runs 50 extractions at 60 Hz against the local server") {
-    auto bin = example("PULSE_EXAMPLE_ENGINE_LOOP");
-    if (!bin) {
-        MESSAGE("PULSE_EXAMPLE_ENGINE_LOOP not set: skipped (ctest runs it as the examples test)");
-        return;
-    }
-    server_fixture f;
-    auto r = run_process({*bin, f.server.base_url()}, {"PULSE_API_KEY=" + f.server.api_key()});
-    INFO(r.output);
-    CHECK(r.exit_code == 0);
-    CHECK(r.output.find("50/50 succeeded") != std::string::npos);
-    CHECK(r.output.find("worst tick") != std::string::npos);
+    auto r = run_example("PULSE_EXAMPLE_ENGINE_LOOP");
+    if (!r) return;
+    INFO(r->output);
+    CHECK(r->exit_code == 0);
+    CHECK(r->output.find("50/50 succeeded") != std::string::npos);
+    CHECK(r->output.find("worst tick") != std::string::npos);
 }
 
 TEST_CASE("example: callback_transport drives flows over an engine-style HTTP module") {
-    auto bin = example("PULSE_EXAMPLE_CALLBACK_TRANSPORT");
+    // Two extra jobs with server scenarios: a large result (downloaded whole by the module) and a
+    // poll answered 503 + Retry-After once.
+    auto r = run_example("PULSE_EXAMPLE_CALLBACK_TRANSPORT", {"result=large;size=2M;tag=cb-large", "poll_fault=503:ra=1@1;tag=cb-503"});
+    if (!r) return;
+    INFO(r->output);
+    CHECK(r->exit_code == 0);
+    CHECK(r->output.find("all flows succeeded") != std::string::npos);
+    CHECK(r->output.find("scenario 'result=large") != std::string::npos);
+}
+
+TEST_CASE("example: batch_invoices reads every item of a schema batch into a struct, all at once") {
+    auto bin = example("PULSE_EXAMPLE_BATCH_INVOICES");
     if (!bin) {
-        MESSAGE("PULSE_EXAMPLE_CALLBACK_TRANSPORT not set: skipped (ctest runs it as the examples test)");
+        MESSAGE("PULSE_EXAMPLE_BATCH_INVOICES not set: skipped (ctest runs it as the examples test)");
         return;
     }
     server_fixture f;
-    // Two extra jobs with server scenarios: a large result (downloaded whole by the module) and a
-    // poll answered 503 + Retry-After once.
-    auto r = run_process({*bin, f.server.base_url(), "result=large;size=2M;tag=cb-large", "poll_fault=503:ra=1@1;tag=cb-503"},
-                         {"PULSE_API_KEY=" + f.server.api_key()});
+    auto r = run_process({*bin, "https://example.com/a.pdf", "https://example.com/b.pdf", "https://example.com/c.pdf"},
+                         {"PULSE_API_KEY=" + f.server.api_key(), "PULSE_BASE_URL=" + f.server.base_url()});
     INFO(r.output);
     CHECK(r.exit_code == 0);
-    CHECK(r.output.find("all flows succeeded") != std::string::npos);
-    CHECK(r.output.find("scenario 'result=large") != std::string::npos);
+    CHECK(r.output.find("extracted 3 documents") != std::string::npos);
+    CHECK(r.output.find("3 invoices read, 0 failed") != std::string::npos);
 }

@@ -26,6 +26,21 @@
 
 namespace pulse_test {
 
+/// A TCP socket bound to a loopback port the system chose and listening with `backlog`; the port
+/// in `port`. Fails the test when the system refuses.
+inline int listen_on_loopback(int backlog, int& port) {
+    int const fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(fd, backlog) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    return fd;
+}
+
 // A loopback HTTP/1.1 server on its own thread, one connection at a time, answering each request
 // with what the script says: bytes to send (then keep the connection or close it), or nothing
 // (close at once, without an answer). Records "C<connection> <METHOD> <target>" per request.
@@ -38,15 +53,7 @@ public:
     using script = std::function<reply(int connection, int request_on_connection)>;
 
     explicit scripted_server(script s) : script_(std::move(s)) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        REQUIRE(::listen(fd_, 8) == 0);
-        socklen_t len = sizeof a;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
+        fd_ = listen_on_loopback(8, port_);
         thread_ = std::thread([this] { run(); });
     }
     scripted_server(scripted_server const&) = delete;

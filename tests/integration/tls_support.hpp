@@ -155,94 +155,63 @@ void run_tls_cases(MakeTransport make_transport) {
         return parse_json(s.body).as_array().size();
     };
 
-    SUBCASE("the test CA's certificate verifies for 127.0.0.1 and for localhost") {
-        server_process server(pki.server_args());
-        INFO("server: " << server.error());
-        REQUIRE(server.running());
-        Transport t = make_transport(trusting);
-        for (char const* host : {"127.0.0.1", "localhost"}) {
-            CAPTURE(host);
-            recording_sink s;
-            auto out = t.perform(get(server, host), s);
-            INFO("error: " << (out ? std::string() : out.error().to_string()));
-            REQUIRE(out.has_value());
-            CHECK(s.head.status == 404);
+    http::transport_options unreadable_bundle; // verification on, a CA bundle that is not there
+    unreadable_bundle.ca_bundle = pki.file("no-such-bundle.pem");
+
+    /// A server with the certificate `cert`, reached by each of `hosts` with `options`: accepted
+    /// (the server's 404) or refused with tls_verification_failed before any request reached it.
+    struct tls_row {
+        char const* name;
+        char const* cert;
+        http::transport_options options;
+        std::vector<char const*> hosts;
+        bool verified;
+        bool blind_accepts; ///< refused, but verify_tls = false accepts the same server
+    };
+    std::vector<tls_row> const rows = {
+        {"the test CA's certificate verifies for 127.0.0.1 and for localhost", "server", trusting, {"127.0.0.1", "localhost"}, true, false},
+        {"a certificate signed by another CA is refused; verify_tls = false accepts it", "other", trusting, {"127.0.0.1"}, false, true},
+        {"a certificate for another host name is refused; verify_tls = false accepts it", "wrong-host", trusting,
+         {"127.0.0.1", "localhost"}, false, true},
+        {"verification is on by default: the system store does not trust the test CA", "server", http::transport_options{},
+         {"127.0.0.1"}, false, false},
+        {"a CA bundle that cannot be read fails verification, not a silent fallback", "server", unreadable_bundle, {"127.0.0.1"}, false,
+         false},
+    };
+    for (auto const& row : rows) {
+        SUBCASE(row.name) {
+            server_process server(pki.server_args(row.cert));
+            INFO("server: " << server.error());
+            REQUIRE(server.running());
+            Transport t = make_transport(row.options);
+            for (char const* host : row.hosts) {
+                CAPTURE(host);
+                recording_sink s;
+                auto out = t.perform(get(server, host), s);
+                INFO("error: " << (out ? std::string() : out.error().to_string()));
+                if (row.verified) {
+                    REQUIRE(out.has_value());
+                    CHECK(s.head.status == 404);
+                    continue;
+                }
+                REQUIRE_FALSE(out.has_value());
+                CHECK(out.error().code == errc::tls_verification_failed);
+                CHECK(out.error().layer() == pulse::error_layer::transport);
+                CHECK_FALSE(out.error().message.empty());
+                CHECK(out.error().to_string().find(server.api_key()) == std::string::npos);
+                CHECK(s.heads == 0);
+            }
+            if (!row.verified) CHECK(logged_requests(server) == 0); // the request never reached the server
+            if (row.blind_accepts) {
+                // Verification off: the same server is accepted. (Anyone on the path could be that server.)
+                Transport blind = make_transport(insecure);
+                recording_sink ok;
+                auto accepted = blind.perform(get(server), ok);
+                INFO("error: " << (accepted ? std::string() : accepted.error().to_string()));
+                REQUIRE(accepted.has_value());
+                CHECK(ok.head.status == 404);
+            }
         }
-    }
-
-    SUBCASE("a certificate signed by another CA is refused; verify_tls = false accepts it") {
-        server_process server(pki.server_args("other"));
-        INFO("server: " << server.error());
-        REQUIRE(server.running());
-        Transport t = make_transport(trusting);
-        recording_sink s;
-        auto out = t.perform(get(server), s);
-        REQUIRE_FALSE(out.has_value());
-        INFO(out.error().to_string());
-        CHECK(out.error().code == errc::tls_verification_failed);
-        CHECK(out.error().layer() == pulse::error_layer::transport);
-        CHECK_FALSE(out.error().message.empty());
-        CHECK(out.error().to_string().find(server.api_key()) == std::string::npos);
-        CHECK(s.heads == 0);
-        CHECK(logged_requests(server) == 0); // the request never reached the server
-
-        // Verification off: the same server is accepted. (Anyone on the path could be that server.)
-        Transport blind = make_transport(insecure);
-        recording_sink ok;
-        auto accepted = blind.perform(get(server), ok);
-        INFO("error: " << (accepted ? std::string() : accepted.error().to_string()));
-        REQUIRE(accepted.has_value());
-        CHECK(ok.head.status == 404);
-    }
-
-    SUBCASE("a certificate for another host name is refused; verify_tls = false accepts it") {
-        server_process server(pki.server_args("wrong-host"));
-        INFO("server: " << server.error());
-        REQUIRE(server.running());
-        Transport t = make_transport(trusting);
-        for (char const* host : {"127.0.0.1", "localhost"}) {
-            CAPTURE(host);
-            recording_sink s;
-            auto out = t.perform(get(server, host), s);
-            REQUIRE_FALSE(out.has_value());
-            INFO(out.error().to_string());
-            CHECK(out.error().code == errc::tls_verification_failed);
-            CHECK(s.heads == 0);
-        }
-        CHECK(logged_requests(server) == 0);
-
-        Transport blind = make_transport(insecure);
-        recording_sink ok;
-        REQUIRE(blind.perform(get(server), ok).has_value());
-        CHECK(ok.head.status == 404);
-    }
-
-    SUBCASE("verification is on by default: the system store does not trust the test CA") {
-        server_process server(pki.server_args());
-        INFO("server: " << server.error());
-        REQUIRE(server.running());
-        Transport t = make_transport(http::transport_options{});
-        recording_sink s;
-        auto out = t.perform(get(server), s);
-        REQUIRE_FALSE(out.has_value());
-        INFO(out.error().to_string());
-        CHECK(out.error().code == errc::tls_verification_failed);
-        CHECK(s.heads == 0);
-    }
-
-    SUBCASE("a CA bundle that cannot be read fails verification, not a silent fallback") {
-        server_process server(pki.server_args());
-        INFO("server: " << server.error());
-        REQUIRE(server.running());
-        http::transport_options o;
-        o.ca_bundle = pki.file("no-such-bundle.pem");
-        Transport t = make_transport(o);
-        recording_sink s;
-        auto out = t.perform(get(server), s);
-        REQUIRE_FALSE(out.has_value());
-        INFO(out.error().to_string());
-        CHECK(out.error().code == errc::tls_verification_failed);
-        CHECK(s.heads == 0);
     }
 }
 

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
-#include "../temp_path.hpp"
+#include "../support/temp_path.hpp"
 
 using namespace pulse_test;
 namespace fs = std::filesystem;

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
-#include "../temp_path.hpp"
+#include "../support/temp_path.hpp"
 
 using namespace pulse_test;
 namespace json = boost::json;

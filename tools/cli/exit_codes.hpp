@@ -4,7 +4,7 @@
 //
 // Scripts branch on these, so each outcome a caller would handle differently gets its own number:
 // fix the command line (2), fix the key (3), retry later (4, 9), re-run the job (5, 7, 8), give
-// the job more time (11). The table is printed by `pulse --help` and documented in
+// the job more time (11), do not trust a webhook delivery (13). The table is printed by `pulse --help` and documented in
 // tools/cli/README.md; the numbers are part of the tool's interface and never change meaning.
 #ifndef PULSE_CLI_EXIT_CODES_HPP
 #define PULSE_CLI_EXIT_CODES_HPP
@@ -21,7 +21,7 @@ enum exit_code : int {
     exit_usage = 2,        ///< bad command line, or local input that cannot be used (missing file)
     exit_auth = 3,         ///< no API key, or the server refused it (401/403)
     exit_network = 4,      ///< no HTTP answer: DNS, connect, TLS, reset, timeout, body cut short
-    exit_job_failed = 5,   ///< the job ended as failed
+    exit_job_failed = 5,   ///< the job ended as failed, or a batch ended with items that did not complete
     exit_job_canceled = 6, ///< the job ended as canceled
     exit_job_expired = 7,  ///< the job expired (output purged; run it again)
     exit_gone = 8,         ///< 410: the single-use large result was already downloaded, or expired
@@ -29,6 +29,7 @@ enum exit_code : int {
     exit_decode = 10,      ///< an answer was not the JSON the API documents
     exit_deadline = 11,    ///< --timeout ran out
     exit_interrupted = 12, ///< SIGINT/SIGTERM (Ctrl-C)
+    exit_not_authentic = 13, ///< a webhook delivery failed verification (signature, timestamp, headers)
 };
 
 /// The table shown by `pulse --help` (and copied into tools/cli/README.md).
@@ -40,14 +41,16 @@ inline constexpr std::string_view exit_code_table =
     "      or written, a job token that cannot be read or belongs to another API\n"
     "   3  authentication: PULSE_API_KEY unset or empty, or the server refused the key (401/403)\n"
     "   4  network: no HTTP answer (DNS, connect, TLS, reset, stall, body cut short)\n"
-    "   5  the job failed\n"
+    "   5  the job failed; or a batch finished but some of its items failed (its result is\n"
+    "      written all the same)\n"
     "   6  the job was canceled\n"
     "   7  the job expired (its output was purged; run it again)\n"
     "   8  gone (410): the single-use large result was already downloaded, or expired\n"
     "   9  other HTTP or server error (400, 404, 413, 429 or 5xx after retries, ...)\n"
     "  10  decode error: an answer was not the JSON the API documents\n"
     "  11  deadline exceeded (--timeout)\n"
-    "  12  interrupted (Ctrl-C / SIGTERM)\n";
+    "  12  interrupted (Ctrl-C / SIGTERM)\n"
+    "  13  not authentic: a webhook delivery failed verification (signature, timestamp or headers)\n";
 
 /// The exit code for an error. `deadline_passed`: the --timeout deadline is behind us, so a
 /// transport timeout or a cancel is reported as the deadline it really was.
@@ -68,6 +71,9 @@ inline int exit_code_for(pulse::error const& e, bool deadline_passed = false) {
         return deadline_passed ? exit_deadline : exit_network;
     case errc::aborted_by_sink: return exit_usage;    // our own output refused the bytes (disk full)
     case errc::body_too_large: return exit_server;
+    case errc::signature_mismatch:
+    case errc::stale_timestamp:
+    case errc::future_timestamp: return exit_not_authentic;
     default: break;
     }
     switch (e.layer()) {

@@ -6,18 +6,23 @@
 //
 // Layout: args.hpp (parsing), help.hpp (texts), progress.hpp (the stderr display),
 // exit_codes.hpp (error -> exit code), interrupt.hpp (Ctrl-C -> std::stop_source),
-// deadline_transport.hpp (--timeout bounds transfers too), platform.hpp (the HTTP stack, terminals,
-// files: POSIX and Windows). This file: the commands.
+// deadline_transport.hpp (--timeout bounds transfers too), base64.hpp (files inside JSON bodies),
+// webhook_command.hpp (`pulse webhook`, which needs no server), platform.hpp (the HTTP stack,
+// terminals, files: POSIX and Windows). This file: the commands that talk to the API.
 #include "args.hpp"
+#include "base64.hpp"
 #include "deadline_transport.hpp"
 #include "exit_codes.hpp"
 #include "help.hpp"
 #include "interrupt.hpp"
 #include "platform.hpp"
 #include "progress.hpp"
+#include "webhook_command.hpp"
 
 #include <pulse/config.hpp>
 #include <pulse/driver/client.hpp>
+#include <pulse/flow/api_job_flow.hpp>
+#include <pulse/flow/download_flow.hpp>
 #include <pulse/job_handle.hpp>
 #include <pulse/schema/codec.hpp>
 #include <pulse/version.hpp>
@@ -215,11 +220,28 @@ public:
     std::string const& command() const noexcept { return command_; }
 
     /// The options of a call: our stop token and the progress callbacks, plus `extra` run after
-    /// the display's own on_job_id.
+    /// the display's own on_job_id. A batch's polls also feed the display its item counts.
     pulse::call_options call(std::function<void(std::string_view)> on_job_id = {}) {
         pulse::call_options o;
         o.stop = stop_.get_token();
         o.progress = progress_.observer();
+        if (pulse::is_batch(kind_)) {
+            o.progress.on_poll_result = [this](boost::json::value const& v) {
+                // Progress only: a poll result this version cannot read does not stop the batch.
+                auto b = pulse::decode<pulse::batch_result>(v);
+                if (!b) return;
+                std::int64_t completed = 0, failed = 0, listed = 0;
+                if (b->items) {
+                    for (auto const& item : *b->items) {
+                        ++listed;
+                        if (!item.status) continue;
+                        if (item.status->value() == pulse::job_status::value_type::completed) ++completed;
+                        else if (item.status->value() == pulse::job_status::value_type::failed) ++failed;
+                    }
+                }
+                progress_.set_items(b->completed.value_or(completed), b->failed.value_or(failed), b->total.value_or(listed));
+            };
+        }
         if (on_job_id) {
             auto inner = std::move(o.progress.on_job_id);
             o.progress.on_job_id = [inner = std::move(inner), extra = std::move(on_job_id)](std::string_view id) {
@@ -280,6 +302,7 @@ public:
     }
     /// The kind of job this session's command runs (for the tokens it prints).
     void set_kind(pulse::job_kind k) noexcept { kind_ = k; }
+    pulse::job_kind kind() const noexcept { return kind_; }
 
 private:
     pulse::config cfg_;
@@ -459,9 +482,11 @@ void print_summary(session& s, pulse::extract_result const& r, std::string_view 
 
 // ---- commands -----------------------------------------------------------------------------------
 
-/// What extract and wait share: run the machine `make(delivery)` and write the result.
-template <class Make>
-int fetch_result(session& s, parsed_args const& p, Make&& make) {
+/// What every command that waits for a job shares: run the machine `make(delivery)`, write the
+/// result, then `finish(result, where, bytes)` (the summary; returns the exit code). `where`: the
+/// output file, empty for stdout; `bytes`: what was written to it.
+template <class Make, class Finish>
+int fetch_result(session& s, parsed_args const& p, Make&& make, Finish&& finish) {
     bool const markdown = p.has("markdown");
     auto out = output::open(p.get("out"));
     if (!out) return s.usage("cannot write " + p.get("out").value_or("") + ": " + out.error().message);
@@ -486,17 +511,41 @@ int fetch_result(session& s, parsed_args const& p, Make&& make) {
         std::string const kept = out->abandon(e);
         return s.fail(e, kept);
     }
-    if (markdown) {
-        // On stdout the text ends with a newline (so the shell prompt does not glue to it); a
-        // file gets the markdown exactly as the API returned it.
-        std::string md = r->markdown.value_or("");
-        if (out->is_stdout() && (md.empty() || md.back() != '\n')) md += '\n';
-        if (auto w = out->write(md); !w) return s.fail(w.error());
+    if constexpr (requires { r->markdown; }) {
+        if (markdown) {
+            // On stdout the text ends with a newline (so the shell prompt does not glue to it); a
+            // file gets the markdown exactly as the API returned it.
+            std::string md = r->markdown.value_or("");
+            if (out->is_stdout() && (md.empty() || md.back() != '\n')) md += '\n';
+            if (auto w = out->write(md); !w) return s.fail(w.error());
+        }
     }
     if (json_to_terminal) print_stdout("\n"); // the summary starts on a line of its own
     if (auto c = out->commit(); !c) return s.fail(c.error());
-    print_summary(s, *r, out->is_stdout() ? std::string_view() : std::string_view(out->name()), out->bytes_written());
-    return exit_ok;
+    return finish(*r, out->is_stdout() ? std::string_view() : std::string_view(out->name()), out->bytes_written());
+}
+
+/// The finish of an extraction: its summary.
+auto extract_summary(session& s) {
+    return [&s](pulse::extract_result const& r, std::string_view where, std::uint64_t bytes) {
+        print_summary(s, r, where, bytes);
+        return static_cast<int>(exit_ok);
+    };
+}
+
+/// --set NAME=VALUE (repeatable) into `extra`: VALUE as JSON when it parses (numbers read
+/// exactly), else as a string. Errors: the usage message.
+pulse::result<void> apply_set_options(parsed_args const& p, boost::json::object& extra) {
+    for (auto const& kv : p.all("set")) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0)
+            return pulse::error(pulse::errc::invalid_argument, "--set wants NAME=VALUE, got '" + kv + "'");
+        std::string const name = kv.substr(0, eq);
+        std::string const text = kv.substr(eq + 1);
+        auto parsed = pulse::parse_json(text);
+        extra[name] = parsed ? std::move(*parsed) : boost::json::value(boost::json::string(text));
+    }
+    return {};
 }
 
 int cmd_extract(parsed_args const& p, session& s) {
@@ -524,14 +573,7 @@ int cmd_extract(parsed_args const& p, session& s) {
     pulse::extract_options opts;
     if (auto v = p.get("model")) opts.model = *v;
     if (auto v = p.get("pages")) opts.pages = *v;
-    for (auto const& kv : p.all("set")) {
-        auto eq = kv.find('=');
-        if (eq == std::string::npos || eq == 0) return s.usage("--set wants NAME=VALUE, got '" + kv + "'");
-        std::string const name = kv.substr(0, eq);
-        std::string const text = kv.substr(eq + 1);
-        auto parsed = pulse::parse_json(text); // JSON if it is JSON (numbers read exactly), else a string
-        opts.extra[name] = parsed ? std::move(*parsed) : boost::json::value(boost::json::string(text));
-    }
+    if (auto ok = apply_set_options(p, opts.extra); !ok) return s.usage(ok.error().message);
     auto& client = s.client();
     if (p.has("no-wait")) {
         // Submit only: the job's token goes to stdout, to wait for later from any process.
@@ -542,9 +584,820 @@ int cmd_extract(parsed_args const& p, session& s) {
         print_stdout(h->token() + "\n");
         return exit_ok;
     }
-    return fetch_result(s, p, [&](pulse::flow::delivery d) {
-        return pulse::flow::make_extract_flow<pulse::extract_result>(client.config(), doc, opts, client.next_seed(), d);
-    });
+    return fetch_result(
+        s, p,
+        [&](pulse::flow::delivery d) {
+            return pulse::flow::make_extract_flow<pulse::extract_result>(client.config(), doc, opts, client.next_seed(), d);
+        },
+        extract_summary(s));
+}
+
+// ---- schema, split, tables, batches, pipelines ----------------------------------------------------
+
+pulse::error bad_usage(std::string message) { return pulse::error(pulse::errc::invalid_argument, std::move(message)); }
+
+/// Local input a command reads: a file, or standard input for "-" (once per command: it holds one
+/// text). Errors carry the usage message, naming the option and, for JSON, the path in it.
+class local_inputs {
+public:
+    /// The bytes of `path`. `option`: the option that named it ("--schema"), for messages.
+    pulse::result<std::string> read(std::string_view option, std::string const& path) {
+        auto const fail = [&](std::string const& why) {
+            std::string m(option);
+            if (!m.empty()) m += ": ";
+            return bad_usage(m + "cannot read " + (path == "-" ? std::string("standard input") : path) + ": " + why);
+        };
+        std::FILE* f = stdin;
+        if (path == "-") {
+            if (stdin_taken_) return fail("another option reads standard input already");
+            stdin_taken_ = true;
+        } else {
+            std::error_code ec;
+            auto const st = fs::status(path, ec);
+            if (!fs::exists(st)) return fail("no such file");
+            if (fs::is_directory(st)) return fail("is a directory");
+            errno = 0;
+            f = std::fopen(path.c_str(), "rb");
+            if (!f) return fail(std::strerror(errno));
+        }
+        std::string data;
+        char buf[65536];
+        std::size_t n = 0;
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+        bool const bad = std::ferror(f) != 0;
+        if (f != stdin) std::fclose(f);
+        if (bad) return fail("read error");
+        return data;
+    }
+
+    /// The JSON text of `path`, parsed.
+    pulse::result<boost::json::value> json(std::string_view option, std::string const& path) {
+        auto text = read(option, path);
+        if (!text) return text.error();
+        auto v = pulse::parse_json(*text);
+        if (!v) return bad_usage(where(option, path) + v.error().message);
+        return v;
+    }
+
+    /// A JSON object (a JSON Schema).
+    pulse::result<boost::json::object> json_object(std::string_view option, std::string const& path) {
+        auto v = json(option, path);
+        if (!v) return v.error();
+        if (!v->is_object()) return bad_usage(where(option, path) + "expected a JSON object");
+        return std::move(v->as_object());
+    }
+
+    /// The JSON text of `path` decoded as T (pulse::decode: the path of a mismatch in the message).
+    /// `defaults`: members added when the text lacks them, before decoding -- the required members
+    /// the command's flags supply (flags override the file's members afterwards).
+    template <class T>
+    pulse::result<T> decoded(std::string_view option, std::string const& path, boost::json::object const& defaults = {}) {
+        auto v = json(option, path);
+        if (!v) return v.error();
+        if (v->is_object())
+            for (auto const& d : defaults)
+                if (!v->as_object().contains(d.key())) v->as_object()[d.key()] = d.value();
+        auto r = pulse::decode<T>(*v);
+        if (!r) {
+            pulse::error const& e = r.error();
+            return bad_usage(where(option, path) + (e.path.empty() ? std::string("at the top level") : e.path) + ": " + e.message);
+        }
+        return r;
+    }
+
+private:
+    static std::string where(std::string_view option, std::string const& path) {
+        return std::string(option) + " " + (path == "-" ? std::string("(standard input)") : path) + ": ";
+    }
+    bool stdin_taken_ = false;
+};
+
+/// The part of a --request file every command reads the same way: decoded as Request, with
+/// `defaults` (see local_inputs::decoded); a default-constructed Request without --request.
+template <class Request>
+pulse::result<Request> request_from(parsed_args const& p, local_inputs& in, boost::json::object const& defaults = {}) {
+    auto const f = p.get("request");
+    if (!f) return Request{};
+    return in.decoded<Request>("--request", *f, defaults);
+}
+
+/// A whole number from `lo` to `hi` given to `option`.
+pulse::result<std::int64_t> whole_number(std::string_view option, std::string const& text, long lo, long hi) {
+    char* end = nullptr;
+    errno = 0;
+    long const n = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || errno != 0 || n < lo || n > hi)
+        return bad_usage(std::string(option) + " wants a whole number from " + std::to_string(lo) + " to " +
+                         std::to_string(hi) + ", got '" + text + "'");
+    return static_cast<std::int64_t>(n);
+}
+
+/// --topic NAME[=DESCRIPTION] (or --split-topic): one topic of a split.
+pulse::result<pulse::topic_definition> topic_from(std::string_view option, std::string const& text) {
+    auto const eq = text.find('=');
+    pulse::topic_definition t;
+    t.name = text.substr(0, eq);
+    if (t.name.empty()) return bad_usage(std::string(option) + " wants NAME[=DESCRIPTION], got '" + text + "'");
+    if (eq != std::string::npos) t.description = text.substr(eq + 1);
+    return t;
+}
+
+/// Every --topic (or --split-topic) given, or nothing when none is.
+pulse::result<std::optional<pulse::split_config>> topics_from(parsed_args const& p, std::string_view option) {
+    auto const given = p.all(option.substr(2));
+    if (given.empty()) return std::optional<pulse::split_config>();
+    pulse::split_config c;
+    for (auto const& t : given) {
+        auto topic = topic_from(option, t);
+        if (!topic) return topic.error();
+        c.split_input.push_back(std::move(*topic));
+    }
+    return std::optional<pulse::split_config>(std::move(c));
+}
+
+/// --schema FILE or --excel-template FILE, then --prompt and --effort, over `cfg` (an inline
+/// schema; the flags win over what a --request or --steps file gave).
+pulse::result<void> apply_schema_flags(parsed_args const& p, local_inputs& in, std::optional<pulse::schema_config>& cfg) {
+    auto const schema = p.get("schema");
+    auto const excel = p.get("excel-template");
+    if (schema && excel) return bad_usage("give --schema FILE or --excel-template FILE, not both");
+    if (schema) {
+        auto o = in.json_object("--schema", *schema);
+        if (!o) return o.error();
+        if (!cfg) cfg.emplace();
+        cfg->input_schema = std::move(*o);
+        cfg->excel_template.reset();
+    }
+    if (excel) {
+        auto bytes = in.read("--excel-template", *excel);
+        if (!bytes) return bytes.error();
+        if (!cfg) cfg.emplace();
+        cfg->excel_template = base64_encode(*bytes);
+        cfg->input_schema.reset();
+    }
+    if (p.has("prompt") || p.has("effort")) {
+        if (!cfg) return bad_usage("--prompt and --effort go with --schema FILE or --excel-template FILE");
+        if (auto v = p.get("prompt")) cfg->schema_prompt = *v;
+        if (p.has("effort")) cfg->effort = true;
+    }
+    return {};
+}
+
+/// Split mode: --topic-schema NAME=FILE (repeatable), then --prompt and --effort for every topic.
+pulse::result<void> apply_topic_schema_flags(parsed_args const& p, local_inputs& in,
+                                             std::optional<pulse::ordered_map<pulse::topic_schema_config>>& topics) {
+    for (auto const& t : p.all("topic-schema")) {
+        auto const eq = t.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == t.size())
+            return bad_usage("--topic-schema wants NAME=FILE, got '" + t + "'");
+        std::string const name = t.substr(0, eq);
+        auto o = in.json_object("--topic-schema " + name, t.substr(eq + 1));
+        if (!o) return o.error();
+        if (!topics) topics.emplace();
+        (*topics)[name].schema = std::move(*o);
+    }
+    if (p.has("prompt") || p.has("effort")) {
+        if (!topics || topics->empty()) return bad_usage("--prompt and --effort in split mode go with --topic-schema NAME=FILE");
+        for (auto& e : *topics) {
+            if (auto v = p.get("prompt")) e.value.schema_prompt = *v;
+            if (p.has("effort")) e.value.effort = true;
+        }
+    }
+    return {};
+}
+
+/// --format, --merge, --charts over `cfg`.
+pulse::result<void> apply_tables_flags(parsed_args const& p, std::optional<pulse::tables_config>& cfg) {
+    auto const format = p.get("format");
+    if (format && *format != "html" && *format != "json") return bad_usage("--format wants html or json, got '" + *format + "'");
+    if (!format && !p.has("merge") && !p.has("charts")) return {};
+    if (!cfg) cfg.emplace();
+    if (format) cfg->table_format = *format;
+    if (p.has("merge")) cfg->merge = true;
+    if (p.has("charts")) cfg->charts_to_tables = true;
+    return {};
+}
+
+/// "schema", "batch extract", ...: a kind as the summary names it.
+std::string kind_label(pulse::job_kind k) {
+    std::string label(pulse::to_string(k));
+    for (char& c : label)
+        if (c == '_') c = ' ';
+    return label;
+}
+
+/// "pulse: schema done in 1.2s: DETAIL; job ID, 2 polls, large result 3.1 MB downloaded; 812 B
+/// written to FILE".
+std::string done_line(session& s, std::string const& detail, std::string_view where, std::uint64_t bytes) {
+    auto& p = s.display();
+    std::string line = "pulse: " + kind_label(s.kind()) + " done in " + format_seconds(p.elapsed());
+    if (!detail.empty()) line += ": " + detail;
+    std::string job;
+    if (!p.job_id().empty()) job = "job " + p.job_id();
+    if (p.polls() > 0) job += (job.empty() ? "" : ", ") + std::to_string(p.polls()) + (p.polls() == 1 ? " poll" : " polls");
+    if (p.downloaded() > 0) job += (job.empty() ? "" : ", ") + std::string("large result ") + format_bytes(p.downloaded()) + " downloaded";
+    if (!job.empty()) line += "; " + job;
+    if (!where.empty()) line += "; " + format_bytes(bytes) + " written to " + std::string(where);
+    return line;
+}
+
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+    return with_commas(n) + " " + std::string(n == 1 ? one : many);
+}
+
+/// "1-3,5": 1-based page numbers, runs joined.
+std::string page_list(std::vector<std::int64_t> const& pages) {
+    std::string out;
+    for (std::size_t i = 0; i < pages.size();) {
+        std::size_t j = i;
+        while (j + 1 < pages.size() && pages[j + 1] == pages[j] + 1) ++j;
+        if (!out.empty()) out += ',';
+        out += std::to_string(pages[i]);
+        if (j > i) out += "-" + std::to_string(pages[j]);
+        i = j + 1;
+    }
+    return out;
+}
+
+std::size_t value_count(std::optional<pulse::structured_output> const& o) {
+    return o && o->values ? o->values->size() : 0;
+}
+
+/// The summary of a schema run, after downloading its workbook to `excel` when given.
+int finish_result(session& s, pulse::schema_result const& r, std::string_view where, std::uint64_t bytes, output* excel) {
+    std::string detail;
+    if (r.is_split_mode()) {
+        std::size_t values = 0;
+        if (r.results)
+            for (auto const& e : *r.results) values += value_count(e.value);
+        detail = plural(r.results ? r.results->size() : 0, "topic", "topics") + ", " + plural(values, "value", "values");
+        if (r.errors && !r.errors->empty()) detail += ", " + plural(r.errors->size(), "topic", "topics") + " failed";
+    } else {
+        detail = plural(value_count(r.schema_output), "value", "values");
+    }
+    if (r.schema_id) detail += " (schema_id " + *r.schema_id + ")";
+    std::string line = done_line(s, detail, where, bytes);
+    if (excel) {
+        auto& client = s.client();
+        auto const fail = [&](pulse::error e, std::string const& kept) {
+            e.message += where.empty() ? std::string(" (the schema result was written)")
+                                       : " (the schema result was written to " + std::string(where) + ")";
+            return s.fail(e, kept);
+        };
+        if (!r.schema_id)
+            return fail(pulse::error(pulse::errc::unexpected_shape, "the answer names no schema_id, so there is no workbook to download"), {});
+        // No progress callbacks: the summary's download figures are the result's, not the workbook's.
+        pulse::call_options c;
+        c.stop = s.call().stop;
+        auto m = pulse::flow::make_excel_download(client.config(), *r.schema_id, excel->sink(), client.next_seed());
+        pulse::result<pulse::download_info> d = m ? client.run(*m, c) : pulse::result<pulse::download_info>(m.error());
+        if (!d) {
+            pulse::error e = d.error();
+            std::string const kept = excel->abandon(e);
+            return fail(std::move(e), kept);
+        }
+        if (auto ok = excel->commit(); !ok) return fail(ok.error(), {});
+        line += "; workbook " + format_bytes(d->bytes) + " written to " + excel->name();
+    }
+    s.display().note(redact(line, s.key()));
+    if (r.errors)
+        for (auto const& e : *r.errors) s.display().note(redact("  warning: topic " + e.key + ": " + e.value, s.key()));
+    return exit_ok;
+}
+
+int finish_result(session& s, pulse::split_result const& r, std::string_view where, std::uint64_t bytes) {
+    auto const* splits = r.split_output && r.split_output->splits ? &*r.split_output->splits : nullptr;
+    std::size_t pages = 0;
+    if (splits)
+        for (auto const& e : *splits) pages += e.value.size();
+    std::string detail = plural(splits ? splits->size() : 0, "topic", "topics") + ", " + plural(pages, "page", "pages");
+    if (r.split_id) detail += " (split_id " + *r.split_id + ")";
+    s.display().note(redact(done_line(s, detail, where, bytes), s.key()));
+    if (splits) {
+        std::size_t width = 0;
+        for (auto const& e : *splits) width = (std::max)(width, e.key.size());
+        for (auto const& e : *splits) {
+            std::string row = "  " + e.key;
+            row.append(width - e.key.size() + 2, ' ');
+            row += e.value.empty() ? std::string("no pages") : (e.value.size() == 1 ? "page " : "pages ") + page_list(e.value);
+            s.display().note(redact(row, s.key()));
+        }
+    }
+    return exit_ok;
+}
+
+int finish_result(session& s, pulse::tables_result const& r, std::string_view where, std::uint64_t bytes) {
+    auto const* tables = r.tables_output && r.tables_output->tables ? &*r.tables_output->tables : nullptr;
+    std::size_t charts = 0;
+    if (tables)
+        for (auto const& t : *tables) charts += t.from_chart.value_or(false) ? 1u : 0u;
+    std::string detail = plural(tables ? tables->size() : 0, "table", "tables");
+    if (charts > 0) detail += " (" + with_commas(charts) + " from " + (charts == 1 ? "a chart" : "charts") + ")";
+    if (r.tables_id) detail += " (tables_id " + *r.tables_id + ")";
+    s.display().note(redact(done_line(s, detail, where, bytes), s.key()));
+    return exit_ok;
+}
+
+int finish_result(session& s, pulse::pipeline_result const& r, std::string_view where, std::uint64_t bytes) {
+    std::vector<std::string> steps;
+    if (r.results) {
+        auto const& x = *r.results;
+        if (x.extract) {
+            auto const pages = x.extract->pages ? x.extract->pages : x.extract->page_count;
+            steps.push_back("extract" + (pages ? " (" + plural(static_cast<std::size_t>(*pages), "page", "pages") + ")" : std::string()));
+        }
+        if (x.batch_extract)
+            steps.push_back("batch_extract" + (x.batch_extract->total_files
+                                                   ? " (" + plural(static_cast<std::size_t>(*x.batch_extract->total_files), "file", "files") + ")"
+                                                   : std::string()));
+        if (x.split) {
+            auto const* sp = x.split->split_output && x.split->split_output->splits ? &*x.split->split_output->splits : nullptr;
+            steps.push_back("split (" + plural(sp ? sp->size() : 0, "topic", "topics") + ")");
+        }
+        if (x.schema) {
+            std::size_t values = value_count(x.schema->schema_output);
+            if (x.schema->results)
+                for (auto const& e : *x.schema->results) values += value_count(e.value);
+            steps.push_back("schema (" + plural(values, "value", "values") + ")");
+        }
+        if (x.tables) {
+            auto const* t = x.tables->tables_output && x.tables->tables_output->tables ? &*x.tables->tables_output->tables : nullptr;
+            steps.push_back("tables (" + plural(t ? t->size() : 0, "table", "tables") + ")");
+        }
+        for (auto const& e : x.extra) steps.push_back(std::string(e.key()));
+    }
+    std::string detail = steps.empty() ? std::string("no step results") : "steps ";
+    for (std::size_t i = 0; i < steps.size(); ++i) detail += (i ? ", " : "") + steps[i];
+    if (r.total_latency) detail += "; total latency " + format_seconds(r.total_latency->as_double());
+    if (r.auto_delete.value_or(false)) detail += "; nothing kept (auto_delete)";
+    s.display().note(redact(done_line(s, detail, where, bytes), s.key()));
+    return exit_ok;
+}
+
+/// A batch's summary. Exit code 5 (exit_job_failed) when an item did not complete: the batch
+/// finished, its result is written, and each such item is listed on stderr (also with --quiet).
+int finish_result(session& s, pulse::batch_result const& r, std::string_view where, std::uint64_t bytes) {
+    using V = pulse::job_status::value_type;
+    std::vector<pulse::batch_item> const no_items;
+    auto const& items = r.items ? *r.items : no_items;
+    std::int64_t completed = 0, failed = 0;
+    std::vector<pulse::batch_item const*> unfinished;
+    for (auto const& item : items) {
+        bool const ok = item.status && item.status->value() == V::completed;
+        completed += ok ? 1 : 0;
+        failed += item.status && item.status->value() == V::failed ? 1 : 0;
+        if (!ok) unfinished.push_back(&item);
+    }
+    std::int64_t const total = r.total.value_or(static_cast<std::int64_t>(items.size()));
+    if (r.completed) completed = *r.completed;
+    if (r.failed) failed = *r.failed;
+    std::int64_t const not_completed = (std::max)(total - completed, static_cast<std::int64_t>(unfinished.size()));
+    std::string detail = plural(static_cast<std::size_t>(total), "item", "items") + ": " + std::to_string(completed) + " completed";
+    if (failed > 0) detail += ", " + std::to_string(failed) + " failed";
+    if (not_completed > failed) detail += ", " + std::to_string(not_completed - failed) + " not completed";
+    s.display().note(redact(done_line(s, detail, where, bytes), s.key()));
+    if (not_completed == 0) return exit_ok;
+
+    constexpr std::size_t shown = 20;
+    std::string const me = "pulse " + s.command() + ": ";
+    for (std::size_t i = 0; i < unfinished.size() && i < shown; ++i) {
+        auto const& item = *unfinished[i];
+        std::string line = me + "item " + (item.index ? std::to_string(*item.index) : std::to_string(i));
+        if (item.source) line += " (" + *item.source + ")";
+        line += ": " + (item.status ? item.status->str() : std::string("no status"));
+        if (item.error) line += ": " + *item.error;
+        s.display().error_line(redact(line, s.key()));
+    }
+    if (unfinished.size() > shown) s.display().error_line(me + "... and " + std::to_string(unfinished.size() - shown) + " more");
+    s.display().error_line(me + std::to_string(not_completed) + " of " + std::to_string(total) +
+                           " items did not complete; the batch's result lists every item" +
+                           (where.empty() ? std::string() : " (in " + std::string(where) + ")"));
+    return exit_job_failed;
+}
+
+/// The finish (see fetch_result) of a job of result type T.
+template <class T>
+auto finish_for(session& s, output* excel) {
+    return [&s, excel](T const& r, std::string_view where, std::uint64_t bytes) -> int {
+        if constexpr (std::is_same_v<T, pulse::schema_result>) return finish_result(s, r, where, bytes, excel);
+        else {
+            (void)excel; // only a schema run has a workbook
+            return finish_result(s, r, where, bytes);
+        }
+    };
+}
+
+/// --excel-out FILE, opened before anything is sent (a path that cannot be written is found before
+/// the job costs anything). Errors: the usage message.
+pulse::result<std::optional<output>> open_excel_out(parsed_args const& p) {
+    std::optional<output> none;
+    auto const path = p.get("excel-out");
+    if (!path) return none;
+    if (*path == "-") return bad_usage("--excel-out wants a file (the workbook is binary; stdout has the result)");
+    if (p.has("no-wait")) return bad_usage("--excel-out needs the finished job; give it to `pulse wait` instead of --no-wait");
+    auto o = output::open(path);
+    if (!o) return bad_usage("cannot write " + *path + ": " + o.error().message);
+    std::optional<output> r;
+    r.emplace(std::move(*o));
+    return r;
+}
+
+/// Submit a job and, unless --no-wait, follow it to its result. `submit()`: the job's handle once
+/// accepted (--no-wait); `make(delivery)`: the machine to its result.
+template <class Submit, class Make, class Finish>
+int run_job(session& s, parsed_args const& p, pulse::job_kind kind, std::string const& activity, Submit&& submit, Make&& make,
+            Finish&& finish) {
+    s.set_kind(kind);
+    s.display().set_activity(activity);
+    if (p.has("no-wait")) {
+        // Submit only: the job's token goes to stdout, to wait for later from any process.
+        auto h = submit();
+        s.display().finish(h.has_value());
+        if (!h) return s.fail(h.error());
+        print_stdout(h->token() + "\n");
+        return exit_ok;
+    }
+    return fetch_result(s, p, std::forward<Make>(make), std::forward<Finish>(finish));
+}
+
+/// run_job for the request types make_job_flow submits.
+template <class Request>
+int run_request(session& s, parsed_args const& p, Request const& req, std::string const& activity, output* excel = nullptr) {
+    using traits = pulse::flow::job_request_traits<Request>;
+    using T = pulse::flow::result_of_t<Request>;
+    auto& client = s.client();
+    return run_job(
+        s, p, traits::kind, activity, [&] { return client.submit(req, s.call()); },
+        [&](pulse::flow::delivery d) { return pulse::flow::make_job_flow<T>(client.config(), req, client.next_seed(), d); },
+        finish_for<T>(s, excel));
+}
+
+/// Positionals beyond the command (and its action): none are taken.
+std::optional<std::string> extra_argument(parsed_args const& p, std::size_t taken) {
+    if (p.positionals.size() > taken) return "unexpected argument '" + p.positionals[taken] + "'";
+    return std::nullopt;
+}
+
+int cmd_schema(parsed_args const& p, session& s) {
+    if (auto bad = extra_argument(p, 1)) return s.usage(*bad);
+    local_inputs in;
+    auto req = request_from<pulse::schema_request>(p, in);
+    if (!req) return s.usage(req.error().message);
+
+    auto const ids = p.all("extraction-id");
+    auto const splits = p.all("split-id");
+    if (!ids.empty() && !splits.empty()) return s.usage("give --extraction-id or --split-id, not both");
+    if (splits.size() > 1) return s.usage("one --split-id at a time");
+    if (!ids.empty() || !splits.empty()) {
+        // The flags name the source: it replaces the --request file's, with the other mode's schema.
+        req->extraction_id.reset();
+        req->extraction_ids.reset();
+        req->split_id.reset();
+        if (ids.size() == 1) req->extraction_id = ids.front();
+        else if (ids.size() > 1) req->extraction_ids = ids;
+        else req->split_id = splits.front();
+        if (req->split_id) {
+            req->schema_config.reset();
+            req->schema_config_id.reset();
+        } else {
+            req->split_schema_config.reset();
+        }
+    }
+    if (!req->extraction_id && !req->extraction_ids && !req->split_id)
+        return s.usage("missing --extraction-id ID (or --split-id ID): the extraction(s) or split to work on");
+
+    if (req->split_id) {
+        for (std::string_view o : {"schema", "excel-template", "schema-config-id"})
+            if (p.has(o))
+                return s.usage("--" + std::string(o) + " applies to --extraction-id; with --split-id give --topic-schema NAME=FILE per topic");
+        if (auto ok = apply_topic_schema_flags(p, in, req->split_schema_config); !ok) return s.usage(ok.error().message);
+        if (!req->split_schema_config || req->split_schema_config->empty())
+            return s.usage("missing --topic-schema NAME=FILE: a schema for each topic of the split");
+    } else {
+        if (p.has("topic-schema")) return s.usage("--topic-schema goes with --split-id (a schema per topic of a split)");
+        int const given = int(p.has("schema")) + int(p.has("excel-template")) + int(p.has("schema-config-id"));
+        if (given > 1) return s.usage("give one of --schema FILE, --excel-template FILE and --schema-config-id ID");
+        if (auto id = p.get("schema-config-id")) {
+            req->schema_config.reset();
+            req->schema_config_id = *id;
+        } else if (given == 1) {
+            req->schema_config_id.reset();
+        }
+        if (auto ok = apply_schema_flags(p, in, req->schema_config); !ok) return s.usage(ok.error().message);
+        if (!req->schema_config && !req->schema_config_id)
+            return s.usage("missing --schema FILE (or --excel-template FILE, or --schema-config-id ID)");
+    }
+    auto excel = open_excel_out(p);
+    if (!excel) return s.usage(excel.error().message);
+    return run_request(s, p, *req, "submitting the schema job", *excel ? &**excel : nullptr);
+}
+
+int cmd_split(parsed_args const& p, session& s) {
+    if (auto bad = extra_argument(p, 1)) return s.usage(*bad);
+    local_inputs in;
+    boost::json::object defaults;
+    auto const ids = p.all("extraction-id");
+    if (ids.size() > 1) return s.usage("split works on one extraction: give --extraction-id once");
+    if (!ids.empty()) defaults["extraction_id"] = ids.front();
+    auto req = request_from<pulse::split_request>(p, in, defaults);
+    if (!req) return s.usage(req.error().message);
+    if (!ids.empty()) req->extraction_id = ids.front();
+    if (req->extraction_id.empty()) return s.usage("missing --extraction-id ID: the extraction to split");
+
+    auto topics = topics_from(p, "--topic");
+    if (!topics) return s.usage(topics.error().message);
+    auto const config_id = p.get("split-config-id");
+    if (*topics && config_id) return s.usage("give --topic NAME or --split-config-id ID, not both");
+    if (*topics) {
+        req->split_config = std::move(**topics);
+        req->split_config_id.reset();
+    } else if (config_id) {
+        req->split_config_id = *config_id;
+        req->split_config.reset();
+    }
+    if (!req->split_config && !req->split_config_id)
+        return s.usage("missing --topic NAME[=DESCRIPTION] (repeatable) or --split-config-id ID: the topics to split into");
+    return run_request(s, p, *req, "submitting the split job");
+}
+
+int cmd_tables(parsed_args const& p, session& s) {
+    if (auto bad = extra_argument(p, 1)) return s.usage(*bad);
+    local_inputs in;
+    boost::json::object defaults;
+    auto const ids = p.all("extraction-id");
+    if (ids.size() > 1) return s.usage("tables works on one extraction: give --extraction-id once");
+    if (!ids.empty()) defaults["extraction_id"] = ids.front();
+    auto req = request_from<pulse::tables_request>(p, in, defaults);
+    if (!req) return s.usage(req.error().message);
+    if (!ids.empty()) req->extraction_id = ids.front();
+    if (req->extraction_id.empty()) return s.usage("missing --extraction-id ID: the extraction whose tables to extract");
+    if (auto ok = apply_tables_flags(p, req->tables_config); !ok) return s.usage(ok.error().message);
+    return run_request(s, p, *req, "submitting the tables job");
+}
+
+/// --output-s3-prefix, --output-path, --workers: what every batch takes.
+pulse::result<void> apply_batch_flags(parsed_args const& p, pulse::batch_output& out, std::optional<std::int64_t>& workers) {
+    if (auto v = p.get("output-s3-prefix")) out.s3_prefix = *v;
+    if (auto v = p.get("output-path")) out.local_path = *v;
+    if (auto v = p.get("workers")) {
+        auto n = whole_number("--workers", *v, 1, 10);
+        if (!n) return n.error();
+        workers = *n;
+    }
+    return {};
+}
+
+/// The items a batch's flags name: extractions (--extraction-id, repeatable, or
+/// --batch-extract-id) or, for batch schema, splits (--split-id, repeatable, or --batch-split-id).
+struct batch_sources {
+    std::vector<std::string> extraction_ids, split_ids;
+    std::optional<std::string> batch_extract_id, batch_split_id;
+    int count() const {
+        return int(!extraction_ids.empty()) + int(batch_extract_id.has_value()) + int(!split_ids.empty()) +
+               int(batch_split_id.has_value());
+    }
+};
+
+int batch_extract(parsed_args const& p, session& s, local_inputs& in) {
+    std::vector<std::string> const files(p.positionals.begin() + 2, p.positionals.end());
+    auto const urls = p.all("url");
+    auto const s3 = p.get("s3-prefix");
+    int const ways = int(!files.empty()) + int(!urls.empty()) + int(s3.has_value());
+    if (ways > 1) return s.usage("give the documents one way: FILE..., --url URL (repeatable) or --s3-prefix PREFIX");
+    auto req = request_from<pulse::batch_extract_request>(p, in, {{"output", boost::json::object()}, {"input", boost::json::object()}});
+    if (!req) return s.usage(req.error().message);
+    std::string what;
+    if (ways == 1) {
+        req->input.s3_prefix.reset();
+        req->input.file_urls.reset();
+        req->input.files.reset();
+    }
+    if (!urls.empty()) {
+        req->input.file_urls = urls;
+        what = " (" + plural(urls.size(), "URL", "URLs") + ")";
+    } else if (s3) {
+        req->input.s3_prefix = *s3;
+        what = " (" + *s3 + ")";
+    } else if (!files.empty()) {
+        std::vector<pulse::batch_file> list;
+        std::uint64_t total = 0;
+        for (auto const& f : files) {
+            if (f == "-") return s.usage("a batch's documents are files; '-' (standard input) is not one");
+            auto bytes = in.read({}, f);
+            if (!bytes) return s.usage(bytes.error().message);
+            total += bytes->size();
+            list.push_back(pulse::batch_file{.filename = fs::path(f).filename().string(), .content = base64_encode(*bytes), .extra = {}});
+        }
+        req->input.files = std::move(list);
+        what = " (" + plural(files.size(), "file", "files") + ", " + format_bytes(total) + ")";
+    }
+    if (!req->input.s3_prefix && !req->input.file_urls && !req->input.files)
+        return s.usage("missing the documents: FILE..., --url URL (repeatable) or --s3-prefix PREFIX");
+    if (p.has("model") || p.has("pages") || p.has("set")) {
+        if (!req->extract_options) req->extract_options.emplace();
+        if (auto v = p.get("model")) req->extract_options->model = *v;
+        if (auto v = p.get("pages")) req->extract_options->pages = *v;
+        if (auto ok = apply_set_options(p, req->extract_options->extra); !ok) return s.usage(ok.error().message);
+    }
+    if (auto ok = apply_batch_flags(p, req->output, req->workers); !ok) return s.usage(ok.error().message);
+    return run_request(s, p, *req, "submitting the batch extract job" + what);
+}
+
+batch_sources sources_of(parsed_args const& p) {
+    batch_sources b;
+    b.extraction_ids = p.all("extraction-id");
+    b.split_ids = p.all("split-id");
+    b.batch_extract_id = p.get("batch-extract-id");
+    b.batch_split_id = p.get("batch-split-id");
+    return b;
+}
+
+int batch_schema(parsed_args const& p, session& s, local_inputs& in) {
+    auto const src = sources_of(p);
+    if (src.count() > 1)
+        return s.usage("give the items one way: --extraction-id ID (repeatable), --batch-extract-id ID, --split-id ID "
+                       "(repeatable) or --batch-split-id ID");
+    auto req = request_from<pulse::batch_schema_request>(p, in, {{"output", boost::json::object()}});
+    if (!req) return s.usage(req.error().message);
+    if (src.count() == 1) {
+        req->extraction_ids.reset();
+        req->batch_extract_id.reset();
+        req->split_ids.reset();
+        req->batch_split_id.reset();
+        if (!src.extraction_ids.empty()) req->extraction_ids = src.extraction_ids;
+        if (!src.split_ids.empty()) req->split_ids = src.split_ids;
+        req->batch_extract_id = src.batch_extract_id;
+        req->batch_split_id = src.batch_split_id;
+        if (req->split_ids || req->batch_split_id) {
+            req->schema_config.reset();
+            req->page_range.reset();
+        } else {
+            req->split_schema_config.reset();
+        }
+    }
+    if (!req->extraction_ids && !req->batch_extract_id && !req->split_ids && !req->batch_split_id)
+        return s.usage("missing the items: --extraction-id ID (repeatable), --batch-extract-id ID, --split-id ID "
+                       "(repeatable) or --batch-split-id ID");
+    std::size_t items = 0;
+    if (req->split_ids || req->batch_split_id) {
+        for (std::string_view o : {"schema", "excel-template", "pages"})
+            if (p.has(o))
+                return s.usage("--" + std::string(o) + " applies to extractions; with splits give --topic-schema NAME=FILE per topic");
+        if (auto ok = apply_topic_schema_flags(p, in, req->split_schema_config); !ok) return s.usage(ok.error().message);
+        if (!req->split_schema_config || req->split_schema_config->empty())
+            return s.usage("missing --topic-schema NAME=FILE: a schema for each topic of the splits");
+        items = req->split_ids ? req->split_ids->size() : 0;
+    } else {
+        if (p.has("topic-schema")) return s.usage("--topic-schema goes with --split-id or --batch-split-id");
+        if (auto ok = apply_schema_flags(p, in, req->schema_config); !ok) return s.usage(ok.error().message);
+        if (!req->schema_config) return s.usage("missing --schema FILE (or --excel-template FILE)");
+        if (auto v = p.get("pages")) req->page_range = *v;
+        items = req->extraction_ids ? req->extraction_ids->size() : 0;
+    }
+    if (auto ok = apply_batch_flags(p, req->output, req->workers); !ok) return s.usage(ok.error().message);
+    return run_request(s, p, *req, "submitting the batch schema job" + (items ? " (" + plural(items, "item", "items") + ")" : std::string()));
+}
+
+/// The items of a batch tables or split: --extraction-id or --batch-extract-id over the request's.
+template <class Request>
+std::optional<std::string> apply_extraction_items(parsed_args const& p, Request& req) {
+    auto const src = sources_of(p);
+    if (src.count() > 1) return "give --extraction-id ID (repeatable) or --batch-extract-id ID, not both";
+    if (src.count() == 1) {
+        req.extraction_ids.reset();
+        req.batch_extract_id = src.batch_extract_id;
+        if (!src.extraction_ids.empty()) req.extraction_ids = src.extraction_ids;
+    }
+    if (!req.extraction_ids && !req.batch_extract_id) return "missing --extraction-id ID (repeatable) or --batch-extract-id ID";
+    return std::nullopt;
+}
+
+int batch_tables(parsed_args const& p, session& s, local_inputs& in) {
+    auto req = request_from<pulse::batch_tables_request>(p, in, {{"output", boost::json::object()}});
+    if (!req) return s.usage(req.error().message);
+    if (auto bad = apply_extraction_items(p, *req)) return s.usage(*bad);
+    if (auto ok = apply_tables_flags(p, req->tables_config); !ok) return s.usage(ok.error().message);
+    if (auto ok = apply_batch_flags(p, req->output, req->workers); !ok) return s.usage(ok.error().message);
+    std::size_t const items = req->extraction_ids ? req->extraction_ids->size() : 0;
+    return run_request(s, p, *req, "submitting the batch tables job" + (items ? " (" + plural(items, "item", "items") + ")" : std::string()));
+}
+
+int batch_split(parsed_args const& p, session& s, local_inputs& in) {
+    auto topics = topics_from(p, "--topic");
+    if (!topics) return s.usage(topics.error().message);
+    boost::json::object defaults{{"output", boost::json::object()}};
+    if (*topics) defaults["split_config"] = boost::json::object{{"split_input", boost::json::array()}};
+    auto req = request_from<pulse::batch_split_request>(p, in, defaults);
+    if (!req) return s.usage(req.error().message);
+    if (auto bad = apply_extraction_items(p, *req)) return s.usage(*bad);
+    if (*topics) req->split_config = std::move(**topics);
+    if (req->split_config.split_input.empty()) return s.usage("missing --topic NAME[=DESCRIPTION] (repeatable): the topics to split into");
+    if (auto ok = apply_batch_flags(p, req->output, req->workers); !ok) return s.usage(ok.error().message);
+    std::size_t const items = req->extraction_ids ? req->extraction_ids->size() : 0;
+    return run_request(s, p, *req, "submitting the batch split job" + (items ? " (" + plural(items, "item", "items") + ")" : std::string()));
+}
+
+int cmd_batch(parsed_args const& p, session& s) {
+    std::vector<std::string> const& pos = p.positionals;
+    if (pos.size() < 2) return s.usage("missing action: extract, schema, tables or split");
+    std::string const& action = pos[1];
+    // The options of one action (besides the ones every batch takes).
+    static std::vector<std::string_view> const common = {"request", "out", "no-wait", "cancel-on-interrupt", "output-s3-prefix",
+                                                         "output-path", "workers"};
+    std::vector<std::string_view> own;
+    if (action == "extract") own = {"url", "s3-prefix", "model", "pages", "set"};
+    else if (action == "schema")
+        own = {"extraction-id", "batch-extract-id", "split-id", "batch-split-id", "schema", "excel-template", "topic-schema", "prompt", "effort", "pages"};
+    else if (action == "tables") own = {"extraction-id", "batch-extract-id", "format", "merge", "charts"};
+    else if (action == "split") own = {"extraction-id", "batch-extract-id", "topic"};
+    else return s.usage("unknown action '" + action + "' (extract, schema, tables or split)");
+    own.insert(own.end(), common.begin(), common.end());
+    if (auto bad = check_allowed(p, own)) return s.usage("option " + *bad + " does not apply to batch " + action);
+    if (action != "extract")
+        if (auto bad = extra_argument(p, 2)) return s.usage(*bad + " (documents are for batch extract)");
+    local_inputs in;
+    if (action == "extract") return batch_extract(p, s, in);
+    if (action == "schema") return batch_schema(p, s, in);
+    if (action == "tables") return batch_tables(p, s, in);
+    return batch_split(p, s, in);
+}
+
+int cmd_pipeline(parsed_args const& p, session& s) {
+    std::vector<std::string> const& pos = p.positionals;
+    if (pos.size() > 2) return s.usage("one document at a time (got " + std::to_string(pos.size() - 1) + ")");
+    auto const url = p.get("url");
+    if (url && pos.size() == 2) return s.usage("give either FILE or --url, not both");
+    local_inputs in;
+    bool const step_flags = p.has("extract") || p.has("split-topic") || p.has("schema") || p.has("tables") || p.has("model") ||
+                            p.has("pages") || p.has("prompt") || p.has("effort") || p.has("format") || p.has("merge") ||
+                            p.has("charts");
+    boost::json::object defaults;
+    if (p.has("steps") || step_flags) defaults["steps"] = boost::json::object();
+    auto req = request_from<pulse::pipeline_request>(p, in, defaults);
+    if (!req) return s.usage(req.error().message);
+
+    pulse::document doc;
+    std::string what;
+    if (url) {
+        req->file_url = *url;
+        what = " (" + *url + ")";
+    } else if (pos.size() == 2) {
+        std::error_code ec;
+        auto const st = fs::status(pos[1], ec);
+        if (!fs::exists(st)) return s.usage("cannot read " + pos[1] + ": no such file");
+        if (fs::is_directory(st)) return s.usage("cannot read " + pos[1] + ": is a directory");
+        auto const size = fs::file_size(pos[1], ec);
+        doc = pulse::file(pos[1]);
+        req->file_url.reset();
+        what = " (" + pos[1] + (ec ? std::string() : ", " + format_bytes(size)) + ")";
+    }
+    if (auto f = p.get("steps")) {
+        auto steps = in.decoded<pulse::pipeline_steps>("--steps", *f);
+        if (!steps) return s.usage(steps.error().message);
+        req->steps = std::move(*steps);
+    }
+    // Step flags override the steps of --steps and --request one by one.
+    auto& st = req->steps;
+    if (p.has("extract") || p.has("model") || p.has("pages")) {
+        if (!st.extract) st.extract.emplace();
+        if (auto v = p.get("model")) st.extract->model = *v;
+        if (auto v = p.get("pages")) st.extract->pages = *v;
+    }
+    auto topics = topics_from(p, "--split-topic");
+    if (!topics) return s.usage(topics.error().message);
+    if (*topics) st.split = std::move(**topics);
+    if (auto ok = apply_schema_flags(p, in, st.schema); !ok) return s.usage(ok.error().message);
+    if (p.has("tables") && !st.tables) st.tables.emplace();
+    if (auto ok = apply_tables_flags(p, st.tables); !ok) return s.usage(ok.error().message);
+    if (step_flags && !st.extract && !st.batch_extract) st.extract.emplace(); // the other steps need an extraction
+    if (!p.has("steps") && !p.has("request") && !step_flags)
+        return s.usage("missing the steps: --steps FILE.json, or step flags (--extract, --split-topic NAME, --schema FILE, --tables)");
+    if (st.tables && (st.split || st.schema))
+        return s.usage("the tables step runs after extract alone: --tables cannot be combined with --split-topic or --schema");
+    if (st.extract && !doc.file && !req->file_url) return s.usage("missing FILE (or --url URL): the document of the extract step");
+    if (p.has("auto-delete")) req->auto_delete = true;
+
+    auto& client = s.client();
+    return run_job(
+        s, p, pulse::job_kind::pipeline, "submitting the pipeline job" + what,
+        [&] {
+            auto m = pulse::flow::make_pipeline_flow<pulse::job_handle>(client.config(), doc, *req, client.next_seed());
+            return m ? client.run(*m, s.call()) : pulse::result<pulse::job_handle>(m.error());
+        },
+        [&](pulse::flow::delivery d) {
+            return pulse::flow::make_pipeline_flow<pulse::pipeline_result>(client.config(), doc, *req, client.next_seed(), d);
+        },
+        finish_for<pulse::pipeline_result>(s, nullptr));
+}
+
+/// Wait for `job`, a job of result type T, as the command that submitted it would have.
+template <class T>
+int wait_for(session& s, parsed_args const& p, pulse::job_handle const& job, output* excel = nullptr) {
+    auto& client = s.client();
+    return fetch_result(
+        s, p,
+        [&](pulse::flow::delivery d) { return pulse::flow::make_attach_flow<T>(client.config(), job, client.next_seed(), d); },
+        finish_for<T>(s, excel));
 }
 
 /// The job a command names: a token (as `pulse extract --no-wait` prints it) or a bare job id (an
@@ -558,12 +1411,40 @@ int cmd_wait(parsed_args const& p, session& s) {
     if (p.positionals.size() != 2) return s.usage("expected one job (a token or an id)");
     auto job = job_named(p.positionals[1]);
     if (!job) return s.usage(job.error().message);
+    if (auto k = p.get("kind")) {
+        if (p.positionals[1].rfind("pulse-job:", 0) == 0) return s.usage("--kind applies to a bare job id; a token names its kind");
+        auto kind = pulse::job_kind_from_string(*k);
+        if (!kind)
+            return s.usage("unknown --kind '" + *k + "' (extract, schema, split, tables, pipeline, batch_extract, batch_schema, "
+                           "batch_tables, batch_split, form_detect, form_fill or form_clear)");
+        job->kind = *kind;
+    }
     s.set_kind(job->kind);
     s.display().set_job_label("waiting for job", false); // printed when the flow reports the id
     auto& client = s.client();
+    using K = pulse::job_kind;
+    if (p.has("markdown") && job->kind != K::extract) return s.usage("--markdown applies to extraction jobs only");
+    if (p.has("excel-out") && job->kind != K::schema) return s.usage("--excel-out applies to schema jobs only");
+    switch (job->kind) {
+    case K::schema: {
+        auto excel = open_excel_out(p);
+        if (!excel) return s.usage(excel.error().message);
+        return wait_for<pulse::schema_result>(s, p, *job, *excel ? &**excel : nullptr);
+    }
+    case K::split: return wait_for<pulse::split_result>(s, p, *job);
+    case K::tables: return wait_for<pulse::tables_result>(s, p, *job);
+    case K::pipeline: return wait_for<pulse::pipeline_result>(s, p, *job);
+    case K::batch_extract:
+    case K::batch_schema:
+    case K::batch_tables:
+    case K::batch_split: return wait_for<pulse::batch_result>(s, p, *job);
+    case K::extract:
+    case K::form_detect:
+    case K::form_fill:
+    case K::form_clear: break;
+    }
     if (job->kind != pulse::job_kind::extract) {
-        // Not an extraction: its result JSON goes to the output as it comes, with no summary.
-        if (p.has("markdown")) return s.usage("--markdown applies to extraction jobs only");
+        // A form job: its result JSON goes to the output as it comes, with no summary.
         auto out = output::open(p.get("out"));
         if (!out) return s.usage("cannot write " + p.get("out").value_or("") + ": " + out.error().message);
         auto m = pulse::flow::make_attach_flow<pulse::download_info>(client.config(), *job, client.next_seed(),
@@ -578,9 +1459,12 @@ int cmd_wait(parsed_args const& p, session& s) {
         if (auto c = out->commit(); !c) return s.fail(c.error());
         return exit_ok;
     }
-    return fetch_result(s, p, [&](pulse::flow::delivery d) {
-        return pulse::flow::make_attach_flow<pulse::extract_result>(client.config(), *job, client.next_seed(), d);
-    });
+    return fetch_result(
+        s, p,
+        [&](pulse::flow::delivery d) {
+            return pulse::flow::make_attach_flow<pulse::extract_result>(client.config(), *job, client.next_seed(), d);
+        },
+        extract_summary(s));
 }
 
 int cmd_job(parsed_args const& p, session& s) {
@@ -627,16 +1511,31 @@ int cmd_download(parsed_args const& p, session& s) {
     if (!url && p.positionals.size() != 2) return s.usage("expected one job ID (or --url URL)");
     auto const where = p.get("out");
     if (!where) return s.usage("--out FILE is required ('-' for stdout)");
+    // A job token (of any kind) names its job's id; anything else is the id itself.
+    std::string id = url ? std::string() : p.positionals[1];
+    if (!url && id.rfind("pulse-job:", 0) == 0) {
+        auto job = pulse::job_handle::from_token(id);
+        if (!job) return s.usage(job.error().message);
+        // As every command that takes a token: a job of another API is refused (the key would go
+        // where it does not belong).
+        auto const trimmed = [](std::string_view t) {
+            while (!t.empty() && t.back() == '/') t.remove_suffix(1);
+            return t;
+        };
+        if (!job->api.empty() && trimmed(job->api) != trimmed(s.client().config().base_url))
+            return s.usage("job " + job->id + " belongs to the API at " + job->api + ", but this configuration talks to " +
+                           s.client().config().base_url);
+        id = job->id;
+    }
     auto out = output::open(where);
     if (!out) return s.usage("cannot write " + *where + ": " + out.error().message);
-    s.display().set_activity(url ? std::string("downloading the large result") : "downloading the large result of " + p.positionals[1]);
+    s.display().set_activity(url ? std::string("downloading the large result") : "downloading the large result of " + id);
 
     auto& client = s.client();
     pulse::flow::delivery const d{&out->sink(), false};
     auto m = url ? pulse::flow::make_large_result_download_from_url<pulse::download_info>(client.config(), *url, d,
                                                                                           client.next_seed())
-                 : pulse::flow::make_large_result_download<pulse::download_info>(client.config(), p.positionals[1], d,
-                                                                                 client.next_seed());
+                 : pulse::flow::make_large_result_download<pulse::download_info>(client.config(), id, d, client.next_seed());
     if (!m) {
         pulse::error e = m.error();
         (void)out->abandon(e);
@@ -742,17 +1641,44 @@ struct command_entry {
     std::string_view help;
     std::vector<std::string_view> options;
     int (*run)(parsed_args const&, session&);
+    /// Set instead of `run` for a command that needs no API key and no server.
+    int (*run_local)(parsed_args const&) = nullptr;
 };
+
+// The options of the job commands (the table below keeps one line per command).
+std::vector<std::string_view> const job_options = {"request", "out", "no-wait", "cancel-on-interrupt"};
+std::vector<std::string_view> with_job_options(std::vector<std::string_view> own) {
+    own.insert(own.end(), job_options.begin(), job_options.end());
+    return own;
+}
+std::vector<std::string_view> const schema_options = with_job_options(
+    {"extraction-id", "split-id", "schema", "schema-config-id", "excel-template", "topic-schema", "prompt", "effort", "excel-out"});
+std::vector<std::string_view> const split_options = with_job_options({"extraction-id", "topic", "split-config-id"});
+std::vector<std::string_view> const tables_options = with_job_options({"extraction-id", "format", "merge", "charts"});
+// Every batch action's options; cmd_batch checks which apply to the action given.
+std::vector<std::string_view> const batch_options = with_job_options(
+    {"url", "s3-prefix", "model", "pages", "set", "extraction-id", "batch-extract-id", "split-id", "batch-split-id", "schema",
+     "excel-template", "topic-schema", "prompt", "effort", "format", "merge", "charts", "topic", "output-s3-prefix",
+     "output-path", "workers"});
+std::vector<std::string_view> const pipeline_options = with_job_options(
+    {"url", "steps", "extract", "model", "pages", "split-topic", "schema", "prompt", "effort", "tables", "format", "merge",
+     "charts", "auto-delete"});
 
 command_entry const* find_command(std::string_view name) {
     static command_entry const commands[] = {
         {"extract", extract_help,
          {"out", "markdown", "url", "model", "pages", "set", "no-wait", "cancel-on-interrupt"}, &cmd_extract},
-        {"wait", wait_help, {"out", "markdown", "cancel-on-interrupt"}, &cmd_wait},
+        {"schema", schema_help, schema_options, &cmd_schema},
+        {"split", split_help, split_options, &cmd_split},
+        {"tables", tables_help, tables_options, &cmd_tables},
+        {"batch", batch_help, batch_options, &cmd_batch},
+        {"pipeline", pipeline_help, pipeline_options, &cmd_pipeline},
+        {"wait", wait_help, {"out", "markdown", "cancel-on-interrupt", "excel-out", "kind"}, &cmd_wait},
         {"job", job_help, {}, &cmd_job},
         {"download", download_help, {"out", "url"}, &cmd_download},
         {"cancel", cancel_help, {}, &cmd_cancel},
         {"form", form_help, {"url", "form-id", "instructions", "pages", "out", "pdf-out", "cancel-on-interrupt"}, &cmd_form},
+        {"webhook", webhook_help, {"id", "timestamp", "signature", "secret", "tolerance"}, nullptr, &cmd_webhook},
     };
     for (auto const& c : commands)
         if (c.name == name) return &c;
@@ -796,6 +1722,7 @@ int run_main(std::vector<std::string> const& argv) {
         return exit_ok;
     }
     if (auto bad = check_allowed(p, cmd->options)) return usage_error(cmd->name, "option " + *bad + " does not apply here");
+    if (cmd->run_local) return cmd->run_local(p);
 
     settings st;
     if (auto rc = read_settings(p, cmd->name, st)) return *rc;

@@ -4,13 +4,14 @@
 //
 // Three modes, chosen once per run:
 // - tty:   stderr is a terminal. One line rewritten in place with '\r': spinner, phase, job id,
-//          status, poll count, elapsed time; during a download the bytes, the rate, and a bar with
-//          a percentage when the server sent Content-Length. A ticker thread redraws it every
-//          200 ms so the clock moves while the client sleeps between polls (the library calls the
-//          observer only when something happens). The line is cut to the terminal's width, so it
-//          never wraps (a wrapped line cannot be rewritten with '\r').
+//          status, poll count, a batch's item counts, elapsed time; during a download the bytes,
+//          the rate, and a bar with a percentage when the server sent Content-Length. A ticker
+//          thread redraws it every 200 ms so the clock moves while the client sleeps between
+//          polls (the library calls the observer only when something happens). The line is cut to
+//          the terminal's width, so it never wraps (a wrapped line cannot be rewritten with '\r').
 // - plain: stderr is a pipe or a file (CI logs). One line per event: job id, each status change,
-//          each retry, the download every 16 MB and at its end. No '\r', no escape sequences.
+//          each change of a batch's item counts, each retry, the download every 16 MB and at its
+//          end. No '\r', no escape sequences.
 // - none:  --quiet. Nothing; errors are still printed (through error_line()).
 //
 // All writes to stderr go through this object (also errors and the summary), under one mutex, so
@@ -195,6 +196,24 @@ public:
         return o;
     }
 
+    /// A batch's items so far (from the `result` of a poll of an unfinished batch): shown on the
+    /// live line, and as a plain line whenever the counts change.
+    void set_items(std::int64_t completed, std::int64_t failed, std::int64_t total) {
+        std::lock_guard lock(mx_);
+        std::string text = std::to_string(completed) + "/" + std::to_string(total) + " items completed";
+        if (failed > 0) text += ", " + std::to_string(failed) + " failed";
+        if (text == items_) return;
+        items_ = std::move(text);
+        if (mode_ == mode::plain) {
+            std::string line = "pulse: ";
+            line += job_id_.empty() ? std::string("job") : "job " + job_id_;
+            line += ": " + items_;
+            if (polls_ > 0) line += " (poll " + std::to_string(polls_) + ", " + format_seconds(elapsed()) + ")";
+            print_line_locked(line);
+        }
+        redraw_locked();
+    }
+
     /// End the live line (tty: a last redraw, then a newline) and, in plain mode, report a
     /// pending status change and the end of a download (`ok`: the call succeeded, so the download
     /// is complete). Call once the library call returned.
@@ -338,6 +357,7 @@ private:
             s += "job " + (job_id_.size() > 13 ? job_id_.substr(0, 8) + "..." : job_id_);
             s += status_.empty() ? std::string(" submitted") : " " + status_;
             if (polls_ > 0) s += " | poll " + std::to_string(polls_);
+            if (!items_.empty()) s += " | " + items_;
         } else {
             s += activity_;
         }
@@ -390,6 +410,7 @@ private:
     bool submission_ = true;
     bool ack_window_ = false;
     unsigned polls_ = 0;
+    std::string items_; // a batch's "2/5 items completed, 1 failed"
     std::string retry_note_;
     bool downloading_ = false;
     bool download_reported_ = false;

@@ -51,9 +51,23 @@ namespace flow {
 /// What a request type submits: `result_type`, `kind`, the endpoint's path (`segment`, and
 /// `segment2` when it has two), `ack_id` (the acknowledgement's id member), and for kinds whose
 /// acknowledgement may name the job differently, `ack_fallback` with the `result_member` that
-/// marks a synchronous answer instead.
+/// marks a synchronous answer instead. Specialized for:
+///
+/// | request | endpoint | result | acknowledgement id |
+/// |---|---|---|---|
+/// | schema_request | `POST /schema` | schema_result | `job_id` |
+/// | split_request | `POST /split` | split_result | `job_id` |
+/// | tables_request | `POST /tables` | tables_result | `job_id`, else `tables_id` |
+/// | pipeline_request | `POST /pipeline/execute` | pipeline_result | `job_id` |
+/// | batch_extract_request | `POST /batch/extract` | batch_result | `batch_job_id` |
+/// | batch_schema_request | `POST /batch/schema` | batch_result | `batch_job_id` |
+/// | batch_tables_request | `POST /batch/tables` | batch_result | `batch_job_id` |
+/// | batch_split_request | `POST /batch/split` | batch_result | `batch_job_id` |
 template <class Request>
 struct job_request_traits;
+
+/// @cond PULSE_TRAITS_ROWS
+// The rows of the table above; Doxygen shows the table rather than eight copies of the members.
 
 template <>
 struct job_request_traits<schema_request> {
@@ -110,6 +124,7 @@ struct job_request_traits<batch_split_request> : batch_traits {
     static constexpr job_kind kind = job_kind::batch_split;
     static constexpr std::string_view segment2 = "split";
 };
+/// @endcond
 
 /// A request type make_job_flow() submits (schema_request, split_request, tables_request,
 /// pipeline_request and the four batch requests).

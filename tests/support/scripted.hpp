@@ -2,8 +2,15 @@
 // next script step -- method and path -- and answered with that step's status, headers and body
 // chunks, or a transport error) and a driver that runs a machine on SIMULATED time (a wait just
 // moves the simulated clock to the wake time). Nothing sleeps; a test runs in microseconds.
+//
+// And what the flow tests share around them: a config without jitter, a sink that keeps what it
+// is given, and a run's session (script, clock, waits); with outcome.hpp's expected outcome a test
+// can be a table of rows { script, expected outcome }.
 #pragma once
 
+#include "outcome.hpp"
+
+#include <pulse/config.hpp>
 #include <pulse/error.hpp>
 #include <pulse/flow/action.hpp>
 #include <pulse/http/request.hpp>
@@ -29,6 +36,24 @@ using pulse::flow::time_point;
 
 /// The simulated start of time in every test.
 inline time_point t0() { return time_point{} + std::chrono::hours{1000}; }
+
+/// The value a make_*() call returned (a machine, usually); fails the test when it refused.
+template <class T>
+T made(pulse::result<T> r) {
+    REQUIRE_MESSAGE(r.has_value(), err_text(r));
+    return std::move(*r);
+}
+
+/// A config for the flow tests: `key`, the production base URL, and no jitter anywhere, so every
+/// wait is exact. (Jitter itself is tested in policy.cpp.)
+inline pulse::config exact_config(std::string key) {
+    pulse::config c;
+    c.api_key = std::move(key);
+    c.policies.poll.interval.jitter = 0;
+    for (auto* p : {&c.policies.submit, &c.policies.poll_request, &c.policies.download, &c.policies.single})
+        p->backoff.jitter = 0;
+    return c;
+}
 
 /// One scripted answer.
 struct reply {
@@ -92,6 +117,10 @@ struct step {
     std::string path; // encoded path; or a whole URL when it starts with "http"
     reply answer;
 };
+
+inline step get(std::string path, reply r) { return step{pulse::http::method::get, std::move(path), std::move(r)}; }
+inline step post(std::string path, reply r) { return step{pulse::http::method::post, std::move(path), std::move(r)}; }
+inline step del(std::string path, reply r) { return step{pulse::http::method::delete_, std::move(path), std::move(r)}; }
 
 inline std::string path_of(std::string const& url) {
     auto u = boost::urls::parse_uri(url);
@@ -187,9 +216,42 @@ auto drive(Machine& m, scripted_transport& t, time_point& now, trace* tr = nullp
     return m.take_result();
 }
 
-template <class R>
-std::string err_text(R const& r) {
-    return r.has_value() ? std::string("<value>") : r.error().to_string();
-}
+/// One scripted run: the transport with its script, the simulated clock, and the waits it saw.
+struct session {
+    scripted_transport t;
+    time_point now = t0();
+    trace tr;
+
+    session() = default;
+    explicit session(std::vector<step> script) : t(std::move(script)) {}
+    session(session const&) = delete;
+    session& operator=(session const&) = delete;
+
+    template <class Machine>
+    auto run(Machine& m, std::optional<std::chrono::system_clock::time_point> wall = std::nullopt) {
+        return drive(m, t, now, &tr, wall);
+    }
+};
+
+/// A response handler that keeps everything it is given (and can ask to stop after some bytes).
+struct memory_sink final : pulse::http::response_handler {
+    std::string bytes;
+    int heads = 0;
+    int completes = 0;
+    std::optional<pulse::errc> outcome;
+    std::size_t abort_after = std::string::npos;
+    pulse::http::sink_action on_head(pulse::http::response_head const&) override {
+        ++heads;
+        return pulse::http::sink_action::proceed;
+    }
+    pulse::http::sink_action on_body(std::string_view c) override {
+        bytes.append(c);
+        return bytes.size() >= abort_after ? pulse::http::sink_action::abort : pulse::http::sink_action::proceed;
+    }
+    void on_complete(pulse::result<void> r) override {
+        ++completes;
+        outcome = r ? pulse::errc::ok : r.error().code;
+    }
+};
 
 } // namespace pulse_test
