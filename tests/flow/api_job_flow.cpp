@@ -1,14 +1,14 @@
 // flow/api_job_flow.hpp: schema, split, tables, batches and pipelines through the one machine --
 // the request each kind sends, its acknowledgement (job_id, batch_job_id, tables_id), the poll to
 // its typed result, the checks made before sending, and the batch's progress and item handles.
-#include "scripted.hpp"
+#include "../support/scripted.hpp"
 
 #include <pulse/flow/api_job_flow.hpp>
 #include <pulse/flow/download_flow.hpp>
 #include <pulse/flow/job_ops.hpp>
 #include <pulse/http/body_sinks.hpp>
 
-#include "../temp_path.hpp"
+#include "../support/temp_path.hpp"
 
 #include <doctest/doctest.h>
 
