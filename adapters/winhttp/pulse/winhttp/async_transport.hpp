@@ -46,6 +46,10 @@
 //   connections process-wide, not per session, so there it may share one; Wine's WinHTTP never
 //   resends a request.) A server that answers while the body is still being written (413) and
 //   closes: the write fails, and that is reported (connection_reset), not its early answer.
+// - A GET or HEAD that went out on a kept connection which the server closed, in order, without a
+//   byte of an answer (it closed the idle connection as the request arrived) is sent again once, on
+//   another connection, as libcurl and the Beast adapter do: WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER
+//   tells a new connection from a kept one. A reset, or anything else that fails, is reported.
 // - The response: the head once, read with WINHTTP_QUERY_RAW_HEADERS_CRLF and refused past the
 //   library's caps (http::max_response_head_fields / max_response_head_bytes: errc::protocol_error;
 //   WinHTTP's own cap, WINHTTP_OPTION_MAX_RESPONSE_HEADER_SIZE, is raised to the same bytes), then
@@ -435,6 +439,7 @@ private:
         t.request = request;
         t.at = stage::sending;
         t.connected = false;
+        t.new_connection = false;
         t.head_seen = false;
         t.status = 0;
         t.secure_failure = 0;
@@ -558,6 +563,7 @@ private:
         // loop that comes back late must not find a stall that did not happen on the wire.
         auto const now = e.when;
         switch (e.status) {
+        case WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER: t.new_connection = true; return;
         case WINHTTP_CALLBACK_STATUS_SENDING_REQUEST:
             if (!t.connected) {
                 t.connected = true;
@@ -711,6 +717,18 @@ private:
             c = errc::connection_reset; // closed (or reset) before a byte of an answer, not a garbled one
         if (t.via_proxy && !t.connected && (c == errc::connect_failed || c == errc::resolve_failed))
             c = errc::proxy_failed; // the connection that failed is the one to the proxy
+        // A kept connection the server closed as this request arrived (an orderly close before a
+        // byte of an answer): a GET or HEAD goes again, once, on another connection, as libcurl and
+        // the Beast adapter do. WinHTTP does not resend it itself (Wine never does). A reset is
+        // reported, not resent: it may have cut off an answer WinHTTP had not read yet.
+        bool const resendable = t.hop.method == http::method::get || t.hop.method == http::method::head;
+        if (code == ERROR_WINHTTP_INVALID_SERVER_RESPONSE && resendable && t.connected && !t.new_connection && !t.head_seen &&
+            nothing_came && !t.resent) {
+            t.resent = true;
+            close_request(t);
+            if (auto again = open_hop(t, clock_type::now()); !again) finish(t, std::move(again).error());
+            return;
+        }
         std::string doing;
         if (!t.connected) doing = "connecting to ";
         else if (t.at == stage::sending || t.at == stage::writing) doing = "sending the request to ";

@@ -140,7 +140,7 @@ public:
         }
         DWORD const notes = WINHTTP_CALLBACK_FLAG_ALL_COMPLETIONS | WINHTTP_CALLBACK_FLAG_SEND_REQUEST |
                             WINHTTP_CALLBACK_FLAG_RECEIVE_RESPONSE | WINHTTP_CALLBACK_FLAG_HANDLES |
-                            WINHTTP_CALLBACK_FLAG_SECURE_FAILURE;
+                            WINHTTP_CALLBACK_FLAG_SECURE_FAILURE | WINHTTP_CALLBACK_FLAG_CONNECT_TO_SERVER;
         if (::WinHttpSetStatusCallback(h, callback, notes, 0) == WINHTTP_INVALID_STATUS_CALLBACK) {
             DWORD const code = ::GetLastError();
             error e(errc::transport_failed, "winhttp: WinHttpSetStatusCallback failed: " + message_of(code));

@@ -97,6 +97,8 @@ struct transfer {
     std::vector<char> buffer;
     stage at = stage::sending;
     bool connected = false;   ///< WinHTTP is about to send: connection (and TLS) are up
+    bool new_connection = false; ///< the current hop opened a connection (false: a kept one carries it)
+    bool resent = false;      ///< a GET or HEAD was sent again after a kept connection closed unanswered
     bool head_seen = false;
     bool identity = true;     ///< the body is not content-coded (its length can be checked)
     bool bodiless = false;    ///< HEAD, 1xx, 204, 304: no body whatever the fields say
@@ -138,6 +140,7 @@ inline void CALLBACK on_status(HINTERNET handle, DWORD_PTR context, DWORD status
             e.value = r->dwError;
         }
         break;
+    case WINHTTP_CALLBACK_STATUS_CONNECTED_TO_SERVER:
     case WINHTTP_CALLBACK_STATUS_SENDING_REQUEST:
     case WINHTTP_CALLBACK_STATUS_SENDREQUEST_COMPLETE:
     case WINHTTP_CALLBACK_STATUS_HEADERS_AVAILABLE:
