@@ -1,7 +1,8 @@
 // pulse_test::scripted_server: a loopback HTTP/1.1 server on its own thread that answers each
 // request with what a test script says -- keep-alive corner cases the real local server does not
 // produce on demand (a connection closed just as the next request arrives, a body delimited by the
-// end of the connection). Used by the adapters' own tests (beast_transport.cpp, curl_transport.cpp).
+// end of the connection). Used by the adapters' own tests (beast_transport.cpp, curl_transport.cpp,
+// winhttp_transport.cpp), so it speaks both BSD sockets and Winsock.
 #ifndef PULSE_TESTS_INTEGRATION_SCRIPTED_SERVER_HPP
 #define PULSE_TESTS_INTEGRATION_SCRIPTED_SERVER_HPP
 
@@ -9,11 +10,15 @@
 
 #include <doctest/doctest.h>
 
+#if defined(_WIN32)
+#include <winsock2.h> // before <windows.h>, which the WinHTTP adapter includes
+#else
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 #include <atomic>
 #include <cctype>
@@ -26,16 +31,54 @@
 
 namespace pulse_test {
 
+// The few socket calls the server makes, on BSD sockets or Winsock.
+#if defined(_WIN32)
+using socket_handle = SOCKET;
+inline constexpr socket_handle no_socket = INVALID_SOCKET;
+using socket_length = int;
+inline void close_socket(socket_handle s) { ::closesocket(s); }
+/// 1 when `s` has something to read within `ms`, 0 when not, negative on error.
+inline int wait_readable(socket_handle s, int ms) {
+    WSAPOLLFD p{};
+    p.fd = s;
+    p.events = POLLRDNORM;
+    return ::WSAPoll(&p, 1, ms);
+}
+inline long receive(socket_handle s, char* buf, std::size_t n) { return ::recv(s, buf, static_cast<int>(n), 0); }
+inline long send_bytes(socket_handle s, std::string const& bytes) {
+    return ::send(s, bytes.data(), static_cast<int>(bytes.size()), 0);
+}
+#else
+using socket_handle = int;
+inline constexpr socket_handle no_socket = -1;
+using socket_length = socklen_t;
+inline void close_socket(socket_handle s) { ::close(s); }
+inline int wait_readable(socket_handle s, int ms) {
+    pollfd p{s, POLLIN, 0};
+    return ::poll(&p, 1, ms);
+}
+inline long receive(socket_handle s, char* buf, std::size_t n) { return ::recv(s, buf, n, 0); }
+inline long send_bytes(socket_handle s, std::string const& bytes) { return ::send(s, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+#endif
+
 /// A TCP socket bound to a loopback port the system chose and listening with `backlog`; the port
 /// in `port`. Fails the test when the system refuses.
-inline int listen_on_loopback(int backlog, int& port) {
-    int const fd = ::socket(AF_INET, SOCK_STREAM, 0);
+inline socket_handle listen_on_loopback(int backlog, int& port) {
+#if defined(_WIN32)
+    static bool const started = [] {
+        WSADATA data;
+        return ::WSAStartup(MAKEWORD(2, 2), &data) == 0;
+    }();
+    REQUIRE(started);
+#endif
+    socket_handle const fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd != no_socket);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
     REQUIRE(::listen(fd, backlog) == 0);
-    socklen_t len = sizeof a;
+    socket_length len = sizeof a;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
     port = ntohs(a.sin_port);
     return fd;
@@ -61,7 +104,7 @@ public:
     ~scripted_server() {
         stop_ = true;
         thread_.join();
-        ::close(fd_);
+        close_socket(fd_);
     }
 
     std::string url(std::string const& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
@@ -90,10 +133,9 @@ public:
     }
 
 private:
-    bool readable(int fd) const {
+    bool readable(socket_handle fd) const {
         while (!stop_) {
-            pollfd p{fd, POLLIN, 0};
-            int const r = ::poll(&p, 1, 20);
+            int const r = wait_readable(fd, 20);
             if (r > 0) return true;
             if (r < 0) return false;
         }
@@ -103,23 +145,23 @@ private:
         int connection = 0;
         while (!stop_) {
             if (!readable(fd_)) break;
-            int const c = ::accept(fd_, nullptr, nullptr);
-            if (c < 0) continue;
+            socket_handle const c = ::accept(fd_, nullptr, nullptr);
+            if (c == no_socket) continue;
             ++connection;
             serve(c, connection);
-            ::close(c);
+            close_socket(c);
             ++closed_;
         }
     }
     // Requests on one connection until the script or the client ends it.
-    void serve(int c, int connection) {
+    void serve(socket_handle c, int connection) {
         std::string in;
         for (int request = 1;; ++request) {
             std::size_t end;
             while ((end = in.find("\r\n\r\n")) == std::string::npos) {
                 if (!readable(c)) return;
                 char buf[4096];
-                ssize_t const n = ::recv(c, buf, sizeof buf, 0);
+                long const n = receive(c, buf, sizeof buf);
                 if (n <= 0) return;
                 in.append(buf, static_cast<std::size_t>(n));
             }
@@ -134,7 +176,7 @@ private:
             while (in.size() < end + 4 + length) {
                 if (!readable(c)) return;
                 char buf[4096];
-                ssize_t const n = ::recv(c, buf, sizeof buf, 0);
+                long const n = receive(c, buf, sizeof buf);
                 if (n <= 0) return;
                 in.append(buf, static_cast<std::size_t>(n));
             }
@@ -145,13 +187,13 @@ private:
             }
             reply const r = script_(connection, request);
             if (r.bytes.empty()) return;
-            if (::send(c, r.bytes.data(), r.bytes.size(), MSG_NOSIGNAL) < 0) return;
+            if (send_bytes(c, r.bytes) < 0) return;
             if (r.close_after) return;
         }
     }
 
     script script_;
-    int fd_ = -1;
+    socket_handle fd_ = no_socket;
     int port_ = 0;
     std::atomic<bool> stop_{false};
     std::atomic<int> closed_{0};

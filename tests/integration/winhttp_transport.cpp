@@ -1,11 +1,13 @@
 // The WinHTTP adapter (Windows; run under Wine against the Linux pulse-server by
 // tools/test-windows.sh): the shared transport conformance suite over plain HTTP and over HTTPS
-// (the test CA in the Windows certificate store), the certificate cases as WinHTTP can have them,
-// and what is specific to this adapter: the asynchronous transport's thread rule, cancel and
+// (the test CA in the Windows certificate store), the cases the in-tree adapters share
+// (adapter_cases.hpp), the certificate cases as WinHTTP can have them, and what is specific to this
+// adapter: the asynchronous transport's thread rule, cancel and
 // abandon, the driver running many flows, proxies, refused options.
 //
 // Needs pulse::winhttp: tests/CMakeLists.txt builds the files named winhttp_*.cpp only on Windows.
 #include "server_process.hpp"
+#include "adapter_cases.hpp"
 #include "client_support.hpp"
 #include "tls_support.hpp"
 #include "transport_conformance.hpp"
@@ -23,7 +25,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -35,11 +36,8 @@ using pulse::winhttp::sync_transport;
 using clk = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-static_assert(http::blocking_transport<sync_transport>);
 static_assert(http::async_transport<async_transport>);
 static_assert(pulse::abandoning_transport<async_transport>);
-static_assert(!std::is_copy_constructible_v<sync_transport>);
-static_assert(std::is_nothrow_move_constructible_v<sync_transport>);
 
 namespace {
 
@@ -199,7 +197,9 @@ TEST_CASE("winhttp: WinHTTP and Winsock errors map to the library's error codes"
     CHECK(map_error(ERROR_WINHTTP_CONNECTION_ERROR, true) == errc::body_truncated);
     CHECK(map_error(WSAECONNRESET, false) == errc::connection_reset);
     CHECK(map_error(ERROR_WINHTTP_SECURE_FAILURE, false) == errc::tls_failed);
-    CHECK(map_error(ERROR_WINHTTP_SECURE_CERT_CN_INVALID, false) == errc::tls_failed);
+    CHECK(map_error(ERROR_WINHTTP_SECURE_CERT_CN_INVALID, false) == errc::tls_verification_failed);
+    CHECK(map_error(ERROR_WINHTTP_SECURE_INVALID_CA, false) == errc::tls_verification_failed);
+    CHECK(map_error(ERROR_WINHTTP_SECURE_CHANNEL_ERROR, false) == errc::tls_failed);
     CHECK(map_error(ERROR_WINHTTP_INVALID_SERVER_RESPONSE, false) == errc::protocol_error);
     CHECK(map_error(ERROR_WINHTTP_HEADER_SIZE_OVERFLOW, false) == errc::protocol_error);
     CHECK(map_error(ERROR_WINHTTP_RESEND_REQUEST, false) == errc::connection_reset);
@@ -213,6 +213,10 @@ TEST_CASE("winhttp sync_transport: transport conformance over plain HTTP") {
 
 TEST_CASE("winhttp sync_transport: transport conformance over TLS (the test CA in the Windows store)") {
     pulse_test::run_transport_conformance<sync_transport>(make_winhttp, tls_setup());
+}
+
+TEST_CASE("winhttp sync_transport: the cases the in-tree adapters share") {
+    pulse_test::run_adapter_cases<sync_transport>(make_winhttp, pulse_test::adapter_traits<sync_transport>{.tls_failure_names_host = true});
 }
 
 TEST_CASE("winhttp: TLS -- the test CA's certificate verifies for 127.0.0.1 and for localhost") {
@@ -289,20 +293,6 @@ TEST_CASE("winhttp: a CA bundle is refused before anything is sent, not silently
     CHECK(logged_requests(f.server) == 0);
 }
 
-TEST_CASE("winhttp: https to a plain-HTTP port is a TLS failure") {
-    server_fixture f;
-    sync_transport t;
-    http::request r;
-    r.url = "https://127.0.0.1:" + std::to_string(f.server.port()) + "/job/x";
-    pulse_test::recording_sink s;
-    auto out = t.perform(r, s);
-    REQUIRE_FALSE(out.has_value());
-    INFO(out.error().to_string());
-    CHECK(out.error().layer() == pulse::error_layer::transport);
-    CHECK(out.error().native_code != 0);
-    CHECK(s.heads == 0);
-}
-
 TEST_CASE("winhttp: proxies -- an explicit one is used for every request, an empty one means none") {
     server_fixture f;
     pulse_test::refused_port dead;
@@ -368,32 +358,6 @@ TEST_CASE("winhttp: proxies WinHTTP cannot use are refused, without echoing the 
     http::transport_options ok;
     ok.proxy = "proxy.example:3128"; // no scheme: http
     CHECK(sync_transport(ok).valid());
-}
-
-TEST_CASE("winhttp: effective_url reports where a followed redirect ended") {
-    server_fixture f;
-    http::transport_options o;
-    o.follow_redirects = true;
-    sync_transport t(o);
-    pulse_test::recording_sink s;
-    REQUIRE(t.perform(f.get("/job/x", "fault=redirect"), s).has_value()); // to localhost:PORT, another origin
-    CHECK(s.head.status == 401); // the key stayed home
-    CHECK(t.effective_url() == "http://localhost:" + std::to_string(f.server.port()) + "/job/x");
-}
-
-TEST_CASE("winhttp: a moved-from transport fails cleanly; the moved-to one works") {
-    server_fixture f;
-    sync_transport a;
-    sync_transport b(std::move(a));
-    CHECK_FALSE(a.valid()); // NOLINT(bugprone-use-after-move): checking the documented moved-from state
-    REQUIRE(b.valid());
-    pulse_test::recording_sink s;
-    auto out = a.perform(f.get("/job/x"), s);
-    REQUIRE_FALSE(out.has_value());
-    CHECK(out.error().code == errc::transport_failed);
-    pulse_test::recording_sink s2;
-    REQUIRE(b.perform(f.get("/job/x"), s2).has_value());
-    CHECK(s2.head.status == 404);
 }
 
 TEST_CASE("winhttp async_transport: handlers run on the thread that calls perform(), never on WinHTTP's") {
