@@ -6042,6 +6042,7 @@ struct response_head {
 /// this fails the transfer with errc::protocol_error (a hostile server must not make a client
 /// hold, copy and scan an unbounded head). Every adapter of this library applies both.
 inline constexpr std::size_t max_response_head_fields = 1000;
+/// The most bytes of one response head a transport keeps (see max_response_head_fields).
 inline constexpr std::size_t max_response_head_bytes = 256 * 1024;
 
 /// What a handler tells the transport after each callback.
@@ -7611,8 +7612,11 @@ PULSE_NAMESPACE_END
 PULSE_NAMESPACE_BEGIN
 namespace http {
 
+/// The stall rule's windows for one transfer (see the file comment): fed the bytes moved and the
+/// time, it says when the transfer counts as stalled.
 class stall_clock {
 public:
+    /// The clock whose time points the transport passes in.
     using clock = std::chrono::steady_clock;
 
     /// Not watching (deadline() is time_point::max()).
@@ -7626,6 +7630,7 @@ public:
         threshold_ = need > 0 ? need : 1;
     }
 
+    /// Whether the rule is on (a window longer than zero).
     bool enabled() const noexcept { return window_.count() > 0; }
 
     /// When the current window runs out: the transfer is stalled from then on.
@@ -10332,9 +10337,23 @@ namespace flow {
 /// What a request type submits: `result_type`, `kind`, the endpoint's path (`segment`, and
 /// `segment2` when it has two), `ack_id` (the acknowledgement's id member), and for kinds whose
 /// acknowledgement may name the job differently, `ack_fallback` with the `result_member` that
-/// marks a synchronous answer instead.
+/// marks a synchronous answer instead. Specialized for:
+///
+/// | request | endpoint | result | acknowledgement id |
+/// |---|---|---|---|
+/// | schema_request | `POST /schema` | schema_result | `job_id` |
+/// | split_request | `POST /split` | split_result | `job_id` |
+/// | tables_request | `POST /tables` | tables_result | `job_id`, else `tables_id` |
+/// | pipeline_request | `POST /pipeline/execute` | pipeline_result | `job_id` |
+/// | batch_extract_request | `POST /batch/extract` | batch_result | `batch_job_id` |
+/// | batch_schema_request | `POST /batch/schema` | batch_result | `batch_job_id` |
+/// | batch_tables_request | `POST /batch/tables` | batch_result | `batch_job_id` |
+/// | batch_split_request | `POST /batch/split` | batch_result | `batch_job_id` |
 template <class Request>
 struct job_request_traits;
+
+/// @cond PULSE_TRAITS_ROWS
+// The rows of the table above; Doxygen shows the table rather than eight copies of the members.
 
 template <>
 struct job_request_traits<schema_request> {
@@ -10391,6 +10410,7 @@ struct job_request_traits<batch_split_request> : batch_traits {
     static constexpr job_kind kind = job_kind::batch_split;
     static constexpr std::string_view segment2 = "split";
 };
+/// @endcond
 
 /// A request type make_job_flow() submits (schema_request, split_request, tables_request,
 /// pipeline_request and the four batch requests).

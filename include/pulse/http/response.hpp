@@ -46,6 +46,7 @@ struct response_head {
 /// this fails the transfer with errc::protocol_error (a hostile server must not make a client
 /// hold, copy and scan an unbounded head). Every adapter of this library applies both.
 inline constexpr std::size_t max_response_head_fields = 1000;
+/// The most bytes of one response head a transport keeps (see max_response_head_fields).
 inline constexpr std::size_t max_response_head_bytes = 256 * 1024;
 
 /// What a handler tells the transport after each callback.

@@ -19,8 +19,11 @@
 PULSE_NAMESPACE_BEGIN
 namespace http {
 
+/// The stall rule's windows for one transfer (see the file comment): fed the bytes moved and the
+/// time, it says when the transfer counts as stalled.
 class stall_clock {
 public:
+    /// The clock whose time points the transport passes in.
     using clock = std::chrono::steady_clock;
 
     /// Not watching (deadline() is time_point::max()).
@@ -34,6 +37,7 @@ public:
         threshold_ = need > 0 ? need : 1;
     }
 
+    /// Whether the rule is on (a window longer than zero).
     bool enabled() const noexcept { return window_.count() > 0; }
 
     /// When the current window runs out: the transfer is stalled from then on.

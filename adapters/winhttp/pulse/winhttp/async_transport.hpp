@@ -159,8 +159,12 @@
 PULSE_NAMESPACE_BEGIN
 namespace winhttp {
 
+/// A non-blocking pulse::http::async_transport on WinHTTP's asynchronous mode (see the file
+/// comment). Not thread-safe: start(), cancel(), abandon() and perform() on one thread. Not
+/// copyable or movable (WinHTTP's callbacks hold its transfers).
 class async_transport {
 public:
+    /// The clock of deadlines, next_timeout() and wait().
     using clock_type = std::chrono::steady_clock;
 
     /// Piece size of uploads and reads.
@@ -206,6 +210,7 @@ public:
     /// Success, or why not valid(): what every start() then returns.
     result<void> status() const { return setup_; }
 
+    /// The options in force.
     http::transport_options const& options() const noexcept { return options_; }
     /// New options apply to transfers started afterwards. A new proxy, user agent or verify_tls
     /// opens new sessions (transfers running on the old ones finish there): connections are kept

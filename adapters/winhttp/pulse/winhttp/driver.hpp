@@ -46,6 +46,8 @@ namespace winhttp {
 
 static_assert(abandoning_transport<async_transport>);
 
+/// pulse::async_driver over pulse::winhttp::async_transport: flows run from the caller's loop,
+/// WinHTTP's threads only report (see the file comment). Not thread-safe, not copyable.
 class driver {
 public:
     /// What one tick did.
@@ -56,6 +58,7 @@ public:
         bool more = false;
     };
 
+    /// A driver whose transfers use `options`, with the per-tick budgets `dopts`.
     explicit driver(http::transport_options options = {}, driver_options dopts = {})
         : transport_(std::move(options)), flows_(transport_, dopts) {}
 
@@ -102,7 +105,9 @@ public:
     /// Flows added and neither finished nor destroyed.
     std::size_t size() const noexcept { return flows_.size(); }
 
+    /// The transport underneath (its options, active transfers).
     async_transport& transport() noexcept { return transport_; }
+    /// The driver of the flows (handles, budgets, timers).
     async_driver<async_transport>& flows() noexcept { return flows_; }
 
 private:

@@ -43,13 +43,18 @@
 PULSE_NAMESPACE_BEGIN
 namespace winhttp {
 
+/// A blocking pulse::http::blocking_transport on WinHTTP: async_transport waited on (see the file
+/// comment). One transfer at a time; movable, not copyable.
 class sync_transport {
 public:
+    /// Opens the WinHTTP session with `options` (valid() says whether that worked).
     explicit sync_transport(http::transport_options options = {})
         : t_(std::make_unique<async_transport>(std::move(options))) {}
 
-    sync_transport(sync_transport&&) noexcept = default;
-    sync_transport& operator=(sync_transport&&) noexcept = default;
+    /// Takes over `o`'s WinHTTP state; `o` is left moved-from (valid() is false).
+    sync_transport(sync_transport&& o) noexcept = default;
+    /// Closes this transport's WinHTTP state and takes over `o`'s.
+    sync_transport& operator=(sync_transport&& o) noexcept = default;
     sync_transport(sync_transport const&) = delete;
     sync_transport& operator=(sync_transport const&) = delete;
     ~sync_transport() = default;
