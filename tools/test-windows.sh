@@ -15,7 +15,7 @@
 #    trusts the Windows certificate store, not a CA file;
 # 4. starts the native servers the Windows programs attach to (tests/integration/server_process.hpp:
 #    one per profile, listed in PULSE_TEST_SERVERS), and runs under Wine:
-#      unit          every unit test (tests/unit.list)
+#      unit          the unit tests (tests/unit.list) but two that only cost time here (below)
 #      winhttp       the transport conformance suite over HTTP and HTTPS, the cases the in-tree
 #                    adapters share (adapter_cases.hpp), the certificate cases, proxies, the
 #                    asynchronous transport and the driver (winhttp_transport.cpp)
@@ -190,7 +190,12 @@ run_doctest() { # <name> <exe> [doctest args...]
 }
 
 # --- 5. unit tests -------------------------------------------------------------------------------
-run_doctest unit "$cross/tests/pulse_unit_tests.exe"
+# All but two, left out for CI's time budget only: they decode large generated results (5 MB results
+# over several seeds; one large synthetic result), pure computation that the Linux suites run
+# as they are, and under Wine they took most of this run (about 40 of 50 s).
+heavy='stream_decoder: generated 5 MB results*,extract_result: a large synthetic result*'
+echo "      (unit: 2 cases left out for time, run in the Linux suites: ${heavy//\*/})"
+run_doctest unit "$cross/tests/pulse_unit_tests.exe" "--test-case-exclude=$heavy"
 
 # --- 6. WinHTTP: conformance, TLS, proxies, async transport, driver; then the fault matrix -------
 run_doctest winhttp "$cross/tests/pulse_integration_tests.exe" "--test-case-exclude=fault matrix*"
