@@ -8,8 +8,8 @@
 // PULSE_BASE_URL, ...); the arguments are the documents' URLs. Against the local test server:
 //
 //     build/tools/pulse_server/pulse-server --port 8080 &
-//     PULSE_API_KEY=test-key PULSE_BASE_URL=http://127.0.0.1:8080 build/examples/batch_invoices \
-//         https://example.com/a.pdf https://example.com/b.pdf https://example.com/c.pdf
+//     export PULSE_API_KEY=test-key PULSE_BASE_URL=http://127.0.0.1:8080
+//     build/examples/batch_invoices https://example.com/a.pdf https://example.com/b.pdf
 //
 // The steps:
 // 1. POST /batch/extract with the URLs; the blocking client waits for the batch.

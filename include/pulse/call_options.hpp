@@ -31,9 +31,9 @@ PULSE_NAMESPACE_BEGIN
 struct retry_override {
     /// Tries per request (the first included) for every phase of the call. The submission still
     /// retries only what is safe to send again (flow::policies::submit).
-    std::optional<unsigned> max_attempts;
+    std::optional<unsigned> max_attempts{};
     /// The wait between tries, for every phase of the call.
-    std::optional<flow::backoff_policy> backoff;
+    std::optional<flow::backoff_policy> backoff{};
 };
 
 /// Options every call takes.

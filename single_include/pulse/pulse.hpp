@@ -1343,16 +1343,16 @@ PULSE_NAMESPACE_BEGIN
 
 /// The inner object of the error envelope.
 struct api_error {
-    std::optional<std::string> code;    ///< e.g. "FILE_001", "GONE"
-    std::optional<std::string> message; ///< e.g. "Invalid file type"
-    std::optional<boost::json::value> details; ///< further details, any JSON, kept as sent
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> code{};    ///< e.g. "FILE_001", "GONE"
+    std::optional<std::string> message{}; ///< e.g. "Invalid file type"
+    std::optional<boost::json::value> details{}; ///< further details, any JSON, kept as sent
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The envelope `{"error": {...}}` in its documented shape.
 struct error_envelope {
-    std::optional<api_error> error; ///< the inner object: the API's code, message and details
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<api_error> error{}; ///< the inner object: the API's code, message and details
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 namespace detail {
@@ -1491,12 +1491,12 @@ PULSE_NAMESPACE_BEGIN
 
 /// Billing tier and usage to date (`plan_info`, or `plan-info` from older servers).
 struct plan_info {
-    std::optional<std::string> tier;          ///< billing tier, e.g. "trial", "growth"
+    std::optional<std::string> tier{};          ///< billing tier, e.g. "trial", "growth"
     /// Credits the organisation used to date, this request included: the primary billing metric.
-    std::optional<number> total_credits_used;
-    std::optional<std::int64_t> pages_used;   ///< pages processed to date (the older metric)
-    std::optional<std::string> note;          ///< a note on the billing state, when there is one
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<number> total_credits_used{};
+    std::optional<std::int64_t> pages_used{};   ///< pages processed to date (the older metric)
+    std::optional<std::string> note{};          ///< a note on the billing state, when there is one
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 namespace detail {
@@ -1547,36 +1547,36 @@ constexpr std::string_view to_string(form_action a) noexcept {
 
 /// One option of a checkbox group.
 struct checkbox_detail {
-    std::optional<polygon> center_coord; ///< [x, y] of the box, normalised
-    std::optional<bool> selected;        ///< whether the option is ticked
-    std::optional<std::string> text;     ///< the option's label
-    boost::json::object extra;           ///< members this version does not name, kept and written back
+    std::optional<polygon> center_coord{}; ///< [x, y] of the box, normalised
+    std::optional<bool> selected{};        ///< whether the option is ticked
+    std::optional<std::string> text{};     ///< the option's label
+    boost::json::object extra{};           ///< members this version does not name, kept and written back
 };
 
 /// FormCell: a detected form field. Sent back in form_options::form_fields, it overrides detection.
 struct form_cell {
-    std::optional<std::int64_t> page_number; ///< 1-based
-    std::optional<polygon> bounding_box;     ///< [x1,y1,x2,y2], normalised, top-left origin
-    std::optional<std::string> text;         ///< the field's value (after a fill: what was written)
-    std::optional<std::string> type; ///< "text", "checkbox", "signature", ... (open set)
-    std::optional<std::int64_t> row;       ///< row of the field when it sits in a table
-    std::optional<std::int64_t> col;       ///< column of the field when it sits in a table
-    std::optional<std::int64_t> table_idx; ///< which table of the page the field sits in
-    std::optional<std::vector<checkbox_detail>> checkbox_details; ///< checkbox groups: each option
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::int64_t> page_number{}; ///< 1-based
+    std::optional<polygon> bounding_box{};     ///< [x1,y1,x2,y2], normalised, top-left origin
+    std::optional<std::string> text{};         ///< the field's value (after a fill: what was written)
+    std::optional<std::string> type{}; ///< "text", "checkbox", "signature", ... (open set)
+    std::optional<std::int64_t> row{};       ///< row of the field when it sits in a table
+    std::optional<std::int64_t> col{};       ///< column of the field when it sits in a table
+    std::optional<std::int64_t> table_idx{}; ///< which table of the page the field sits in
+    std::optional<std::vector<checkbox_detail>> checkbox_details{}; ///< checkbox groups: each option
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// FormResult: the answer of a form call, synchronous or as the poll result of a form job.
 struct form_result {
-    std::optional<std::string> form_id; ///< reuse in later form calls (skips the upload and detection)
-    std::optional<std::int64_t> page_count; ///< pages of the output PDF
-    std::optional<std::string> pdf_url; ///< GET /results/{jobId}/pdf (client::download_pdf)
-    std::optional<std::vector<form_cell>> form_fields; ///< the fields, detected or as filled
-    std::optional<std::int64_t> fields_filled;  ///< fill only
-    std::optional<std::int64_t> fields_cleared; ///< clear only
-    std::optional<number> credits_used; ///< credits this request used
-    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> form_id{}; ///< reuse in later form calls (skips the upload and detection)
+    std::optional<std::int64_t> page_count{}; ///< pages of the output PDF
+    std::optional<std::string> pdf_url{}; ///< GET /results/{jobId}/pdf (client::download_pdf)
+    std::optional<std::vector<form_cell>> form_fields{}; ///< the fields, detected or as filled
+    std::optional<std::int64_t> fields_filled{};  ///< fill only
+    std::optional<std::int64_t> fields_cleared{}; ///< clear only
+    std::optional<number> credits_used{}; ///< credits this request used
+    std::optional<pulse::plan_info> plan_info{}; ///< `plan_info` or legacy `plan-info`
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -1641,82 +1641,82 @@ PULSE_NAMESPACE_BEGIN
 
 /// `figure_processing`: what to do with the figures (charts and images) found.
 struct figure_processing_options {
-    std::optional<bool> description; ///< generate descriptions of figures
+    std::optional<bool> description{}; ///< generate descriptions of figures
     std::optional<bool> show_images; ///< return image URLs
-    boost::json::object extra; ///< any other field, sent as given
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// `extensions.chunking`: split the document into chunks (for retrieval and embedding).
 struct chunking_options {
-    std::optional<std::vector<std::string>> chunk_types; ///< "semantic", "header", "page", "recursive"
-    std::optional<std::int64_t> chunk_size;              ///< 100–10000
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<std::vector<std::string>> chunk_types{}; ///< "semantic", "header", "page", "recursive"
+    std::optional<std::int64_t> chunk_size{};              ///< 100–10000
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// `extensions.altOutputs`: formats to return besides markdown.
 struct alt_output_options {
-    std::optional<bool> wlbb;        ///< word-level bounding boxes
-    std::optional<bool> return_html; ///< `returnHtml`
-    std::optional<bool> return_xml;  ///< `returnXml`
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> wlbb{};        ///< word-level bounding boxes
+    std::optional<bool> return_html{}; ///< `returnHtml`
+    std::optional<bool> return_xml{};  ///< `returnXml`
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// `extensions`: optional outputs computed on top of the extraction.
 struct extension_options {
     /// `footnoteReferences`: link footnotes to the paragraphs that reference them.
-    std::optional<bool> footnote_references;
-    std::optional<chunking_options> chunking; ///< chunk the document
-    std::optional<alt_output_options> alt_outputs; ///< `altOutputs`
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> footnote_references{};
+    std::optional<chunking_options> chunking{}; ///< chunk the document
+    std::optional<alt_output_options> alt_outputs{}; ///< `altOutputs`
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// `spreadsheet`: whether hidden parts of a workbook are extracted too.
 struct spreadsheet_options {
-    std::optional<bool> include_hidden_rows;   ///< extract hidden rows
-    std::optional<bool> include_hidden_cols;   ///< extract hidden columns
-    std::optional<bool> include_hidden_sheets; ///< extract hidden sheets
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> include_hidden_rows{};   ///< extract hidden rows
+    std::optional<bool> include_hidden_cols{};   ///< extract hidden columns
+    std::optional<bool> include_hidden_sheets{}; ///< extract hidden sheets
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// `storage`: whether and where the extraction is kept on the Pulse platform.
 struct storage_options {
-    std::optional<bool> enabled; ///< disabled: no extraction_id for later steps
-    std::optional<std::string> folder_name; ///< the folder to keep it in, by name
-    std::optional<std::string> folder_id;   ///< the folder to keep it in, by id
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> enabled{}; ///< disabled: no extraction_id for later steps
+    std::optional<std::string> folder_name{}; ///< the folder to keep it in, by name
+    std::optional<std::string> folder_id{};   ///< the folder to keep it in, by id
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// Options of POST /extract. The document itself (a file to upload, or `file_url`) is given to the
 /// flow separately; `file_url` here is for JSON bodies.
 struct extract_options {
     /// A URL Pulse downloads the document from; set from pulse::document::file_url (pulse::url()).
-    std::optional<std::string> file_url;
-    std::optional<std::string> model; ///< "default" or "pulse-ultra-2"
-    std::optional<std::string> pages; ///< 1-based page filter, e.g. "1-2,5"
-    std::optional<figure_processing_options> figure_processing; ///< figure descriptions and images
-    std::optional<extension_options> extensions; ///< chunking, footnotes, alternate outputs
-    std::optional<spreadsheet_options> spreadsheet; ///< hidden rows, columns and sheets
-    std::optional<storage_options> storage; ///< keeping the extraction on the platform
+    std::optional<std::string> file_url{};
+    std::optional<std::string> model{}; ///< "default" or "pulse-ultra-2"
+    std::optional<std::string> pages{}; ///< 1-based page filter, e.g. "1-2,5"
+    std::optional<figure_processing_options> figure_processing{}; ///< figure descriptions and images
+    std::optional<extension_options> extensions{}; ///< chunking, footnotes, alternate outputs
+    std::optional<spreadsheet_options> spreadsheet{}; ///< hidden rows, columns and sheets
+    std::optional<storage_options> storage{}; ///< keeping the extraction on the platform
     /// A saved extraction configuration to start from; options given here override it.
-    std::optional<std::string> extraction_config_id;
-    std::optional<bool> refine; ///< ask for the API's refinement pass
-    std::optional<boost::json::object> refine_options; ///< options of that pass, sent as given
-    std::optional<bool> async; ///< set by the flow; leave empty
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<std::string> extraction_config_id{};
+    std::optional<bool> refine{}; ///< ask for the API's refinement pass
+    std::optional<boost::json::object> refine_options{}; ///< options of that pass, sent as given
+    std::optional<bool> async{}; ///< set by the flow; leave empty
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// Options of POST /form/detect, /form/fill and /form/clear.
 struct form_options {
     /// A URL Pulse downloads the form from; set from pulse::document::file_url (pulse::url()).
-    std::optional<std::string> file_url;
-    std::optional<std::string> form_id;      ///< reuse an earlier detection
-    std::optional<std::string> instructions; ///< required by fill
+    std::optional<std::string> file_url{};
+    std::optional<std::string> form_id{};      ///< reuse an earlier detection
+    std::optional<std::string> instructions{}; ///< required by fill
     /// Fields to use instead of (or to correct) the detected ones.
-    std::optional<std::vector<form_cell>> form_fields;
-    std::optional<std::string> page_range; ///< pages to work on, e.g. "1,3-5"
+    std::optional<std::vector<form_cell>> form_fields{};
+    std::optional<std::string> page_range{}; ///< pages to work on, e.g. "1,3-5"
     /// Ask for a job (true, the flow's default when unset) or a synchronous answer (false).
-    std::optional<bool> async;
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> async{};
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 namespace detail {
@@ -2234,11 +2234,11 @@ PULSE_NAMESPACE_BEGIN
 /// StructuredOutputResult: `{values, citations}`.
 struct structured_output {
     /// The extracted values, an object shaped by the JSON schema of the request.
-    std::optional<boost::json::object> values;
+    std::optional<boost::json::object> values{};
     /// Where each value was found: per property, the ids of the bounding boxes it came from
     /// (`<extraction_id>-<box id>` when several extractions were combined).
-    std::optional<boost::json::object> citations;
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<boost::json::object> citations{};
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The values as the caller's type T (pulse::value_as rules). Errors: missing_member ("values")
@@ -2285,55 +2285,55 @@ PULSE_NAMESPACE_BEGIN
 
 /// SchemaConfig: the schema to extract, inline. `input_schema` or `excel_template`, not both.
 struct schema_config {
-    std::optional<boost::json::object> input_schema; ///< a JSON Schema object
+    std::optional<boost::json::object> input_schema{}; ///< a JSON Schema object
     /// A base64 .xlsx whose column headers become the schema; the answer then has excel_output_url.
-    std::optional<std::string> excel_template;
-    std::optional<std::string> schema_prompt; ///< instructions on top of the schema
-    std::optional<bool> effort;               ///< extended reasoning (billed higher)
-    boost::json::object extra;                ///< any other field, sent as given
+    std::optional<std::string> excel_template{};
+    std::optional<std::string> schema_prompt{}; ///< instructions on top of the schema
+    std::optional<bool> effort{};               ///< extended reasoning (billed higher)
+    boost::json::object extra{};                ///< any other field, sent as given
 };
 
 /// TopicSchemaConfig: the schema of one topic of a split. Note the member is `schema` here, where
 /// schema_config says `input_schema`.
 struct topic_schema_config {
-    std::optional<boost::json::object> schema; ///< a JSON Schema object
-    std::optional<std::string> schema_prompt;  ///< instructions on top of the schema
-    std::optional<bool> effort;                ///< extended reasoning
-    std::optional<std::string> schema_config_id; ///< a saved configuration instead of the above
-    boost::json::object extra;                 ///< any other field, sent as given
+    std::optional<boost::json::object> schema{}; ///< a JSON Schema object
+    std::optional<std::string> schema_prompt{};  ///< instructions on top of the schema
+    std::optional<bool> effort{};                ///< extended reasoning
+    std::optional<std::string> schema_config_id{}; ///< a saved configuration instead of the above
+    boost::json::object extra{};                 ///< any other field, sent as given
 };
 
 /// The request of POST /schema (see the file comment for the modes).
 struct schema_request {
     /// A saved extraction, or a completed batch-extract job (its completed items, combined).
-    std::optional<std::string> extraction_id;
-    std::optional<std::vector<std::string>> extraction_ids; ///< several extractions, combined
-    std::optional<std::string> split_id;                    ///< split mode: the split to work on
-    std::optional<pulse::schema_config> schema_config;      ///< single mode: the schema, inline
-    std::optional<std::string> schema_config_id;            ///< single mode: a saved configuration
+    std::optional<std::string> extraction_id{};
+    std::optional<std::vector<std::string>> extraction_ids{}; ///< several extractions, combined
+    std::optional<std::string> split_id{};                    ///< split mode: the split to work on
+    std::optional<pulse::schema_config> schema_config{};      ///< single mode: the schema, inline
+    std::optional<std::string> schema_config_id{};            ///< single mode: a saved configuration
     /// Split mode: a schema per topic; the names must be the split's topics.
-    std::optional<ordered_map<topic_schema_config>> split_schema_config;
+    std::optional<ordered_map<topic_schema_config>> split_schema_config{};
     /// Ask for a job (true, the flow's default when unset) or a synchronous answer (false).
-    std::optional<bool> async;
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> async{};
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// The answer of POST /schema (and the poll result of a schema job), in either shape: single mode
 /// fills schema_output and version; split mode fills split_id and results.
 struct schema_result {
-    std::optional<std::string> schema_id; ///< this schema run; GET /schema/{schema_id}/excel
-    std::optional<std::int64_t> version;  ///< single mode: the schema's version
-    std::optional<structured_output> schema_output; ///< single mode: the values and citations
-    std::optional<std::vector<std::string>> extraction_ids; ///< the extractions combined, when several
+    std::optional<std::string> schema_id{}; ///< this schema run; GET /schema/{schema_id}/excel
+    std::optional<std::int64_t> version{};  ///< single mode: the schema's version
+    std::optional<structured_output> schema_output{}; ///< single mode: the values and citations
+    std::optional<std::vector<std::string>> extraction_ids{}; ///< the extractions combined, when several
     /// With an Excel template: where the filled workbook is, an API path ("/schema/{id}/excel").
-    std::optional<std::string> excel_output_url;
-    std::optional<std::string> split_id; ///< split mode: the split worked on
-    std::optional<ordered_map<structured_output>> results; ///< split mode: values per topic
-    std::optional<ordered_map<boost::json::value>> input_schemas; ///< split mode: the schema used per topic
-    std::optional<ordered_map<std::string>> errors; ///< split mode: topics that failed, and why
-    std::optional<number> credits_used;        ///< credits this request used
-    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> excel_output_url{};
+    std::optional<std::string> split_id{}; ///< split mode: the split worked on
+    std::optional<ordered_map<structured_output>> results{}; ///< split mode: values per topic
+    std::optional<ordered_map<boost::json::value>> input_schemas{}; ///< split mode: the schema used per topic
+    std::optional<ordered_map<std::string>> errors{}; ///< split mode: topics that failed, and why
+    std::optional<number> credits_used{};        ///< credits this request used
+    std::optional<pulse::plan_info> plan_info{}; ///< `plan_info` or legacy `plan-info`
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 
     /// Whether this is a split-mode answer (values per topic in `results`).
     bool is_split_mode() const noexcept { return split_id.has_value() || results.has_value(); }
@@ -2464,40 +2464,40 @@ PULSE_NAMESPACE_BEGIN
 
 /// TopicDefinition: one topic to sort pages into.
 struct topic_definition {
-    std::string name;                       ///< the topic's name; required
-    std::optional<std::string> description; ///< what belongs to it, in words
-    boost::json::object extra;              ///< any other field, sent as given
+    std::string name{};                       ///< the topic's name; required
+    std::optional<std::string> description{}; ///< what belongs to it, in words
+    boost::json::object extra{};              ///< any other field, sent as given
 };
 
 /// SplitConfig: the topics, inline.
 struct split_config {
-    std::vector<topic_definition> split_input; ///< the topics; required
-    boost::json::object extra;                 ///< any other field, sent as given
+    std::vector<topic_definition> split_input{}; ///< the topics; required
+    boost::json::object extra{};                 ///< any other field, sent as given
 };
 
 /// The request of POST /split: `extraction_id` with `split_config` or a saved `split_config_id`.
 struct split_request {
-    std::string extraction_id; ///< the extraction to split (a batch-extract job id works too); required
-    std::optional<pulse::split_config> split_config; ///< the topics, inline
-    std::optional<std::string> split_config_id;      ///< a saved configuration instead
+    std::string extraction_id{}; ///< the extraction to split (a batch-extract job id works too); required
+    std::optional<pulse::split_config> split_config{}; ///< the topics, inline
+    std::optional<std::string> split_config_id{};      ///< a saved configuration instead
     /// Ask for a job (true, the flow's default when unset) or a synchronous answer (false).
-    std::optional<bool> async;
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> async{};
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// SplitOutput: the pages of each topic, in the order the topics came.
 struct split_output {
-    std::optional<ordered_map<std::vector<std::int64_t>>> splits; ///< topic -> 1-based page numbers
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<ordered_map<std::vector<std::int64_t>>> splits{}; ///< topic -> 1-based page numbers
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The answer of POST /split (and the poll result of a split job).
 struct split_result {
-    std::optional<std::string> split_id; ///< this split, for POST /schema in split mode
-    std::optional<pulse::split_output> split_output; ///< the pages per topic
-    std::optional<number> credits_used;        ///< credits this request used
-    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> split_id{}; ///< this split, for POST /schema in split mode
+    std::optional<pulse::split_output> split_output{}; ///< the pages per topic
+    std::optional<number> credits_used{};        ///< credits this request used
+    std::optional<pulse::plan_info> plan_info{}; ///< `plan_info` or legacy `plan-info`
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -2583,44 +2583,44 @@ PULSE_NAMESPACE_BEGIN
 
 /// TablesConfig: how tables are returned.
 struct tables_config {
-    std::optional<bool> merge;               ///< merge tables continued across pages
-    std::optional<std::string> table_format; ///< "html" (the default) or "json"
-    std::optional<bool> charts_to_tables;    ///< also turn charts into tables (from_chart: true)
-    boost::json::object extra;               ///< any other field, sent as given
+    std::optional<bool> merge{};               ///< merge tables continued across pages
+    std::optional<std::string> table_format{}; ///< "html" (the default) or "json"
+    std::optional<bool> charts_to_tables{};    ///< also turn charts into tables (from_chart: true)
+    boost::json::object extra{};               ///< any other field, sent as given
 };
 
 /// The request of POST /tables.
 struct tables_request {
-    std::string extraction_id; ///< a completed extraction; required
-    std::optional<pulse::tables_config> tables_config; ///< how tables are returned
+    std::string extraction_id{}; ///< a completed extraction; required
+    std::optional<pulse::tables_config> tables_config{}; ///< how tables are returned
     /// Ask for a job (true, the flow's default when unset) or a synchronous answer (false).
-    std::optional<bool> async;
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> async{};
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// One table found.
 struct table_item {
     /// The table: an HTML `<table>` string ("html"), or `{"headers": [...], "rows": [{...}]}`
     /// ("json"); kept as JSON because the format decides its shape.
-    std::optional<boost::json::value> table_content;
-    std::optional<std::vector<std::string>> citations; ///< the bounding-box table ids it came from ("tbl-1")
-    std::optional<bool> from_chart; ///< recovered from a chart (charts_to_tables)
-    boost::json::object extra;      ///< members this version does not name, kept and written back
+    std::optional<boost::json::value> table_content{};
+    std::optional<std::vector<std::string>> citations{}; ///< the bounding-box table ids it came from ("tbl-1")
+    std::optional<bool> from_chart{}; ///< recovered from a chart (charts_to_tables)
+    boost::json::object extra{};      ///< members this version does not name, kept and written back
 };
 
 /// `tables_output`.
 struct tables_output {
-    std::optional<std::vector<table_item>> tables; ///< the tables, in document order
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::vector<table_item>> tables{}; ///< the tables, in document order
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The answer of POST /tables (and the poll result of a tables job).
 struct tables_result {
-    std::optional<std::string> tables_id; ///< this tables run
-    std::optional<pulse::tables_output> tables_output; ///< the tables
-    std::optional<number> credits_used;        ///< credits this request used
-    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> tables_id{}; ///< this tables run
+    std::optional<pulse::tables_output> tables_output{}; ///< the tables
+    std::optional<number> credits_used{};        ///< credits this request used
+    std::optional<pulse::plan_info> plan_info{}; ///< `plan_info` or legacy `plan-info`
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -2697,102 +2697,102 @@ PULSE_NAMESPACE_BEGIN
 
 /// BatchFileUpload: a document sent inside the request (pulse::read_batch_file builds one).
 struct batch_file {
-    std::string filename; ///< the file's name, with its extension; required
-    std::string content;  ///< the file's bytes, base64; required
-    boost::json::object extra; ///< any other field, sent as given
+    std::string filename{}; ///< the file's name, with its extension; required
+    std::string content{};  ///< the file's bytes, base64; required
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// BatchInputSource: where a batch extraction's documents come from; give exactly one.
 struct batch_input {
-    std::optional<std::string> s3_prefix;              ///< every document under an S3 prefix
-    std::optional<std::vector<std::string>> file_urls; ///< documents at URLs
-    std::optional<std::vector<batch_file>> files;      ///< documents in the request
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<std::string> s3_prefix{};              ///< every document under an S3 prefix
+    std::optional<std::vector<std::string>> file_urls{}; ///< documents at URLs
+    std::optional<std::vector<batch_file>> files{};      ///< documents in the request
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// BatchOutputDestination: where a batch's results are also written (the poll reports them too).
 struct batch_output {
-    std::optional<std::string> s3_prefix;  ///< an S3 prefix
-    std::optional<std::string> local_path; ///< a path on the server's side
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<std::string> s3_prefix{};  ///< an S3 prefix
+    std::optional<std::string> local_path{}; ///< a path on the server's side
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// POST /batch/extract: extract many documents.
 struct batch_extract_request {
-    batch_input input;   ///< the documents; required
-    batch_output output; ///< where results go; required
-    std::optional<pulse::extract_options> extract_options; ///< options of every extraction
-    std::optional<std::int64_t> workers; ///< items run at once (1-10; the API's default is 4)
-    boost::json::object extra; ///< any other field, sent as given
+    batch_input input{};   ///< the documents; required
+    batch_output output{}; ///< where results go; required
+    std::optional<pulse::extract_options> extract_options{}; ///< options of every extraction
+    std::optional<std::int64_t> workers{}; ///< items run at once (1-10; the API's default is 4)
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// POST /batch/schema: schema extraction over many extractions (single mode: batch_extract_id or
 /// extraction_ids with schema_config) or many splits (split mode: batch_split_id or split_ids with
 /// split_schema_config).
 struct batch_schema_request {
-    std::optional<std::string> batch_extract_id;            ///< a completed batch extraction's items
-    std::optional<std::vector<std::string>> extraction_ids; ///< extractions, one item each
-    std::optional<std::string> batch_split_id;              ///< a completed batch split's items
-    std::optional<std::vector<std::string>> split_ids;      ///< splits, one item each
-    batch_output output; ///< where results go; required
-    std::optional<pulse::schema_config> schema_config; ///< single mode: the schema
-    std::optional<ordered_map<topic_schema_config>> split_schema_config; ///< split mode: a schema per topic
-    std::optional<std::string> page_range; ///< single mode: the pages to use, e.g. "1-5,10"
-    std::optional<std::int64_t> workers;   ///< items run at once
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<std::string> batch_extract_id{};            ///< a completed batch extraction's items
+    std::optional<std::vector<std::string>> extraction_ids{}; ///< extractions, one item each
+    std::optional<std::string> batch_split_id{};              ///< a completed batch split's items
+    std::optional<std::vector<std::string>> split_ids{};      ///< splits, one item each
+    batch_output output{}; ///< where results go; required
+    std::optional<pulse::schema_config> schema_config{}; ///< single mode: the schema
+    std::optional<ordered_map<topic_schema_config>> split_schema_config{}; ///< split mode: a schema per topic
+    std::optional<std::string> page_range{}; ///< single mode: the pages to use, e.g. "1-5,10"
+    std::optional<std::int64_t> workers{};   ///< items run at once
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// POST /batch/tables: tables of many extractions.
 struct batch_tables_request {
-    std::optional<std::string> batch_extract_id;            ///< a completed batch extraction's items
-    std::optional<std::vector<std::string>> extraction_ids; ///< extractions, one item each
-    batch_output output; ///< where results go; required
-    std::optional<pulse::tables_config> tables_config; ///< how tables are returned
-    std::optional<std::int64_t> workers; ///< items run at once
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<std::string> batch_extract_id{};            ///< a completed batch extraction's items
+    std::optional<std::vector<std::string>> extraction_ids{}; ///< extractions, one item each
+    batch_output output{}; ///< where results go; required
+    std::optional<pulse::tables_config> tables_config{}; ///< how tables are returned
+    std::optional<std::int64_t> workers{}; ///< items run at once
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// POST /batch/split: split many extractions into the same topics.
 struct batch_split_request {
-    std::optional<std::string> batch_extract_id;            ///< a completed batch extraction's items
-    std::optional<std::vector<std::string>> extraction_ids; ///< extractions, one item each
-    batch_output output; ///< where results go; required
-    pulse::split_config split_config; ///< the topics; required
-    std::optional<std::int64_t> workers; ///< items run at once
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<std::string> batch_extract_id{};            ///< a completed batch extraction's items
+    std::optional<std::vector<std::string>> extraction_ids{}; ///< extractions, one item each
+    batch_output output{}; ///< where results go; required
+    pulse::split_config split_config{}; ///< the topics; required
+    std::optional<std::int64_t> workers{}; ///< items run at once
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// The acknowledgement of a batch (202): its job id and how many items it has.
 struct batch_submission {
-    std::string batch_job_id; ///< poll GET /job/{batch_job_id}; required
-    std::optional<job_status> status; ///< "processing"
-    std::optional<std::int64_t> total_files;       ///< batch extract
-    std::optional<std::int64_t> total_extractions; ///< batch schema (single mode), tables, split
-    std::optional<std::int64_t> total_splits;      ///< batch schema (split mode)
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::string batch_job_id{}; ///< poll GET /job/{batch_job_id}; required
+    std::optional<job_status> status{}; ///< "processing"
+    std::optional<std::int64_t> total_files{};       ///< batch extract
+    std::optional<std::int64_t> total_extractions{}; ///< batch schema (single mode), tables, split
+    std::optional<std::int64_t> total_splits{};      ///< batch schema (split mode)
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// One item of a batch, as its poll reports it.
 struct batch_item {
-    std::optional<std::int64_t> index; ///< the item's place in the batch, from 0
-    std::optional<std::string> job_id; ///< the item's own job (pulse::item_handle)
-    std::optional<job_status> status;  ///< the item's status
-    std::optional<std::string> source; ///< what it works on: a file, an extraction id, a split id
-    std::optional<std::string> extraction_id; ///< batch extract: the extraction made
-    std::optional<std::string> schema_id;     ///< batch schema: the schema run made
-    std::optional<std::string> tables_id;     ///< batch tables: the tables run made
-    std::optional<std::string> split_id;      ///< batch split: the split made
-    std::optional<std::string> error;         ///< why the item failed
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::int64_t> index{}; ///< the item's place in the batch, from 0
+    std::optional<std::string> job_id{}; ///< the item's own job (pulse::item_handle)
+    std::optional<job_status> status{};  ///< the item's status
+    std::optional<std::string> source{}; ///< what it works on: a file, an extraction id, a split id
+    std::optional<std::string> extraction_id{}; ///< batch extract: the extraction made
+    std::optional<std::string> schema_id{};     ///< batch schema: the schema run made
+    std::optional<std::string> tables_id{};     ///< batch tables: the tables run made
+    std::optional<std::string> split_id{};      ///< batch split: the split made
+    std::optional<std::string> error{};         ///< why the item failed
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// A batch's progress (the `result` of every poll of it) and, once it completed, its outcome.
 struct batch_result {
-    std::optional<std::int64_t> total;     ///< items in the batch
-    std::optional<std::int64_t> completed; ///< items completed
-    std::optional<std::int64_t> failed;    ///< items failed
-    std::optional<std::vector<batch_item>> items; ///< every item
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::int64_t> total{};     ///< items in the batch
+    std::optional<std::int64_t> completed{}; ///< items completed
+    std::optional<std::int64_t> failed{};    ///< items failed
+    std::optional<std::vector<batch_item>> items{}; ///< every item
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 namespace detail {
@@ -2964,99 +2964,99 @@ using visual_type = open_enum<visual_type_traits>;
 
 /// BoundingBoxItem: one region of `Text`, `Title`, `Header` or `Footer`.
 struct bounding_box_item {
-    std::optional<std::string> id; ///< stable region id, e.g. "txt-1"; footnote references use it
-    std::optional<std::string> content; ///< the region's plain text
+    std::optional<std::string> id{}; ///< stable region id, e.g. "txt-1"; footnote references use it
+    std::optional<std::string> content{}; ///< the region's plain text
     /// 1-based page number; for spreadsheets, the sheet's index after hidden sheets were dropped.
-    std::optional<std::int64_t> page_number;
+    std::optional<std::int64_t> page_number{};
     /// Where the region sits on its page; often empty for spreadsheets (see excel_range).
-    std::optional<polygon> bounding_box;
-    std::optional<std::string> excel_range; ///< spreadsheets: the cell or range the region covers
-    std::optional<std::string> sheet_name;  ///< spreadsheets: the sheet's name
-    std::optional<std::int64_t> sheet_index; ///< spreadsheets: index after hidden sheets were dropped
-    std::optional<std::int64_t> workbook_sheet_index; ///< spreadsheets: index in the original workbook
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<polygon> bounding_box{};
+    std::optional<std::string> excel_range{}; ///< spreadsheets: the cell or range the region covers
+    std::optional<std::string> sheet_name{};  ///< spreadsheets: the sheet's name
+    std::optional<std::int64_t> sheet_index{}; ///< spreadsheets: index after hidden sheets were dropped
+    std::optional<std::int64_t> workbook_sheet_index{}; ///< spreadsheets: index in the original workbook
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// Visual classification metadata of an image entry, present when classification ran.
 struct image_classification {
-    std::optional<number> confidence; ///< confidence of the classification, 0-1
-    std::optional<std::string> model; ///< the model that classified the visual
-    std::optional<std::string> error; ///< a non-fatal classification error
-    boost::json::object extra;        ///< members this version does not name, kept and written back
+    std::optional<number> confidence{}; ///< confidence of the classification, 0-1
+    std::optional<std::string> model{}; ///< the model that classified the visual
+    std::optional<std::string> error{}; ///< a non-fatal classification error
+    boost::json::object extra{};        ///< members this version does not name, kept and written back
 };
 
 /// BoundingBoxImage: a detected or embedded visual (`Images`). `id` and `visual_type` are required.
 struct bounding_box_image {
     /// Stable visual id (e.g. "fig-3"); the markdown refers to it in `data-bb-image-id`.
-    std::string id;
-    pulse::visual_type visual_type; ///< chart or image (other values are kept)
-    std::optional<std::string> content; ///< a short caption, when one was found
-    std::optional<std::int64_t> page_number; ///< 1-based page (or sheet) number
+    std::string id{};
+    pulse::visual_type visual_type{}; ///< chart or image (other values are kept)
+    std::optional<std::string> content{}; ///< a short caption, when one was found
+    std::optional<std::int64_t> page_number{}; ///< 1-based page (or sheet) number
     /// Where the visual sits on its page; spreadsheet visuals usually leave it empty.
-    std::optional<polygon> bounding_box;
+    std::optional<polygon> bounding_box{};
     /// The visual's image, when figure_processing.show_images asked for it; may point at
     /// GET /results/{job}/images/{name} (client::download_image) or be a data URI.
-    std::optional<std::string> image_url;
+    std::optional<std::string> image_url{};
     /// A generated description, when figure_processing.description asked for one.
-    std::optional<std::string> description;
-    std::optional<image_classification> classification; ///< present when classification ran
-    std::optional<std::string> sheet_name; ///< spreadsheets: the sheet's name
-    std::optional<std::int64_t> sheet_index; ///< spreadsheets: index after hidden sheets were dropped
-    std::optional<std::int64_t> workbook_sheet_index; ///< spreadsheets: index in the original workbook
-    std::optional<std::string> excel_range; ///< spreadsheets: the anchor or range of the visual
-    std::optional<std::string> chart_type;  ///< spreadsheet charts: the chart class, e.g. "BarChart"
-    std::optional<std::string> chart_title; ///< spreadsheet charts: the chart's title
+    std::optional<std::string> description{};
+    std::optional<image_classification> classification{}; ///< present when classification ran
+    std::optional<std::string> sheet_name{}; ///< spreadsheets: the sheet's name
+    std::optional<std::int64_t> sheet_index{}; ///< spreadsheets: index after hidden sheets were dropped
+    std::optional<std::int64_t> workbook_sheet_index{}; ///< spreadsheets: index in the original workbook
+    std::optional<std::string> excel_range{}; ///< spreadsheets: the anchor or range of the visual
+    std::optional<std::string> chart_type{};  ///< spreadsheet charts: the chart class, e.g. "BarChart"
+    std::optional<std::string> chart_title{}; ///< spreadsheet charts: the chart's title
     /// Spreadsheet charts: the ranges the chart plots, e.g. "Charts!$B$1:$B$3".
-    std::optional<std::vector<std::string>> source_ranges;
+    std::optional<std::vector<std::string>> source_ranges{};
     /// A non-fatal error rendering a spreadsheet visual (image_url may then be missing).
-    std::optional<std::string> render_error;
-    std::optional<std::string> description_error; ///< a non-fatal error generating the description
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> render_error{};
+    std::optional<std::string> description_error{}; ///< a non-fatal error generating the description
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The `table_info` block of a table entry. Most members describe spreadsheet tables.
 struct table_info {
-    std::optional<std::string> id;                       ///< stable table id
-    std::optional<std::vector<std::int64_t>> dimensions; ///< [rows, cols]
-    std::optional<std::string> excel_range;              ///< spreadsheets: the range the table covers
-    std::optional<std::string> sheet_name;               ///< spreadsheets: the sheet's name
-    std::optional<std::int64_t> sheet_index; ///< spreadsheets: index after hidden sheets were dropped
-    std::optional<std::int64_t> workbook_sheet_index; ///< spreadsheets: index in the original workbook
-    std::optional<std::int64_t> section_index; ///< which section of the sheet the table is
-    std::optional<std::string> section_type;   ///< the kind of that section, as the API names it
-    std::optional<std::string> section_name;   ///< that section's name
-    std::optional<std::string> table_name;     ///< the table's name, when the document gives one
-    std::optional<std::string> layout_type;    ///< the table's layout, as the API classifies it
-    std::optional<bool> is_chart;              ///< the table is the data of a chart
-    std::optional<std::string> chart_type;     ///< that chart's class, e.g. "LineChart"
-    std::optional<std::string> chart_title;    ///< that chart's title
-    std::optional<std::vector<std::string>> source_ranges; ///< the ranges that chart plots
-    std::optional<boost::json::object> location; ///< where the table sits; free-form, kept as JSON
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> id{};                       ///< stable table id
+    std::optional<std::vector<std::int64_t>> dimensions{}; ///< [rows, cols]
+    std::optional<std::string> excel_range{};              ///< spreadsheets: the range the table covers
+    std::optional<std::string> sheet_name{};               ///< spreadsheets: the sheet's name
+    std::optional<std::int64_t> sheet_index{}; ///< spreadsheets: index after hidden sheets were dropped
+    std::optional<std::int64_t> workbook_sheet_index{}; ///< spreadsheets: index in the original workbook
+    std::optional<std::int64_t> section_index{}; ///< which section of the sheet the table is
+    std::optional<std::string> section_type{};   ///< the kind of that section, as the API names it
+    std::optional<std::string> section_name{};   ///< that section's name
+    std::optional<std::string> table_name{};     ///< the table's name, when the document gives one
+    std::optional<std::string> layout_type{};    ///< the table's layout, as the API classifies it
+    std::optional<bool> is_chart{};              ///< the table is the data of a chart
+    std::optional<std::string> chart_type{};     ///< that chart's class, e.g. "LineChart"
+    std::optional<std::string> chart_title{};    ///< that chart's title
+    std::optional<std::vector<std::string>> source_ranges{}; ///< the ranges that chart plots
+    std::optional<boost::json::object> location{}; ///< where the table sits; free-form, kept as JSON
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// BoundingBoxTable: a detected table (`Tables`).
 struct bounding_box_table {
-    std::optional<pulse::table_info> table_info; ///< what the table is and where it sits
+    std::optional<pulse::table_info> table_info{}; ///< what the table is and where it sits
     /// Cell payload; its shape varies by extraction path, so it is kept as JSON.
-    std::optional<boost::json::array> cell_data;
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<boost::json::array> cell_data{};
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// BoundingBoxes: every positional entry of a result, by kind.
 struct bounding_boxes {
-    std::optional<std::vector<bounding_box_image>> images; ///< `Images`
-    std::optional<std::vector<bounding_box_table>> tables; ///< `Tables`
-    std::optional<std::vector<bounding_box_item>> text;    ///< `Text`
-    std::optional<std::vector<bounding_box_item>> title;   ///< `Title`
-    std::optional<std::vector<bounding_box_item>> header;  ///< `Header`
-    std::optional<std::vector<bounding_box_item>> footer;  ///< `Footer`
+    std::optional<std::vector<bounding_box_image>> images{}; ///< `Images`
+    std::optional<std::vector<bounding_box_table>> tables{}; ///< `Tables`
+    std::optional<std::vector<bounding_box_item>> text{};    ///< `Text`
+    std::optional<std::vector<bounding_box_item>> title{};   ///< `Title`
+    std::optional<std::vector<bounding_box_item>> header{};  ///< `Header`
+    std::optional<std::vector<bounding_box_item>> footer{};  ///< `Footer`
     /// The markdown with `data-bb-*-id` attributes on its figures, tables and text, to join
     /// rendered output back to these entries by id.
-    std::optional<std::string> markdown_with_ids;
+    std::optional<std::string> markdown_with_ids{};
     /// Members this version does not name (`defined_names`, `Page Number`, ...), kept and written
     /// back.
-    boost::json::object extra;
+    boost::json::object extra{};
 };
 
 namespace detail {
@@ -3307,53 +3307,53 @@ PULSE_NAMESPACE_BEGIN
 
 /// Chunks by strategy (`extensions.chunking`).
 struct chunking_result {
-    std::optional<std::vector<std::string>> semantic;  ///< chunks split by meaning
-    std::optional<std::vector<std::string>> header;    ///< chunks split at the document's headings
-    std::optional<std::vector<std::string>> page;      ///< one chunk per page
-    std::optional<std::vector<std::string>> recursive; ///< chunks split recursively to a size limit
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::vector<std::string>> semantic{};  ///< chunks split by meaning
+    std::optional<std::vector<std::string>> header{};    ///< chunks split at the document's headings
+    std::optional<std::vector<std::string>> page{};      ///< one chunk per page
+    std::optional<std::vector<std::string>> recursive{}; ///< chunks split recursively to a size limit
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// A footnote and the paragraphs that reference it, by bounding-box text id.
 struct footnote_reference {
-    std::optional<std::string> symbol;                         ///< "*", "†", "1", ...
-    std::optional<std::string> footnote_text_id;               ///< `footnoteTextId`
-    std::optional<std::vector<std::string>> reference_text_ids; ///< `referenceTextIds`
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> symbol{};                         ///< "*", "†", "1", ...
+    std::optional<std::string> footnote_text_id{};               ///< `footnoteTextId`
+    std::optional<std::vector<std::string>> reference_text_ids{}; ///< `referenceTextIds`
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// One recognised word with its position (`altOutputs.wlbb.words[]`).
 struct word_box {
-    std::optional<std::string> id; ///< "w-1", ...
-    std::optional<std::string> text; ///< the word as recognised
-    std::optional<std::int64_t> page_number; ///< 1-based
-    std::optional<polygon> bounding_box; ///< 8 numbers, normalised 0–1
-    std::optional<number> average_word_confidence; ///< recognition confidence, 0-1
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> id{}; ///< "w-1", ...
+    std::optional<std::string> text{}; ///< the word as recognised
+    std::optional<std::int64_t> page_number{}; ///< 1-based
+    std::optional<polygon> bounding_box{}; ///< 8 numbers, normalised 0–1
+    std::optional<number> average_word_confidence{}; ///< recognition confidence, 0-1
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// Word-level bounding boxes (`altOutputs.wlbb`).
 struct word_level_boxes {
-    std::optional<std::vector<word_box>> words; ///< every recognised word with its box
-    std::optional<std::string> error; ///< set when word-level extraction failed
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::vector<word_box>> words{}; ///< every recognised word with its box
+    std::optional<std::string> error{}; ///< set when word-level extraction failed
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// Alternate output formats (`altOutputs`), each present when the request asked for it
 /// (alt_output_options).
 struct alt_outputs {
-    std::optional<word_level_boxes> wlbb; ///< word-level bounding boxes
-    std::optional<std::string> html;      ///< the document as HTML
-    std::optional<std::string> xml;       ///< the document as XML
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<word_level_boxes> wlbb{}; ///< word-level bounding boxes
+    std::optional<std::string> html{};      ///< the document as HTML
+    std::optional<std::string> xml{};       ///< the document as XML
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The `extensions` object of a result: the outputs of the extensions the request enabled.
 struct extensions {
-    std::optional<chunking_result> chunking; ///< the chunks, by strategy
-    std::optional<std::vector<footnote_reference>> footnote_references; ///< `footnoteReferences`
-    std::optional<pulse::alt_outputs> alt_outputs;                       ///< `altOutputs`
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<chunking_result> chunking{}; ///< the chunks, by strategy
+    std::optional<std::vector<footnote_reference>> footnote_references{}; ///< `footnoteReferences`
+    std::optional<pulse::alt_outputs> alt_outputs{};                       ///< `altOutputs`
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -3455,21 +3455,21 @@ PULSE_NAMESPACE_BEGIN
 /// members stay absent when written back. `credits_used` may be null: it then reads as nullopt and
 /// the null is written back.
 struct extract_result {
-    std::optional<std::string> markdown; ///< the document as markdown (tables as HTML)
+    std::optional<std::string> markdown{}; ///< the document as markdown (tables as HTML)
     /// The outputs of the extensions the request enabled (chunks, footnotes, alternate formats).
-    std::optional<pulse::extensions> extensions;
-    std::optional<pulse::bounding_boxes> bounding_boxes; ///< where each text, table and visual sits
+    std::optional<pulse::extensions> extensions{};
+    std::optional<pulse::bounding_boxes> bounding_boxes{}; ///< where each text, table and visual sits
     /// Id of the stored extraction, for later calls on it; present when storage is enabled.
-    std::optional<std::string> extraction_id;
+    std::optional<std::string> extraction_id{};
     /// Where to view the extraction on the Pulse platform; present when storage is enabled.
-    std::optional<std::string> extraction_url;
-    std::optional<std::int64_t> page_count; ///< pages processed
-    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
+    std::optional<std::string> extraction_url{};
+    std::optional<std::int64_t> page_count{}; ///< pages processed
+    std::optional<pulse::plan_info> plan_info{}; ///< `plan_info` or legacy `plan-info`
     /// Non-fatal warnings: deprecated options used, limits of the requested outputs.
-    std::optional<std::vector<std::string>> warnings;
+    std::optional<std::vector<std::string>> warnings{};
     /// Credits this request used; only for organisations on credit billing.
-    std::optional<number> credits_used;
-    boost::json::object extra; ///< deprecated and future members (`html`, `chunks`, ...)
+    std::optional<number> credits_used{};
+    boost::json::object extra{}; ///< deprecated and future members (`html`, `chunks`, ...)
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -3531,27 +3531,27 @@ PULSE_NAMESPACE_BEGIN
 
 /// AsyncSubmissionResponse: `{job_id, status, message?, queuedAt?, credits_used?}`.
 struct async_submission {
-    std::string job_id; ///< the job to poll (GET /job/{job_id}); required
-    std::optional<job_status> status; ///< normally pending
-    std::optional<std::string> message; ///< e.g. "Job queued for processing"
-    std::optional<std::string> queued_at; ///< deprecated `queuedAt`
-    std::optional<number> credits_used; ///< credits charged so far; only on credit billing
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::string job_id{}; ///< the job to poll (GET /job/{job_id}); required
+    std::optional<job_status> status{}; ///< normally pending
+    std::optional<std::string> message{}; ///< e.g. "Job queued for processing"
+    std::optional<std::string> queued_at{}; ///< deprecated `queuedAt`
+    std::optional<number> credits_used{}; ///< credits charged so far; only on credit billing
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// JobStatusResponse: the poll answer. `result` is kept as JSON because its shape depends on the
 /// job kind and size: an ExtractResultCore, a large-result pointer, a FormResult, or a retention
 /// stub for expired jobs. Use is_large_result_pointer() and pulse::decode<T>() on it.
 struct job_status_response {
-    std::string job_id; ///< the job polled; required
-    job_status status; ///< where the job is; required
-    std::optional<std::string> created_at; ///< ISO-8601
-    std::optional<std::string> updated_at; ///< ISO-8601, the last change of the job
+    std::string job_id{}; ///< the job polled; required
+    job_status status{}; ///< where the job is; required
+    std::optional<std::string> created_at{}; ///< ISO-8601
+    std::optional<std::string> updated_at{}; ///< ISO-8601, the last change of the job
     /// The job's output once completed, as JSON: an inline result, or a large-result pointer when
     /// is_large_result_pointer() says so. Decode it with pulse::decode<T>().
-    std::optional<boost::json::value> result;
-    std::optional<std::string> error; ///< the job's error text when status is failed
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<boost::json::value> result{};
+    std::optional<std::string> error{}; ///< the job's error text when status is failed
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The pointer a large result is replaced by: `{is_url: true, url, ...}`. Download `url` once.
@@ -3559,11 +3559,11 @@ struct large_result_pointer {
     bool is_url = false; ///< always true in a pointer; required
     /// Where to GET the result (usually GET /large_results/{job}). Single-use: a second successful
     /// download answers 410. Required.
-    std::string url;
-    std::optional<std::string> extraction_id; ///< the stored extraction, when storage is enabled
-    std::optional<std::int64_t> page_count;   ///< pages processed
-    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
-    boost::json::object extra;                 ///< e.g. Gen-A `expires_at`
+    std::string url{};
+    std::optional<std::string> extraction_id{}; ///< the stored extraction, when storage is enabled
+    std::optional<std::int64_t> page_count{};   ///< pages processed
+    std::optional<pulse::plan_info> plan_info{}; ///< `plan_info` or legacy `plan-info`
+    boost::json::object extra{};                 ///< e.g. Gen-A `expires_at`
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -3574,9 +3574,9 @@ private:
 /// JobCancellationResponse: the answer of DELETE /job/{id}. Cancelling is best effort on the
 /// server's side: a job that is already running may still complete.
 struct job_cancellation {
-    std::optional<std::string> job_id; ///< the job the cancel was for
-    std::optional<std::string> message; ///< e.g. "Job cancelled successfully"
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> job_id{}; ///< the job the cancel was for
+    std::optional<std::string> message{}; ///< e.g. "Job cancelled successfully"
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// Whether a result value is a large-result pointer rather than the result itself. Tests the
@@ -5360,37 +5360,37 @@ PULSE_NAMESPACE_BEGIN
 
 /// The batch_extract step: the options of every extraction, and the documents.
 struct pipeline_batch_extract_step : extract_options {
-    std::optional<std::vector<std::string>> file_urls; ///< documents at URLs
-    std::optional<std::vector<batch_file>> files;      ///< documents in the request
-    std::optional<std::int64_t> workers;               ///< items run at once
+    std::optional<std::vector<std::string>> file_urls{}; ///< documents at URLs
+    std::optional<std::vector<batch_file>> files{};      ///< documents in the request
+    std::optional<std::int64_t> workers{};               ///< items run at once
 };
 
 /// PipelineSteps: the steps to run. Give extract or batch_extract, then at most what the chains
 /// allow (see the file comment).
 struct pipeline_steps {
-    std::optional<extract_options> extract; ///< extract the document of the request
-    std::optional<pipeline_batch_extract_step> batch_extract; ///< extract several documents
-    std::optional<split_config> split;   ///< split the extraction into topics
-    std::optional<schema_config> schema; ///< extract values (per topic after a split)
-    std::optional<tables_config> tables; ///< extract the tables
-    boost::json::object extra; ///< any other step, sent as given (after the ones above)
+    std::optional<extract_options> extract{}; ///< extract the document of the request
+    std::optional<pipeline_batch_extract_step> batch_extract{}; ///< extract several documents
+    std::optional<split_config> split{};   ///< split the extraction into topics
+    std::optional<schema_config> schema{}; ///< extract values (per topic after a split)
+    std::optional<tables_config> tables{}; ///< extract the tables
+    boost::json::object extra{}; ///< any other step, sent as given (after the ones above)
 };
 
 /// The request of POST /pipeline/execute. The document of an extract step is a URL here or a file
 /// given to the call (pulse::file, sent as multipart).
 struct pipeline_request {
-    std::optional<std::string> file_url; ///< the document of the extract step, by URL
-    pipeline_steps steps;                ///< what to run; required
+    std::optional<std::string> file_url{}; ///< the document of the extract step, by URL
+    pipeline_steps steps{};                ///< what to run; required
     /// Ask for a job (true, the flow's default when unset) or a synchronous answer (false).
-    std::optional<bool> async;
-    std::optional<bool> auto_delete; ///< zero retention: nothing the pipeline made is kept
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> async{};
+    std::optional<bool> auto_delete{}; ///< zero retention: nothing the pipeline made is kept
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// The extract step's result: an ExtractResultCore plus `pages` and `latency`.
 struct pipeline_extract_result : extract_result {
-    std::optional<std::int64_t> pages; ///< pages processed
-    std::optional<number> latency;     ///< the step's time, seconds
+    std::optional<std::int64_t> pages{}; ///< pages processed
+    std::optional<number> latency{};     ///< the step's time, seconds
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -5399,15 +5399,15 @@ private:
 
 /// The batch_extract step's result.
 struct pipeline_batch_extract_result {
-    std::optional<std::vector<std::string>> extraction_ids; ///< one extraction per document
-    std::optional<std::int64_t> total_files; ///< documents extracted
-    std::optional<number> latency;           ///< the step's time, seconds
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::vector<std::string>> extraction_ids{}; ///< one extraction per document
+    std::optional<std::int64_t> total_files{}; ///< documents extracted
+    std::optional<number> latency{};           ///< the step's time, seconds
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The schema step's result: POST /schema's answer (either shape) plus `latency`.
 struct pipeline_schema_result : schema_result {
-    std::optional<number> latency; ///< the step's time, seconds
+    std::optional<number> latency{}; ///< the step's time, seconds
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -5416,8 +5416,8 @@ private:
 
 /// The split step's result: POST /split's answer plus the topics and `latency`.
 struct pipeline_split_result : split_result {
-    std::optional<std::vector<topic_definition>> split_input; ///< the topics, as given
-    std::optional<number> latency; ///< the step's time, seconds
+    std::optional<std::vector<topic_definition>> split_input{}; ///< the topics, as given
+    std::optional<number> latency{}; ///< the step's time, seconds
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -5426,7 +5426,7 @@ private:
 
 /// The tables step's result: POST /tables's answer plus `latency`.
 struct pipeline_tables_result : tables_result {
-    std::optional<number> latency; ///< the step's time, seconds
+    std::optional<number> latency{}; ///< the step's time, seconds
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -5435,21 +5435,21 @@ private:
 
 /// PipelineResults: the result of each step that ran.
 struct pipeline_results {
-    std::optional<pipeline_extract_result> extract;             ///< the extract step
-    std::optional<pipeline_batch_extract_result> batch_extract; ///< the batch_extract step
-    std::optional<pipeline_split_result> split;                 ///< the split step
-    std::optional<pipeline_schema_result> schema;               ///< the schema step
-    std::optional<pipeline_tables_result> tables;               ///< the tables step
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<pipeline_extract_result> extract{};             ///< the extract step
+    std::optional<pipeline_batch_extract_result> batch_extract{}; ///< the batch_extract step
+    std::optional<pipeline_split_result> split{};                 ///< the split step
+    std::optional<pipeline_schema_result> schema{};               ///< the schema step
+    std::optional<pipeline_tables_result> tables{};               ///< the tables step
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The answer of POST /pipeline/execute (and the poll result of a pipeline job).
 struct pipeline_result {
-    std::optional<std::string> status;     ///< "completed"
-    std::optional<number> total_latency;   ///< the whole pipeline's time, seconds
-    std::optional<pipeline_results> results; ///< per step
-    std::optional<bool> auto_delete;       ///< true when nothing was kept
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> status{};     ///< "completed"
+    std::optional<number> total_latency{};   ///< the whole pipeline's time, seconds
+    std::optional<pipeline_results> results{}; ///< per step
+    std::optional<bool> auto_delete{};       ///< true when nothing was kept
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 namespace detail {
@@ -5746,8 +5746,8 @@ PULSE_NAMESPACE_BEGIN
 
 /// The answer of POST /webhook.
 struct webhook_link {
-    std::string link; ///< the portal's URL, valid for a short time; required
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::string link{}; ///< the portal's URL, valid for a short time; required
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 namespace detail {
@@ -8375,9 +8375,9 @@ PULSE_NAMESPACE_BEGIN
 struct retry_override {
     /// Tries per request (the first included) for every phase of the call. The submission still
     /// retries only what is safe to send again (flow::policies::submit).
-    std::optional<unsigned> max_attempts;
+    std::optional<unsigned> max_attempts{};
     /// The wait between tries, for every phase of the call.
-    std::optional<flow::backoff_policy> backoff;
+    std::optional<flow::backoff_policy> backoff{};
 };
 
 /// Options every call takes.

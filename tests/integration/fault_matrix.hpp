@@ -22,6 +22,12 @@
 //             broken deliveries are retried
 //   pdf       form_detect() then download_pdf(job, sink): GET /results/{id}/pdf into the sink (not
 //             parsed: JSON garbling is delivered as the bytes that came)
+// and the other job kinds where their phases differ from an extraction's:
+//   batch submit     batch(batch_extract_request): POST /batch/extract, acknowledged 202 with a batch_job_id
+//   pipeline submit  pipeline(req, pulse::file(...)): POST /pipeline/execute as multipart from a file,
+//                    whose body must be sent again whole when a 429 is retried
+//   batch poll       batch(...): GET /job/{batch id}, whose answer is the batch's per-item progress
+//   schema typed     schema(req): a schema result's large result through its own decoder
 //
 // Rows run in parallel (each its own client, transport and job) so the rows that wait a
 // Retry-After second or a stall timeout overlap; the file runs in a few seconds. Every call must
@@ -35,6 +41,8 @@
 #include <pulse/driver/client.hpp>
 #include <pulse/http/body_sinks.hpp>
 
+#include "../support/temp_path.hpp"
+
 #include <boost/json/value.hpp>
 
 #include <doctest/doctest.h>
@@ -42,6 +50,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -57,7 +67,7 @@ using namespace std::chrono_literals;
 using pulse::errc;
 
 
-enum class ph : unsigned char { submit, poll, download, typed, pdf };
+enum class ph : unsigned char { submit, poll, download, typed, pdf, batch_submit, pipeline_submit, batch_poll, schema_typed };
 /// What the caller's sink holds at the end (download and pdf rows): nothing; part of the body
 /// (error::bytes_delivered says how much); the whole body as the server sent it.
 enum class kept : unsigned char { none, part, all };
@@ -217,6 +227,35 @@ std::vector<row> make_matrix() {
         {ph::pdf, "1 MB id",                 "pdf_fault=huge_string@1",            ok, 1, kept::all},
     });
     add_refusal_rows(m, ph::pdf, "pdf_fault");
+
+    // ---- the other kinds, where their phases differ. Submissions: the same rule as POST /extract
+    //      (never resent after it may have been received), for a 202 acknowledgement and for a
+    //      multipart body read from a file.
+    for (ph p : {ph::batch_submit, ph::pipeline_submit}) {
+        add_status_rows(m, p, "submit_fault", {errc::server_error, 1}, {ok, 2});
+        add({{p, "reset before head", "submit_fault=reset@1", errc::connection_reset, 1}});
+        add_refusal_rows(m, p, "submit_fault");
+    }
+    // A batch's progress poll: retried like any poll; a broken progress answer is an error.
+    add_status_rows(m, ph::batch_poll, "poll_fault", {ok, 2}, {ok, 2});
+    add({
+        {ph::batch_poll, "reset mid-body",     "poll_fault=reset_mid_body@1",        ok, 2},
+        {ph::batch_poll, "malformed JSON",     "poll_fault=malformed_json@1",        errc::json_syntax, 1},
+        {ph::batch_poll, "wrong shape",        "poll_fault=wrong_shape@1",           errc::type_mismatch, 1},
+        {ph::batch_poll, "depth bomb",         "poll_fault=depth_bomb@1",            errc::too_deep, 1},
+        {ph::batch_poll, "410",                "poll_fault=410@1",                   errc::gone, 1},
+    });
+    // A schema result's large result, decoded only: broken deliveries are retried, a body that does
+    // not decode is an error with its path.
+    add({
+        {ph::schema_typed, "500",              "download_fault=500@1",               ok, 2},
+        {ph::schema_typed, "reset mid-body",   "download_fault=reset_mid_body@1",    ok, 2},
+        {ph::schema_typed, "short body",       "download_fault=short_body@1",        ok, 2},
+        {ph::schema_typed, "malformed JSON",   "download_fault=malformed_json@1",    errc::json_syntax, 1},
+        {ph::schema_typed, "wrong shape",      "download_fault=wrong_shape@1",       errc::type_mismatch, 1},
+        {ph::schema_typed, "depth bomb",       "download_fault=depth_bomb@1",        errc::too_deep, 1},
+        {ph::schema_typed, "410",              "download_fault=410@1",               errc::gone, 1},
+    });
     // clang-format on
     return m;
 }
@@ -235,6 +274,9 @@ constexpr not_applicable not_rows[] = {
     {"submit", "5xx + Retry-After honoured", "a 5xx submission is not retried (rows above): there is no later attempt to delay"},
     {"pdf", "JSON garbling as an error", "the PDF is not parsed; the rows check the bytes arrive as sent"},
     {"pdf", "pulse::limits size cap", "raw downloads go to the caller's sink, which sets its own cap (string_sink here)"},
+    {"batch submit, pipeline submit, batch poll, schema typed", "refused, stalls, long bodies, caps, the other rows of the extraction phases",
+     "the same transport path and retry rule as the extraction's phase; the kind rows cover what differs (a 202 acknowledgement, a multipart "
+     "body from a file, a batch's progress answer, a schema result's decoder)"},
 };
 // clang-format on
 static_assert(std::all_of(std::begin(not_rows), std::end(not_rows), [](not_applicable const& x) { return *x.why != 0; }),
@@ -247,6 +289,10 @@ char const* phase_name(ph p) {
     case ph::download: return "download (tee)";
     case ph::typed: return "download (typed)";
     case ph::pdf: return "pdf";
+    case ph::batch_submit: return "batch submit";
+    case ph::pipeline_submit: return "pipeline submit";
+    case ph::batch_poll: return "batch poll";
+    case ph::schema_typed: return "schema typed";
     }
     return "?";
 }
@@ -258,6 +304,10 @@ char const* base_scenario(ph p) {
     case ph::download:
     case ph::typed: return "result=large;size=64k;poll_steps=0";
     case ph::pdf: return "poll_steps=0;pdf_size=64k";
+    case ph::batch_submit:
+    case ph::pipeline_submit:
+    case ph::batch_poll: return "poll_steps=0";
+    case ph::schema_typed: return "result=large;poll_steps=0";
     }
     return "";
 }
@@ -265,6 +315,18 @@ char const* base_scenario(ph p) {
 std::string const api_key = "fm-secret-key-4711";
 constexpr std::uint64_t cap_bytes = 256u << 10;
 constexpr auto deadline = 15s;
+
+/// What the kind rows submit: a completed extraction's id for the schema rows, made once per
+/// adapter before the rows run (check_matrix), and the file a pipeline uploads.
+std::string matrix_extraction_id;
+std::filesystem::path pipeline_document() {
+    static std::filesystem::path const path = [] {
+        auto p = pulse_test::temp_path("fault-matrix-pipeline.pdf");
+        std::ofstream(p, std::ios::binary) << "%PDF-1.4\n% a pipeline's upload\n%%EOF\n";
+        return p;
+    }();
+    return path;
+}
 
 pulse_test::server_process& server() {
     static pulse_test::server_process s({"--threads", "2"}, api_key);
@@ -375,6 +437,26 @@ observed run_row(row const& r, std::size_t index, int refused_port, row_setup se
         break;
     case ph::download: note(o, client.extract(doc, {.sink = &sink, .progress = call.progress})); break;
     case ph::pdf: note(o, client.download_pdf(o.job, sink, call)); break;
+    case ph::batch_submit:
+    case ph::batch_poll: {
+        pulse::batch_extract_request req;
+        req.input.file_urls = {{"https://files.example/a.pdf", "https://files.example/b.pdf"}};
+        note(o, client.batch(req, call));
+        break;
+    }
+    case ph::pipeline_submit: {
+        pulse::pipeline_request req;
+        req.steps.extract = pulse::extract_options{};
+        note(o, client.pipeline(req, pulse::file(pipeline_document()), call));
+        break;
+    }
+    case ph::schema_typed: {
+        pulse::schema_request req;
+        req.extraction_id = matrix_extraction_id;
+        req.schema_config = pulse::schema_config{.input_schema = boost::json::object{{"type", "object"}}};
+        note(o, client.schema(req, call));
+        break;
+    }
     }
     o.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
     o.sink_bytes = sink.body().size();
@@ -384,14 +466,14 @@ observed run_row(row const& r, std::size_t index, int refused_port, row_setup se
 
 /// Requests of the row's phase the server answered.
 int server_count(row const& r, observed const& o) {
-    if (r.phase == ph::submit) {
+    if (r.phase == ph::submit || r.phase == ph::batch_submit || r.phase == ph::pipeline_submit) {
         auto const all = pulse_test::control(server(), "/__submissions");
         auto const* n = all.as_object().if_contains(o.scenario);
         return n ? static_cast<int>(n->to_number<std::int64_t>()) : 0;
     }
     if (o.job.empty()) return -1;
     auto const info = pulse_test::control(server(), "/__jobs/" + o.job);
-    char const* kind = r.phase == ph::poll ? "poll" : r.phase == ph::pdf ? "pdf" : "download";
+    char const* kind = r.phase == ph::poll || r.phase == ph::batch_poll ? "poll" : r.phase == ph::pdf ? "pdf" : "download";
     return static_cast<int>(info.at("requests").at(kind).to_number<std::int64_t>());
 }
 
@@ -417,6 +499,14 @@ void check_matrix(std::string_view adapter, matrix_options const& mo = {}) {
     REQUIRE_MESSAGE(server().running(), server().error());
     pulse_test::refused_port dead;
     REQUIRE(dead.port() != 0);
+    {
+        pulse::client<Transport> setup(pulse_test::fast_config(server(), "tag=fm-" + std::string(adapter) + "-extraction"),
+                                         Transport(pulse::http::transport_options{}));
+        auto e = setup.extract(pulse::url("https://files.example/for-schema.pdf"));
+        REQUIRE_MESSAGE(e.has_value(), e.error().to_string());
+        REQUIRE(e->extraction_id.has_value());
+        matrix_extraction_id = *e->extraction_id;
+    }
 
     std::size_t const n = matrix().size();
     std::vector<observed> seen(n);

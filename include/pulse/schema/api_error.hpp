@@ -25,16 +25,16 @@ PULSE_NAMESPACE_BEGIN
 
 /// The inner object of the error envelope.
 struct api_error {
-    std::optional<std::string> code;    ///< e.g. "FILE_001", "GONE"
-    std::optional<std::string> message; ///< e.g. "Invalid file type"
-    std::optional<boost::json::value> details; ///< further details, any JSON, kept as sent
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> code{};    ///< e.g. "FILE_001", "GONE"
+    std::optional<std::string> message{}; ///< e.g. "Invalid file type"
+    std::optional<boost::json::value> details{}; ///< further details, any JSON, kept as sent
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The envelope `{"error": {...}}` in its documented shape.
 struct error_envelope {
-    std::optional<api_error> error; ///< the inner object: the API's code, message and details
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<api_error> error{}; ///< the inner object: the API's code, message and details
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 namespace detail {

@@ -34,102 +34,102 @@ PULSE_NAMESPACE_BEGIN
 
 /// BatchFileUpload: a document sent inside the request (pulse::read_batch_file builds one).
 struct batch_file {
-    std::string filename; ///< the file's name, with its extension; required
-    std::string content;  ///< the file's bytes, base64; required
-    boost::json::object extra; ///< any other field, sent as given
+    std::string filename{}; ///< the file's name, with its extension; required
+    std::string content{};  ///< the file's bytes, base64; required
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// BatchInputSource: where a batch extraction's documents come from; give exactly one.
 struct batch_input {
-    std::optional<std::string> s3_prefix;              ///< every document under an S3 prefix
-    std::optional<std::vector<std::string>> file_urls; ///< documents at URLs
-    std::optional<std::vector<batch_file>> files;      ///< documents in the request
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<std::string> s3_prefix{};              ///< every document under an S3 prefix
+    std::optional<std::vector<std::string>> file_urls{}; ///< documents at URLs
+    std::optional<std::vector<batch_file>> files{};      ///< documents in the request
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// BatchOutputDestination: where a batch's results are also written (the poll reports them too).
 struct batch_output {
-    std::optional<std::string> s3_prefix;  ///< an S3 prefix
-    std::optional<std::string> local_path; ///< a path on the server's side
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<std::string> s3_prefix{};  ///< an S3 prefix
+    std::optional<std::string> local_path{}; ///< a path on the server's side
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// POST /batch/extract: extract many documents.
 struct batch_extract_request {
-    batch_input input;   ///< the documents; required
-    batch_output output; ///< where results go; required
-    std::optional<pulse::extract_options> extract_options; ///< options of every extraction
-    std::optional<std::int64_t> workers; ///< items run at once (1-10; the API's default is 4)
-    boost::json::object extra; ///< any other field, sent as given
+    batch_input input{};   ///< the documents; required
+    batch_output output{}; ///< where results go; required
+    std::optional<pulse::extract_options> extract_options{}; ///< options of every extraction
+    std::optional<std::int64_t> workers{}; ///< items run at once (1-10; the API's default is 4)
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// POST /batch/schema: schema extraction over many extractions (single mode: batch_extract_id or
 /// extraction_ids with schema_config) or many splits (split mode: batch_split_id or split_ids with
 /// split_schema_config).
 struct batch_schema_request {
-    std::optional<std::string> batch_extract_id;            ///< a completed batch extraction's items
-    std::optional<std::vector<std::string>> extraction_ids; ///< extractions, one item each
-    std::optional<std::string> batch_split_id;              ///< a completed batch split's items
-    std::optional<std::vector<std::string>> split_ids;      ///< splits, one item each
-    batch_output output; ///< where results go; required
-    std::optional<pulse::schema_config> schema_config; ///< single mode: the schema
-    std::optional<ordered_map<topic_schema_config>> split_schema_config; ///< split mode: a schema per topic
-    std::optional<std::string> page_range; ///< single mode: the pages to use, e.g. "1-5,10"
-    std::optional<std::int64_t> workers;   ///< items run at once
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<std::string> batch_extract_id{};            ///< a completed batch extraction's items
+    std::optional<std::vector<std::string>> extraction_ids{}; ///< extractions, one item each
+    std::optional<std::string> batch_split_id{};              ///< a completed batch split's items
+    std::optional<std::vector<std::string>> split_ids{};      ///< splits, one item each
+    batch_output output{}; ///< where results go; required
+    std::optional<pulse::schema_config> schema_config{}; ///< single mode: the schema
+    std::optional<ordered_map<topic_schema_config>> split_schema_config{}; ///< split mode: a schema per topic
+    std::optional<std::string> page_range{}; ///< single mode: the pages to use, e.g. "1-5,10"
+    std::optional<std::int64_t> workers{};   ///< items run at once
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// POST /batch/tables: tables of many extractions.
 struct batch_tables_request {
-    std::optional<std::string> batch_extract_id;            ///< a completed batch extraction's items
-    std::optional<std::vector<std::string>> extraction_ids; ///< extractions, one item each
-    batch_output output; ///< where results go; required
-    std::optional<pulse::tables_config> tables_config; ///< how tables are returned
-    std::optional<std::int64_t> workers; ///< items run at once
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<std::string> batch_extract_id{};            ///< a completed batch extraction's items
+    std::optional<std::vector<std::string>> extraction_ids{}; ///< extractions, one item each
+    batch_output output{}; ///< where results go; required
+    std::optional<pulse::tables_config> tables_config{}; ///< how tables are returned
+    std::optional<std::int64_t> workers{}; ///< items run at once
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// POST /batch/split: split many extractions into the same topics.
 struct batch_split_request {
-    std::optional<std::string> batch_extract_id;            ///< a completed batch extraction's items
-    std::optional<std::vector<std::string>> extraction_ids; ///< extractions, one item each
-    batch_output output; ///< where results go; required
-    pulse::split_config split_config; ///< the topics; required
-    std::optional<std::int64_t> workers; ///< items run at once
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<std::string> batch_extract_id{};            ///< a completed batch extraction's items
+    std::optional<std::vector<std::string>> extraction_ids{}; ///< extractions, one item each
+    batch_output output{}; ///< where results go; required
+    pulse::split_config split_config{}; ///< the topics; required
+    std::optional<std::int64_t> workers{}; ///< items run at once
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// The acknowledgement of a batch (202): its job id and how many items it has.
 struct batch_submission {
-    std::string batch_job_id; ///< poll GET /job/{batch_job_id}; required
-    std::optional<job_status> status; ///< "processing"
-    std::optional<std::int64_t> total_files;       ///< batch extract
-    std::optional<std::int64_t> total_extractions; ///< batch schema (single mode), tables, split
-    std::optional<std::int64_t> total_splits;      ///< batch schema (split mode)
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::string batch_job_id{}; ///< poll GET /job/{batch_job_id}; required
+    std::optional<job_status> status{}; ///< "processing"
+    std::optional<std::int64_t> total_files{};       ///< batch extract
+    std::optional<std::int64_t> total_extractions{}; ///< batch schema (single mode), tables, split
+    std::optional<std::int64_t> total_splits{};      ///< batch schema (split mode)
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// One item of a batch, as its poll reports it.
 struct batch_item {
-    std::optional<std::int64_t> index; ///< the item's place in the batch, from 0
-    std::optional<std::string> job_id; ///< the item's own job (pulse::item_handle)
-    std::optional<job_status> status;  ///< the item's status
-    std::optional<std::string> source; ///< what it works on: a file, an extraction id, a split id
-    std::optional<std::string> extraction_id; ///< batch extract: the extraction made
-    std::optional<std::string> schema_id;     ///< batch schema: the schema run made
-    std::optional<std::string> tables_id;     ///< batch tables: the tables run made
-    std::optional<std::string> split_id;      ///< batch split: the split made
-    std::optional<std::string> error;         ///< why the item failed
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::int64_t> index{}; ///< the item's place in the batch, from 0
+    std::optional<std::string> job_id{}; ///< the item's own job (pulse::item_handle)
+    std::optional<job_status> status{};  ///< the item's status
+    std::optional<std::string> source{}; ///< what it works on: a file, an extraction id, a split id
+    std::optional<std::string> extraction_id{}; ///< batch extract: the extraction made
+    std::optional<std::string> schema_id{};     ///< batch schema: the schema run made
+    std::optional<std::string> tables_id{};     ///< batch tables: the tables run made
+    std::optional<std::string> split_id{};      ///< batch split: the split made
+    std::optional<std::string> error{};         ///< why the item failed
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// A batch's progress (the `result` of every poll of it) and, once it completed, its outcome.
 struct batch_result {
-    std::optional<std::int64_t> total;     ///< items in the batch
-    std::optional<std::int64_t> completed; ///< items completed
-    std::optional<std::int64_t> failed;    ///< items failed
-    std::optional<std::vector<batch_item>> items; ///< every item
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::int64_t> total{};     ///< items in the batch
+    std::optional<std::int64_t> completed{}; ///< items completed
+    std::optional<std::int64_t> failed{};    ///< items failed
+    std::optional<std::vector<batch_item>> items{}; ///< every item
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 namespace detail {

@@ -51,99 +51,99 @@ using visual_type = open_enum<visual_type_traits>;
 
 /// BoundingBoxItem: one region of `Text`, `Title`, `Header` or `Footer`.
 struct bounding_box_item {
-    std::optional<std::string> id; ///< stable region id, e.g. "txt-1"; footnote references use it
-    std::optional<std::string> content; ///< the region's plain text
+    std::optional<std::string> id{}; ///< stable region id, e.g. "txt-1"; footnote references use it
+    std::optional<std::string> content{}; ///< the region's plain text
     /// 1-based page number; for spreadsheets, the sheet's index after hidden sheets were dropped.
-    std::optional<std::int64_t> page_number;
+    std::optional<std::int64_t> page_number{};
     /// Where the region sits on its page; often empty for spreadsheets (see excel_range).
-    std::optional<polygon> bounding_box;
-    std::optional<std::string> excel_range; ///< spreadsheets: the cell or range the region covers
-    std::optional<std::string> sheet_name;  ///< spreadsheets: the sheet's name
-    std::optional<std::int64_t> sheet_index; ///< spreadsheets: index after hidden sheets were dropped
-    std::optional<std::int64_t> workbook_sheet_index; ///< spreadsheets: index in the original workbook
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<polygon> bounding_box{};
+    std::optional<std::string> excel_range{}; ///< spreadsheets: the cell or range the region covers
+    std::optional<std::string> sheet_name{};  ///< spreadsheets: the sheet's name
+    std::optional<std::int64_t> sheet_index{}; ///< spreadsheets: index after hidden sheets were dropped
+    std::optional<std::int64_t> workbook_sheet_index{}; ///< spreadsheets: index in the original workbook
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// Visual classification metadata of an image entry, present when classification ran.
 struct image_classification {
-    std::optional<number> confidence; ///< confidence of the classification, 0-1
-    std::optional<std::string> model; ///< the model that classified the visual
-    std::optional<std::string> error; ///< a non-fatal classification error
-    boost::json::object extra;        ///< members this version does not name, kept and written back
+    std::optional<number> confidence{}; ///< confidence of the classification, 0-1
+    std::optional<std::string> model{}; ///< the model that classified the visual
+    std::optional<std::string> error{}; ///< a non-fatal classification error
+    boost::json::object extra{};        ///< members this version does not name, kept and written back
 };
 
 /// BoundingBoxImage: a detected or embedded visual (`Images`). `id` and `visual_type` are required.
 struct bounding_box_image {
     /// Stable visual id (e.g. "fig-3"); the markdown refers to it in `data-bb-image-id`.
-    std::string id;
-    pulse::visual_type visual_type; ///< chart or image (other values are kept)
-    std::optional<std::string> content; ///< a short caption, when one was found
-    std::optional<std::int64_t> page_number; ///< 1-based page (or sheet) number
+    std::string id{};
+    pulse::visual_type visual_type{}; ///< chart or image (other values are kept)
+    std::optional<std::string> content{}; ///< a short caption, when one was found
+    std::optional<std::int64_t> page_number{}; ///< 1-based page (or sheet) number
     /// Where the visual sits on its page; spreadsheet visuals usually leave it empty.
-    std::optional<polygon> bounding_box;
+    std::optional<polygon> bounding_box{};
     /// The visual's image, when figure_processing.show_images asked for it; may point at
     /// GET /results/{job}/images/{name} (client::download_image) or be a data URI.
-    std::optional<std::string> image_url;
+    std::optional<std::string> image_url{};
     /// A generated description, when figure_processing.description asked for one.
-    std::optional<std::string> description;
-    std::optional<image_classification> classification; ///< present when classification ran
-    std::optional<std::string> sheet_name; ///< spreadsheets: the sheet's name
-    std::optional<std::int64_t> sheet_index; ///< spreadsheets: index after hidden sheets were dropped
-    std::optional<std::int64_t> workbook_sheet_index; ///< spreadsheets: index in the original workbook
-    std::optional<std::string> excel_range; ///< spreadsheets: the anchor or range of the visual
-    std::optional<std::string> chart_type;  ///< spreadsheet charts: the chart class, e.g. "BarChart"
-    std::optional<std::string> chart_title; ///< spreadsheet charts: the chart's title
+    std::optional<std::string> description{};
+    std::optional<image_classification> classification{}; ///< present when classification ran
+    std::optional<std::string> sheet_name{}; ///< spreadsheets: the sheet's name
+    std::optional<std::int64_t> sheet_index{}; ///< spreadsheets: index after hidden sheets were dropped
+    std::optional<std::int64_t> workbook_sheet_index{}; ///< spreadsheets: index in the original workbook
+    std::optional<std::string> excel_range{}; ///< spreadsheets: the anchor or range of the visual
+    std::optional<std::string> chart_type{};  ///< spreadsheet charts: the chart class, e.g. "BarChart"
+    std::optional<std::string> chart_title{}; ///< spreadsheet charts: the chart's title
     /// Spreadsheet charts: the ranges the chart plots, e.g. "Charts!$B$1:$B$3".
-    std::optional<std::vector<std::string>> source_ranges;
+    std::optional<std::vector<std::string>> source_ranges{};
     /// A non-fatal error rendering a spreadsheet visual (image_url may then be missing).
-    std::optional<std::string> render_error;
-    std::optional<std::string> description_error; ///< a non-fatal error generating the description
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> render_error{};
+    std::optional<std::string> description_error{}; ///< a non-fatal error generating the description
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The `table_info` block of a table entry. Most members describe spreadsheet tables.
 struct table_info {
-    std::optional<std::string> id;                       ///< stable table id
-    std::optional<std::vector<std::int64_t>> dimensions; ///< [rows, cols]
-    std::optional<std::string> excel_range;              ///< spreadsheets: the range the table covers
-    std::optional<std::string> sheet_name;               ///< spreadsheets: the sheet's name
-    std::optional<std::int64_t> sheet_index; ///< spreadsheets: index after hidden sheets were dropped
-    std::optional<std::int64_t> workbook_sheet_index; ///< spreadsheets: index in the original workbook
-    std::optional<std::int64_t> section_index; ///< which section of the sheet the table is
-    std::optional<std::string> section_type;   ///< the kind of that section, as the API names it
-    std::optional<std::string> section_name;   ///< that section's name
-    std::optional<std::string> table_name;     ///< the table's name, when the document gives one
-    std::optional<std::string> layout_type;    ///< the table's layout, as the API classifies it
-    std::optional<bool> is_chart;              ///< the table is the data of a chart
-    std::optional<std::string> chart_type;     ///< that chart's class, e.g. "LineChart"
-    std::optional<std::string> chart_title;    ///< that chart's title
-    std::optional<std::vector<std::string>> source_ranges; ///< the ranges that chart plots
-    std::optional<boost::json::object> location; ///< where the table sits; free-form, kept as JSON
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> id{};                       ///< stable table id
+    std::optional<std::vector<std::int64_t>> dimensions{}; ///< [rows, cols]
+    std::optional<std::string> excel_range{};              ///< spreadsheets: the range the table covers
+    std::optional<std::string> sheet_name{};               ///< spreadsheets: the sheet's name
+    std::optional<std::int64_t> sheet_index{}; ///< spreadsheets: index after hidden sheets were dropped
+    std::optional<std::int64_t> workbook_sheet_index{}; ///< spreadsheets: index in the original workbook
+    std::optional<std::int64_t> section_index{}; ///< which section of the sheet the table is
+    std::optional<std::string> section_type{};   ///< the kind of that section, as the API names it
+    std::optional<std::string> section_name{};   ///< that section's name
+    std::optional<std::string> table_name{};     ///< the table's name, when the document gives one
+    std::optional<std::string> layout_type{};    ///< the table's layout, as the API classifies it
+    std::optional<bool> is_chart{};              ///< the table is the data of a chart
+    std::optional<std::string> chart_type{};     ///< that chart's class, e.g. "LineChart"
+    std::optional<std::string> chart_title{};    ///< that chart's title
+    std::optional<std::vector<std::string>> source_ranges{}; ///< the ranges that chart plots
+    std::optional<boost::json::object> location{}; ///< where the table sits; free-form, kept as JSON
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// BoundingBoxTable: a detected table (`Tables`).
 struct bounding_box_table {
-    std::optional<pulse::table_info> table_info; ///< what the table is and where it sits
+    std::optional<pulse::table_info> table_info{}; ///< what the table is and where it sits
     /// Cell payload; its shape varies by extraction path, so it is kept as JSON.
-    std::optional<boost::json::array> cell_data;
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<boost::json::array> cell_data{};
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// BoundingBoxes: every positional entry of a result, by kind.
 struct bounding_boxes {
-    std::optional<std::vector<bounding_box_image>> images; ///< `Images`
-    std::optional<std::vector<bounding_box_table>> tables; ///< `Tables`
-    std::optional<std::vector<bounding_box_item>> text;    ///< `Text`
-    std::optional<std::vector<bounding_box_item>> title;   ///< `Title`
-    std::optional<std::vector<bounding_box_item>> header;  ///< `Header`
-    std::optional<std::vector<bounding_box_item>> footer;  ///< `Footer`
+    std::optional<std::vector<bounding_box_image>> images{}; ///< `Images`
+    std::optional<std::vector<bounding_box_table>> tables{}; ///< `Tables`
+    std::optional<std::vector<bounding_box_item>> text{};    ///< `Text`
+    std::optional<std::vector<bounding_box_item>> title{};   ///< `Title`
+    std::optional<std::vector<bounding_box_item>> header{};  ///< `Header`
+    std::optional<std::vector<bounding_box_item>> footer{};  ///< `Footer`
     /// The markdown with `data-bb-*-id` attributes on its figures, tables and text, to join
     /// rendered output back to these entries by id.
-    std::optional<std::string> markdown_with_ids;
+    std::optional<std::string> markdown_with_ids{};
     /// Members this version does not name (`defined_names`, `Page Number`, ...), kept and written
     /// back.
-    boost::json::object extra;
+    boost::json::object extra{};
 };
 
 namespace detail {

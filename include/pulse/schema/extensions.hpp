@@ -22,53 +22,53 @@ PULSE_NAMESPACE_BEGIN
 
 /// Chunks by strategy (`extensions.chunking`).
 struct chunking_result {
-    std::optional<std::vector<std::string>> semantic;  ///< chunks split by meaning
-    std::optional<std::vector<std::string>> header;    ///< chunks split at the document's headings
-    std::optional<std::vector<std::string>> page;      ///< one chunk per page
-    std::optional<std::vector<std::string>> recursive; ///< chunks split recursively to a size limit
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::vector<std::string>> semantic{};  ///< chunks split by meaning
+    std::optional<std::vector<std::string>> header{};    ///< chunks split at the document's headings
+    std::optional<std::vector<std::string>> page{};      ///< one chunk per page
+    std::optional<std::vector<std::string>> recursive{}; ///< chunks split recursively to a size limit
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// A footnote and the paragraphs that reference it, by bounding-box text id.
 struct footnote_reference {
-    std::optional<std::string> symbol;                         ///< "*", "†", "1", ...
-    std::optional<std::string> footnote_text_id;               ///< `footnoteTextId`
-    std::optional<std::vector<std::string>> reference_text_ids; ///< `referenceTextIds`
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> symbol{};                         ///< "*", "†", "1", ...
+    std::optional<std::string> footnote_text_id{};               ///< `footnoteTextId`
+    std::optional<std::vector<std::string>> reference_text_ids{}; ///< `referenceTextIds`
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// One recognised word with its position (`altOutputs.wlbb.words[]`).
 struct word_box {
-    std::optional<std::string> id; ///< "w-1", ...
-    std::optional<std::string> text; ///< the word as recognised
-    std::optional<std::int64_t> page_number; ///< 1-based
-    std::optional<polygon> bounding_box; ///< 8 numbers, normalised 0–1
-    std::optional<number> average_word_confidence; ///< recognition confidence, 0-1
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> id{}; ///< "w-1", ...
+    std::optional<std::string> text{}; ///< the word as recognised
+    std::optional<std::int64_t> page_number{}; ///< 1-based
+    std::optional<polygon> bounding_box{}; ///< 8 numbers, normalised 0–1
+    std::optional<number> average_word_confidence{}; ///< recognition confidence, 0-1
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// Word-level bounding boxes (`altOutputs.wlbb`).
 struct word_level_boxes {
-    std::optional<std::vector<word_box>> words; ///< every recognised word with its box
-    std::optional<std::string> error; ///< set when word-level extraction failed
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::vector<word_box>> words{}; ///< every recognised word with its box
+    std::optional<std::string> error{}; ///< set when word-level extraction failed
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// Alternate output formats (`altOutputs`), each present when the request asked for it
 /// (alt_output_options).
 struct alt_outputs {
-    std::optional<word_level_boxes> wlbb; ///< word-level bounding boxes
-    std::optional<std::string> html;      ///< the document as HTML
-    std::optional<std::string> xml;       ///< the document as XML
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<word_level_boxes> wlbb{}; ///< word-level bounding boxes
+    std::optional<std::string> html{};      ///< the document as HTML
+    std::optional<std::string> xml{};       ///< the document as XML
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The `extensions` object of a result: the outputs of the extensions the request enabled.
 struct extensions {
-    std::optional<chunking_result> chunking; ///< the chunks, by strategy
-    std::optional<std::vector<footnote_reference>> footnote_references; ///< `footnoteReferences`
-    std::optional<pulse::alt_outputs> alt_outputs;                       ///< `altOutputs`
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<chunking_result> chunking{}; ///< the chunks, by strategy
+    std::optional<std::vector<footnote_reference>> footnote_references{}; ///< `footnoteReferences`
+    std::optional<pulse::alt_outputs> alt_outputs{};                       ///< `altOutputs`
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 
 private:
     template <class> friend struct detail::spelling_access;

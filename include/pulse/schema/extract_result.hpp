@@ -26,21 +26,21 @@ PULSE_NAMESPACE_BEGIN
 /// members stay absent when written back. `credits_used` may be null: it then reads as nullopt and
 /// the null is written back.
 struct extract_result {
-    std::optional<std::string> markdown; ///< the document as markdown (tables as HTML)
+    std::optional<std::string> markdown{}; ///< the document as markdown (tables as HTML)
     /// The outputs of the extensions the request enabled (chunks, footnotes, alternate formats).
-    std::optional<pulse::extensions> extensions;
-    std::optional<pulse::bounding_boxes> bounding_boxes; ///< where each text, table and visual sits
+    std::optional<pulse::extensions> extensions{};
+    std::optional<pulse::bounding_boxes> bounding_boxes{}; ///< where each text, table and visual sits
     /// Id of the stored extraction, for later calls on it; present when storage is enabled.
-    std::optional<std::string> extraction_id;
+    std::optional<std::string> extraction_id{};
     /// Where to view the extraction on the Pulse platform; present when storage is enabled.
-    std::optional<std::string> extraction_url;
-    std::optional<std::int64_t> page_count; ///< pages processed
-    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
+    std::optional<std::string> extraction_url{};
+    std::optional<std::int64_t> page_count{}; ///< pages processed
+    std::optional<pulse::plan_info> plan_info{}; ///< `plan_info` or legacy `plan-info`
     /// Non-fatal warnings: deprecated options used, limits of the requested outputs.
-    std::optional<std::vector<std::string>> warnings;
+    std::optional<std::vector<std::string>> warnings{};
     /// Credits this request used; only for organisations on credit billing.
-    std::optional<number> credits_used;
-    boost::json::object extra; ///< deprecated and future members (`html`, `chunks`, ...)
+    std::optional<number> credits_used{};
+    boost::json::object extra{}; ///< deprecated and future members (`html`, `chunks`, ...)
 
 private:
     template <class> friend struct detail::spelling_access;

@@ -40,36 +40,36 @@ constexpr std::string_view to_string(form_action a) noexcept {
 
 /// One option of a checkbox group.
 struct checkbox_detail {
-    std::optional<polygon> center_coord; ///< [x, y] of the box, normalised
-    std::optional<bool> selected;        ///< whether the option is ticked
-    std::optional<std::string> text;     ///< the option's label
-    boost::json::object extra;           ///< members this version does not name, kept and written back
+    std::optional<polygon> center_coord{}; ///< [x, y] of the box, normalised
+    std::optional<bool> selected{};        ///< whether the option is ticked
+    std::optional<std::string> text{};     ///< the option's label
+    boost::json::object extra{};           ///< members this version does not name, kept and written back
 };
 
 /// FormCell: a detected form field. Sent back in form_options::form_fields, it overrides detection.
 struct form_cell {
-    std::optional<std::int64_t> page_number; ///< 1-based
-    std::optional<polygon> bounding_box;     ///< [x1,y1,x2,y2], normalised, top-left origin
-    std::optional<std::string> text;         ///< the field's value (after a fill: what was written)
-    std::optional<std::string> type; ///< "text", "checkbox", "signature", ... (open set)
-    std::optional<std::int64_t> row;       ///< row of the field when it sits in a table
-    std::optional<std::int64_t> col;       ///< column of the field when it sits in a table
-    std::optional<std::int64_t> table_idx; ///< which table of the page the field sits in
-    std::optional<std::vector<checkbox_detail>> checkbox_details; ///< checkbox groups: each option
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::int64_t> page_number{}; ///< 1-based
+    std::optional<polygon> bounding_box{};     ///< [x1,y1,x2,y2], normalised, top-left origin
+    std::optional<std::string> text{};         ///< the field's value (after a fill: what was written)
+    std::optional<std::string> type{}; ///< "text", "checkbox", "signature", ... (open set)
+    std::optional<std::int64_t> row{};       ///< row of the field when it sits in a table
+    std::optional<std::int64_t> col{};       ///< column of the field when it sits in a table
+    std::optional<std::int64_t> table_idx{}; ///< which table of the page the field sits in
+    std::optional<std::vector<checkbox_detail>> checkbox_details{}; ///< checkbox groups: each option
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// FormResult: the answer of a form call, synchronous or as the poll result of a form job.
 struct form_result {
-    std::optional<std::string> form_id; ///< reuse in later form calls (skips the upload and detection)
-    std::optional<std::int64_t> page_count; ///< pages of the output PDF
-    std::optional<std::string> pdf_url; ///< GET /results/{jobId}/pdf (client::download_pdf)
-    std::optional<std::vector<form_cell>> form_fields; ///< the fields, detected or as filled
-    std::optional<std::int64_t> fields_filled;  ///< fill only
-    std::optional<std::int64_t> fields_cleared; ///< clear only
-    std::optional<number> credits_used; ///< credits this request used
-    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> form_id{}; ///< reuse in later form calls (skips the upload and detection)
+    std::optional<std::int64_t> page_count{}; ///< pages of the output PDF
+    std::optional<std::string> pdf_url{}; ///< GET /results/{jobId}/pdf (client::download_pdf)
+    std::optional<std::vector<form_cell>> form_fields{}; ///< the fields, detected or as filled
+    std::optional<std::int64_t> fields_filled{};  ///< fill only
+    std::optional<std::int64_t> fields_cleared{}; ///< clear only
+    std::optional<number> credits_used{}; ///< credits this request used
+    std::optional<pulse::plan_info> plan_info{}; ///< `plan_info` or legacy `plan-info`
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 
 private:
     template <class> friend struct detail::spelling_access;

@@ -23,27 +23,27 @@ PULSE_NAMESPACE_BEGIN
 
 /// AsyncSubmissionResponse: `{job_id, status, message?, queuedAt?, credits_used?}`.
 struct async_submission {
-    std::string job_id; ///< the job to poll (GET /job/{job_id}); required
-    std::optional<job_status> status; ///< normally pending
-    std::optional<std::string> message; ///< e.g. "Job queued for processing"
-    std::optional<std::string> queued_at; ///< deprecated `queuedAt`
-    std::optional<number> credits_used; ///< credits charged so far; only on credit billing
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::string job_id{}; ///< the job to poll (GET /job/{job_id}); required
+    std::optional<job_status> status{}; ///< normally pending
+    std::optional<std::string> message{}; ///< e.g. "Job queued for processing"
+    std::optional<std::string> queued_at{}; ///< deprecated `queuedAt`
+    std::optional<number> credits_used{}; ///< credits charged so far; only on credit billing
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// JobStatusResponse: the poll answer. `result` is kept as JSON because its shape depends on the
 /// job kind and size: an ExtractResultCore, a large-result pointer, a FormResult, or a retention
 /// stub for expired jobs. Use is_large_result_pointer() and pulse::decode<T>() on it.
 struct job_status_response {
-    std::string job_id; ///< the job polled; required
-    job_status status; ///< where the job is; required
-    std::optional<std::string> created_at; ///< ISO-8601
-    std::optional<std::string> updated_at; ///< ISO-8601, the last change of the job
+    std::string job_id{}; ///< the job polled; required
+    job_status status{}; ///< where the job is; required
+    std::optional<std::string> created_at{}; ///< ISO-8601
+    std::optional<std::string> updated_at{}; ///< ISO-8601, the last change of the job
     /// The job's output once completed, as JSON: an inline result, or a large-result pointer when
     /// is_large_result_pointer() says so. Decode it with pulse::decode<T>().
-    std::optional<boost::json::value> result;
-    std::optional<std::string> error; ///< the job's error text when status is failed
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<boost::json::value> result{};
+    std::optional<std::string> error{}; ///< the job's error text when status is failed
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The pointer a large result is replaced by: `{is_url: true, url, ...}`. Download `url` once.
@@ -51,11 +51,11 @@ struct large_result_pointer {
     bool is_url = false; ///< always true in a pointer; required
     /// Where to GET the result (usually GET /large_results/{job}). Single-use: a second successful
     /// download answers 410. Required.
-    std::string url;
-    std::optional<std::string> extraction_id; ///< the stored extraction, when storage is enabled
-    std::optional<std::int64_t> page_count;   ///< pages processed
-    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
-    boost::json::object extra;                 ///< e.g. Gen-A `expires_at`
+    std::string url{};
+    std::optional<std::string> extraction_id{}; ///< the stored extraction, when storage is enabled
+    std::optional<std::int64_t> page_count{};   ///< pages processed
+    std::optional<pulse::plan_info> plan_info{}; ///< `plan_info` or legacy `plan-info`
+    boost::json::object extra{};                 ///< e.g. Gen-A `expires_at`
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -66,9 +66,9 @@ private:
 /// JobCancellationResponse: the answer of DELETE /job/{id}. Cancelling is best effort on the
 /// server's side: a job that is already running may still complete.
 struct job_cancellation {
-    std::optional<std::string> job_id; ///< the job the cancel was for
-    std::optional<std::string> message; ///< e.g. "Job cancelled successfully"
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> job_id{}; ///< the job the cancel was for
+    std::optional<std::string> message{}; ///< e.g. "Job cancelled successfully"
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// Whether a result value is a large-result pointer rather than the result itself. Tests the

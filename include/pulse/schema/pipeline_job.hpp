@@ -35,37 +35,37 @@ PULSE_NAMESPACE_BEGIN
 
 /// The batch_extract step: the options of every extraction, and the documents.
 struct pipeline_batch_extract_step : extract_options {
-    std::optional<std::vector<std::string>> file_urls; ///< documents at URLs
-    std::optional<std::vector<batch_file>> files;      ///< documents in the request
-    std::optional<std::int64_t> workers;               ///< items run at once
+    std::optional<std::vector<std::string>> file_urls{}; ///< documents at URLs
+    std::optional<std::vector<batch_file>> files{};      ///< documents in the request
+    std::optional<std::int64_t> workers{};               ///< items run at once
 };
 
 /// PipelineSteps: the steps to run. Give extract or batch_extract, then at most what the chains
 /// allow (see the file comment).
 struct pipeline_steps {
-    std::optional<extract_options> extract; ///< extract the document of the request
-    std::optional<pipeline_batch_extract_step> batch_extract; ///< extract several documents
-    std::optional<split_config> split;   ///< split the extraction into topics
-    std::optional<schema_config> schema; ///< extract values (per topic after a split)
-    std::optional<tables_config> tables; ///< extract the tables
-    boost::json::object extra; ///< any other step, sent as given (after the ones above)
+    std::optional<extract_options> extract{}; ///< extract the document of the request
+    std::optional<pipeline_batch_extract_step> batch_extract{}; ///< extract several documents
+    std::optional<split_config> split{};   ///< split the extraction into topics
+    std::optional<schema_config> schema{}; ///< extract values (per topic after a split)
+    std::optional<tables_config> tables{}; ///< extract the tables
+    boost::json::object extra{}; ///< any other step, sent as given (after the ones above)
 };
 
 /// The request of POST /pipeline/execute. The document of an extract step is a URL here or a file
 /// given to the call (pulse::file, sent as multipart).
 struct pipeline_request {
-    std::optional<std::string> file_url; ///< the document of the extract step, by URL
-    pipeline_steps steps;                ///< what to run; required
+    std::optional<std::string> file_url{}; ///< the document of the extract step, by URL
+    pipeline_steps steps{};                ///< what to run; required
     /// Ask for a job (true, the flow's default when unset) or a synchronous answer (false).
-    std::optional<bool> async;
-    std::optional<bool> auto_delete; ///< zero retention: nothing the pipeline made is kept
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> async{};
+    std::optional<bool> auto_delete{}; ///< zero retention: nothing the pipeline made is kept
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// The extract step's result: an ExtractResultCore plus `pages` and `latency`.
 struct pipeline_extract_result : extract_result {
-    std::optional<std::int64_t> pages; ///< pages processed
-    std::optional<number> latency;     ///< the step's time, seconds
+    std::optional<std::int64_t> pages{}; ///< pages processed
+    std::optional<number> latency{};     ///< the step's time, seconds
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -74,15 +74,15 @@ private:
 
 /// The batch_extract step's result.
 struct pipeline_batch_extract_result {
-    std::optional<std::vector<std::string>> extraction_ids; ///< one extraction per document
-    std::optional<std::int64_t> total_files; ///< documents extracted
-    std::optional<number> latency;           ///< the step's time, seconds
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::vector<std::string>> extraction_ids{}; ///< one extraction per document
+    std::optional<std::int64_t> total_files{}; ///< documents extracted
+    std::optional<number> latency{};           ///< the step's time, seconds
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The schema step's result: POST /schema's answer (either shape) plus `latency`.
 struct pipeline_schema_result : schema_result {
-    std::optional<number> latency; ///< the step's time, seconds
+    std::optional<number> latency{}; ///< the step's time, seconds
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -91,8 +91,8 @@ private:
 
 /// The split step's result: POST /split's answer plus the topics and `latency`.
 struct pipeline_split_result : split_result {
-    std::optional<std::vector<topic_definition>> split_input; ///< the topics, as given
-    std::optional<number> latency; ///< the step's time, seconds
+    std::optional<std::vector<topic_definition>> split_input{}; ///< the topics, as given
+    std::optional<number> latency{}; ///< the step's time, seconds
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -101,7 +101,7 @@ private:
 
 /// The tables step's result: POST /tables's answer plus `latency`.
 struct pipeline_tables_result : tables_result {
-    std::optional<number> latency; ///< the step's time, seconds
+    std::optional<number> latency{}; ///< the step's time, seconds
 
 private:
     template <class> friend struct detail::spelling_access;
@@ -110,21 +110,21 @@ private:
 
 /// PipelineResults: the result of each step that ran.
 struct pipeline_results {
-    std::optional<pipeline_extract_result> extract;             ///< the extract step
-    std::optional<pipeline_batch_extract_result> batch_extract; ///< the batch_extract step
-    std::optional<pipeline_split_result> split;                 ///< the split step
-    std::optional<pipeline_schema_result> schema;               ///< the schema step
-    std::optional<pipeline_tables_result> tables;               ///< the tables step
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<pipeline_extract_result> extract{};             ///< the extract step
+    std::optional<pipeline_batch_extract_result> batch_extract{}; ///< the batch_extract step
+    std::optional<pipeline_split_result> split{};                 ///< the split step
+    std::optional<pipeline_schema_result> schema{};               ///< the schema step
+    std::optional<pipeline_tables_result> tables{};               ///< the tables step
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The answer of POST /pipeline/execute (and the poll result of a pipeline job).
 struct pipeline_result {
-    std::optional<std::string> status;     ///< "completed"
-    std::optional<number> total_latency;   ///< the whole pipeline's time, seconds
-    std::optional<pipeline_results> results; ///< per step
-    std::optional<bool> auto_delete;       ///< true when nothing was kept
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> status{};     ///< "completed"
+    std::optional<number> total_latency{};   ///< the whole pipeline's time, seconds
+    std::optional<pipeline_results> results{}; ///< per step
+    std::optional<bool> auto_delete{};       ///< true when nothing was kept
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 namespace detail {

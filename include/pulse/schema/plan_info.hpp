@@ -18,12 +18,12 @@ PULSE_NAMESPACE_BEGIN
 
 /// Billing tier and usage to date (`plan_info`, or `plan-info` from older servers).
 struct plan_info {
-    std::optional<std::string> tier;          ///< billing tier, e.g. "trial", "growth"
+    std::optional<std::string> tier{};          ///< billing tier, e.g. "trial", "growth"
     /// Credits the organisation used to date, this request included: the primary billing metric.
-    std::optional<number> total_credits_used;
-    std::optional<std::int64_t> pages_used;   ///< pages processed to date (the older metric)
-    std::optional<std::string> note;          ///< a note on the billing state, when there is one
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<number> total_credits_used{};
+    std::optional<std::int64_t> pages_used{};   ///< pages processed to date (the older metric)
+    std::optional<std::string> note{};          ///< a note on the billing state, when there is one
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 namespace detail {

@@ -33,55 +33,55 @@ PULSE_NAMESPACE_BEGIN
 
 /// SchemaConfig: the schema to extract, inline. `input_schema` or `excel_template`, not both.
 struct schema_config {
-    std::optional<boost::json::object> input_schema; ///< a JSON Schema object
+    std::optional<boost::json::object> input_schema{}; ///< a JSON Schema object
     /// A base64 .xlsx whose column headers become the schema; the answer then has excel_output_url.
-    std::optional<std::string> excel_template;
-    std::optional<std::string> schema_prompt; ///< instructions on top of the schema
-    std::optional<bool> effort;               ///< extended reasoning (billed higher)
-    boost::json::object extra;                ///< any other field, sent as given
+    std::optional<std::string> excel_template{};
+    std::optional<std::string> schema_prompt{}; ///< instructions on top of the schema
+    std::optional<bool> effort{};               ///< extended reasoning (billed higher)
+    boost::json::object extra{};                ///< any other field, sent as given
 };
 
 /// TopicSchemaConfig: the schema of one topic of a split. Note the member is `schema` here, where
 /// schema_config says `input_schema`.
 struct topic_schema_config {
-    std::optional<boost::json::object> schema; ///< a JSON Schema object
-    std::optional<std::string> schema_prompt;  ///< instructions on top of the schema
-    std::optional<bool> effort;                ///< extended reasoning
-    std::optional<std::string> schema_config_id; ///< a saved configuration instead of the above
-    boost::json::object extra;                 ///< any other field, sent as given
+    std::optional<boost::json::object> schema{}; ///< a JSON Schema object
+    std::optional<std::string> schema_prompt{};  ///< instructions on top of the schema
+    std::optional<bool> effort{};                ///< extended reasoning
+    std::optional<std::string> schema_config_id{}; ///< a saved configuration instead of the above
+    boost::json::object extra{};                 ///< any other field, sent as given
 };
 
 /// The request of POST /schema (see the file comment for the modes).
 struct schema_request {
     /// A saved extraction, or a completed batch-extract job (its completed items, combined).
-    std::optional<std::string> extraction_id;
-    std::optional<std::vector<std::string>> extraction_ids; ///< several extractions, combined
-    std::optional<std::string> split_id;                    ///< split mode: the split to work on
-    std::optional<pulse::schema_config> schema_config;      ///< single mode: the schema, inline
-    std::optional<std::string> schema_config_id;            ///< single mode: a saved configuration
+    std::optional<std::string> extraction_id{};
+    std::optional<std::vector<std::string>> extraction_ids{}; ///< several extractions, combined
+    std::optional<std::string> split_id{};                    ///< split mode: the split to work on
+    std::optional<pulse::schema_config> schema_config{};      ///< single mode: the schema, inline
+    std::optional<std::string> schema_config_id{};            ///< single mode: a saved configuration
     /// Split mode: a schema per topic; the names must be the split's topics.
-    std::optional<ordered_map<topic_schema_config>> split_schema_config;
+    std::optional<ordered_map<topic_schema_config>> split_schema_config{};
     /// Ask for a job (true, the flow's default when unset) or a synchronous answer (false).
-    std::optional<bool> async;
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> async{};
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// The answer of POST /schema (and the poll result of a schema job), in either shape: single mode
 /// fills schema_output and version; split mode fills split_id and results.
 struct schema_result {
-    std::optional<std::string> schema_id; ///< this schema run; GET /schema/{schema_id}/excel
-    std::optional<std::int64_t> version;  ///< single mode: the schema's version
-    std::optional<structured_output> schema_output; ///< single mode: the values and citations
-    std::optional<std::vector<std::string>> extraction_ids; ///< the extractions combined, when several
+    std::optional<std::string> schema_id{}; ///< this schema run; GET /schema/{schema_id}/excel
+    std::optional<std::int64_t> version{};  ///< single mode: the schema's version
+    std::optional<structured_output> schema_output{}; ///< single mode: the values and citations
+    std::optional<std::vector<std::string>> extraction_ids{}; ///< the extractions combined, when several
     /// With an Excel template: where the filled workbook is, an API path ("/schema/{id}/excel").
-    std::optional<std::string> excel_output_url;
-    std::optional<std::string> split_id; ///< split mode: the split worked on
-    std::optional<ordered_map<structured_output>> results; ///< split mode: values per topic
-    std::optional<ordered_map<boost::json::value>> input_schemas; ///< split mode: the schema used per topic
-    std::optional<ordered_map<std::string>> errors; ///< split mode: topics that failed, and why
-    std::optional<number> credits_used;        ///< credits this request used
-    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> excel_output_url{};
+    std::optional<std::string> split_id{}; ///< split mode: the split worked on
+    std::optional<ordered_map<structured_output>> results{}; ///< split mode: values per topic
+    std::optional<ordered_map<boost::json::value>> input_schemas{}; ///< split mode: the schema used per topic
+    std::optional<ordered_map<std::string>> errors{}; ///< split mode: topics that failed, and why
+    std::optional<number> credits_used{};        ///< credits this request used
+    std::optional<pulse::plan_info> plan_info{}; ///< `plan_info` or legacy `plan-info`
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 
     /// Whether this is a split-mode answer (values per topic in `results`).
     bool is_split_mode() const noexcept { return split_id.has_value() || results.has_value(); }

@@ -23,40 +23,40 @@ PULSE_NAMESPACE_BEGIN
 
 /// TopicDefinition: one topic to sort pages into.
 struct topic_definition {
-    std::string name;                       ///< the topic's name; required
-    std::optional<std::string> description; ///< what belongs to it, in words
-    boost::json::object extra;              ///< any other field, sent as given
+    std::string name{};                       ///< the topic's name; required
+    std::optional<std::string> description{}; ///< what belongs to it, in words
+    boost::json::object extra{};              ///< any other field, sent as given
 };
 
 /// SplitConfig: the topics, inline.
 struct split_config {
-    std::vector<topic_definition> split_input; ///< the topics; required
-    boost::json::object extra;                 ///< any other field, sent as given
+    std::vector<topic_definition> split_input{}; ///< the topics; required
+    boost::json::object extra{};                 ///< any other field, sent as given
 };
 
 /// The request of POST /split: `extraction_id` with `split_config` or a saved `split_config_id`.
 struct split_request {
-    std::string extraction_id; ///< the extraction to split (a batch-extract job id works too); required
-    std::optional<pulse::split_config> split_config; ///< the topics, inline
-    std::optional<std::string> split_config_id;      ///< a saved configuration instead
+    std::string extraction_id{}; ///< the extraction to split (a batch-extract job id works too); required
+    std::optional<pulse::split_config> split_config{}; ///< the topics, inline
+    std::optional<std::string> split_config_id{};      ///< a saved configuration instead
     /// Ask for a job (true, the flow's default when unset) or a synchronous answer (false).
-    std::optional<bool> async;
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> async{};
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// SplitOutput: the pages of each topic, in the order the topics came.
 struct split_output {
-    std::optional<ordered_map<std::vector<std::int64_t>>> splits; ///< topic -> 1-based page numbers
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<ordered_map<std::vector<std::int64_t>>> splits{}; ///< topic -> 1-based page numbers
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The answer of POST /split (and the poll result of a split job).
 struct split_result {
-    std::optional<std::string> split_id; ///< this split, for POST /schema in split mode
-    std::optional<pulse::split_output> split_output; ///< the pages per topic
-    std::optional<number> credits_used;        ///< credits this request used
-    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> split_id{}; ///< this split, for POST /schema in split mode
+    std::optional<pulse::split_output> split_output{}; ///< the pages per topic
+    std::optional<number> credits_used{};        ///< credits this request used
+    std::optional<pulse::plan_info> plan_info{}; ///< `plan_info` or legacy `plan-info`
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 
 private:
     template <class> friend struct detail::spelling_access;

@@ -22,11 +22,11 @@ PULSE_NAMESPACE_BEGIN
 /// StructuredOutputResult: `{values, citations}`.
 struct structured_output {
     /// The extracted values, an object shaped by the JSON schema of the request.
-    std::optional<boost::json::object> values;
+    std::optional<boost::json::object> values{};
     /// Where each value was found: per property, the ids of the bounding boxes it came from
     /// (`<extraction_id>-<box id>` when several extractions were combined).
-    std::optional<boost::json::object> citations;
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<boost::json::object> citations{};
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The values as the caller's type T (pulse::value_as rules). Errors: missing_member ("values")

@@ -21,44 +21,44 @@ PULSE_NAMESPACE_BEGIN
 
 /// TablesConfig: how tables are returned.
 struct tables_config {
-    std::optional<bool> merge;               ///< merge tables continued across pages
-    std::optional<std::string> table_format; ///< "html" (the default) or "json"
-    std::optional<bool> charts_to_tables;    ///< also turn charts into tables (from_chart: true)
-    boost::json::object extra;               ///< any other field, sent as given
+    std::optional<bool> merge{};               ///< merge tables continued across pages
+    std::optional<std::string> table_format{}; ///< "html" (the default) or "json"
+    std::optional<bool> charts_to_tables{};    ///< also turn charts into tables (from_chart: true)
+    boost::json::object extra{};               ///< any other field, sent as given
 };
 
 /// The request of POST /tables.
 struct tables_request {
-    std::string extraction_id; ///< a completed extraction; required
-    std::optional<pulse::tables_config> tables_config; ///< how tables are returned
+    std::string extraction_id{}; ///< a completed extraction; required
+    std::optional<pulse::tables_config> tables_config{}; ///< how tables are returned
     /// Ask for a job (true, the flow's default when unset) or a synchronous answer (false).
-    std::optional<bool> async;
-    boost::json::object extra; ///< any other field, sent as given
+    std::optional<bool> async{};
+    boost::json::object extra{}; ///< any other field, sent as given
 };
 
 /// One table found.
 struct table_item {
     /// The table: an HTML `<table>` string ("html"), or `{"headers": [...], "rows": [{...}]}`
     /// ("json"); kept as JSON because the format decides its shape.
-    std::optional<boost::json::value> table_content;
-    std::optional<std::vector<std::string>> citations; ///< the bounding-box table ids it came from ("tbl-1")
-    std::optional<bool> from_chart; ///< recovered from a chart (charts_to_tables)
-    boost::json::object extra;      ///< members this version does not name, kept and written back
+    std::optional<boost::json::value> table_content{};
+    std::optional<std::vector<std::string>> citations{}; ///< the bounding-box table ids it came from ("tbl-1")
+    std::optional<bool> from_chart{}; ///< recovered from a chart (charts_to_tables)
+    boost::json::object extra{};      ///< members this version does not name, kept and written back
 };
 
 /// `tables_output`.
 struct tables_output {
-    std::optional<std::vector<table_item>> tables; ///< the tables, in document order
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::vector<table_item>> tables{}; ///< the tables, in document order
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 /// The answer of POST /tables (and the poll result of a tables job).
 struct tables_result {
-    std::optional<std::string> tables_id; ///< this tables run
-    std::optional<pulse::tables_output> tables_output; ///< the tables
-    std::optional<number> credits_used;        ///< credits this request used
-    std::optional<pulse::plan_info> plan_info; ///< `plan_info` or legacy `plan-info`
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::optional<std::string> tables_id{}; ///< this tables run
+    std::optional<pulse::tables_output> tables_output{}; ///< the tables
+    std::optional<number> credits_used{};        ///< credits this request used
+    std::optional<pulse::plan_info> plan_info{}; ///< `plan_info` or legacy `plan-info`
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 
 private:
     template <class> friend struct detail::spelling_access;

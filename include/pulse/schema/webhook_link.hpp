@@ -17,8 +17,8 @@ PULSE_NAMESPACE_BEGIN
 
 /// The answer of POST /webhook.
 struct webhook_link {
-    std::string link; ///< the portal's URL, valid for a short time; required
-    boost::json::object extra; ///< members this version does not name, kept and written back
+    std::string link{}; ///< the portal's URL, valid for a short time; required
+    boost::json::object extra{}; ///< members this version does not name, kept and written back
 };
 
 namespace detail {
