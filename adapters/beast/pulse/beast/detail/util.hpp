@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 //
 // Pieces of the Boost.Beast adapter that need no socket: request header validation, the
-// credential-header rule for redirects, the stall clock, and the mapping from Asio/Beast/OpenSSL
+// credential-header rule for redirects, and the mapping from Asio/Beast/OpenSSL
 // error codes to pulse::errc. Kept apart so they are unit-testable without a server.
 //
 // Internal: names and signatures here may change without notice.
@@ -11,6 +11,7 @@
 #include <pulse/config.hpp>
 #include <pulse/error.hpp>
 #include <pulse/http/headers.hpp>
+#include <pulse/http/stall_clock.hpp>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -33,47 +34,8 @@ inline bool is_adapter_owned_field(std::string_view name) noexcept {
            http::iequals(name, "transfer-encoding") || http::iequals(name, "expect");
 }
 
-/// The stall rule of transport_options: a transfer that moves fewer than
-/// stall_min_bytes_per_second * stall_timeout bytes (at least one) within a window of
-/// stall_timeout is stalled. A window ends early, and the next starts, as soon as it has seen
-/// enough bytes; so the deadline of any read or write is "window start + stall_timeout".
-class stall_clock {
-public:
-    using clock = std::chrono::steady_clock;
-
-    stall_clock() = default;
-    stall_clock(std::chrono::milliseconds window, std::uint32_t min_bytes_per_second, clock::time_point now) noexcept
-        : window_(window), start_(now) {
-        std::uint64_t const ms = window.count() > 0 ? static_cast<std::uint64_t>(window.count()) : 0;
-        std::uint64_t const need = static_cast<std::uint64_t>(min_bytes_per_second) * ms / 1000;
-        threshold_ = need > 0 ? need : 1;
-    }
-
-    bool enabled() const noexcept { return window_.count() > 0; }
-
-    /// When the current window runs out (time_point::max() when stalls are not watched).
-    clock::time_point deadline() const noexcept {
-        if (!enabled()) return (clock::time_point::max)();
-        return start_ + window_;
-    }
-
-    /// Count `n` bytes moved at `now`.
-    void progress(std::uint64_t n, clock::time_point now) noexcept {
-        seen_ += n;
-        if (seen_ >= threshold_) {
-            start_ = now;
-            seen_ = 0;
-        }
-    }
-
-    std::uint64_t threshold() const noexcept { return threshold_; }
-
-private:
-    std::chrono::milliseconds window_{0};
-    clock::time_point start_{};
-    std::uint64_t threshold_ = 1;
-    std::uint64_t seen_ = 0;
-};
+/// The stall rule of transport_options (http/stall_clock.hpp), shared with the other adapters.
+using stall_clock = http::stall_clock;
 
 /// Where in an exchange an error happened; decides what a generic code means.
 enum class phase : unsigned char { resolve, connect, handshake, send, receive_head, receive_body };
