@@ -813,7 +813,7 @@ std::string page_list(std::vector<std::int64_t> const& pages) {
         while (j + 1 < pages.size() && pages[j + 1] == pages[j] + 1) ++j;
         if (!out.empty()) out += ',';
         out += std::to_string(pages[i]);
-        if (j > i) out += "-" + std::to_string(pages[j]);
+        if (j > i) out.append(1, '-').append(std::to_string(pages[j])); // append: g++ 12 -O3 misreads "-" + string as overlapping (-Wrestrict)
         i = j + 1;
     }
     return out;
