@@ -295,12 +295,12 @@ public:
         return code;
     }
 
-    /// The token of job `id` of this session's API and kind, quoted for a shell, for resuming it
+    /// The token of job `id` at the configured API, of the command's job kind, quoted for a shell, for resuming it
     /// in another command.
     std::string resume_token(std::string const& id) const {
         return "'" + pulse::job_handle{id, kind_, cfg_.base_url}.token() + "'";
     }
-    /// The kind of job this session's command runs (for the tokens it prints).
+    /// The kind of job the running command submits (for the tokens it prints).
     void set_kind(pulse::job_kind k) noexcept { kind_ = k; }
     pulse::job_kind kind() const noexcept { return kind_; }
 
