@@ -703,7 +703,15 @@ constexpr member_desc<C, M> field_of(std::string_view name, M B::*ptr) {
     return member_desc<C, M>{name, static_cast<M C::*>(ptr)};
 }
 
-/// Specialised next to each schema type: `static constexpr auto members = std::tuple{...};`.
+/// Specialised next to each schema type, as a partial specialization constrained to that type and
+/// written in terms of T:
+///
+///     template <class T> requires std::same_as<T, plan_info>
+///     struct schema_of<T> { static constexpr auto members = std::tuple{field("tier", &T::tier), ...}; };
+///
+/// so that the table (a std::tuple of member descriptions) is built only in a translation unit that
+/// decodes or encodes the type. A full specialization (`template <> struct schema_of<plan_info>`)
+/// works the same but builds its table wherever the header is included.
 template <class T>
 struct schema_of;
 
@@ -1356,18 +1364,18 @@ struct error_envelope {
 };
 
 namespace detail {
-template <>
-struct schema_of<api_error> {
-    using T = api_error;
+template <class T>
+    requires std::same_as<T, api_error>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("code", &T::code),
         field("message", &T::message),
         field("details", &T::details),
     };
 };
-template <>
-struct schema_of<error_envelope> {
-    using T = error_envelope;
+template <class T>
+    requires std::same_as<T, error_envelope>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{field("error", &T::error)};
 };
 
@@ -1500,13 +1508,14 @@ struct plan_info {
 };
 
 namespace detail {
-template <>
-struct schema_of<plan_info> {
+template <class T>
+    requires std::same_as<T, plan_info>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
-        field("tier", &plan_info::tier),
-        field("total_credits_used", &plan_info::total_credits_used),
-        field("pages_used", &plan_info::pages_used),
-        field("note", &plan_info::note),
+        field("tier", &T::tier),
+        field("total_credits_used", &T::total_credits_used),
+        field("pages_used", &T::pages_used),
+        field("note", &T::note),
     };
 };
 } // namespace detail
@@ -1585,18 +1594,18 @@ private:
 };
 
 namespace detail {
-template <>
-struct schema_of<checkbox_detail> {
-    using T = checkbox_detail;
+template <class T>
+    requires std::same_as<T, checkbox_detail>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("center_coord", &T::center_coord),
         field("selected", &T::selected),
         field("text", &T::text),
     };
 };
-template <>
-struct schema_of<form_cell> {
-    using T = form_cell;
+template <class T>
+    requires std::same_as<T, form_cell>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("page_number", &T::page_number),
         field("bounding_box", &T::bounding_box),
@@ -1608,9 +1617,9 @@ struct schema_of<form_cell> {
         field("checkbox_details", &T::checkbox_details),
     };
 };
-template <>
-struct schema_of<form_result> {
-    using T = form_result;
+template <class T>
+    requires std::same_as<T, form_result>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("form_id", &T::form_id),
         field("page_count", &T::page_count),
@@ -1720,52 +1729,52 @@ struct form_options {
 };
 
 namespace detail {
-template <>
-struct schema_of<figure_processing_options> {
-    using T = figure_processing_options;
+template <class T>
+    requires std::same_as<T, figure_processing_options>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("description", &T::description),
         field("show_images", &T::show_images),
     };
 };
-template <>
-struct schema_of<chunking_options> {
-    using T = chunking_options;
+template <class T>
+    requires std::same_as<T, chunking_options>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("chunkTypes", &T::chunk_types),
         field("chunkSize", &T::chunk_size),
     };
 };
-template <>
-struct schema_of<alt_output_options> {
-    using T = alt_output_options;
+template <class T>
+    requires std::same_as<T, alt_output_options>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("wlbb", &T::wlbb),
         field("returnHtml", &T::return_html),
         field("returnXml", &T::return_xml),
     };
 };
-template <>
-struct schema_of<extension_options> {
-    using T = extension_options;
+template <class T>
+    requires std::same_as<T, extension_options>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("footnoteReferences", &T::footnote_references),
         field("chunking", &T::chunking),
         field("altOutputs", &T::alt_outputs),
     };
 };
-template <>
-struct schema_of<spreadsheet_options> {
-    using T = spreadsheet_options;
+template <class T>
+    requires std::same_as<T, spreadsheet_options>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("include_hidden_rows", &T::include_hidden_rows),
         field("include_hidden_cols", &T::include_hidden_cols),
         field("include_hidden_sheets", &T::include_hidden_sheets),
     };
 };
-template <>
-struct schema_of<storage_options> {
-    using T = storage_options;
+template <class T>
+    requires std::same_as<T, storage_options>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("enabled", &T::enabled),
         field("folder_name", &T::folder_name),
@@ -1790,13 +1799,14 @@ constexpr auto extract_options_members() {
         field_of<C>("async", &T::async),
     };
 }
-template <>
-struct schema_of<extract_options> {
-    static constexpr auto members = extract_options_members<extract_options>();
+template <class T>
+    requires std::same_as<T, extract_options>
+struct schema_of<T> {
+    static constexpr auto members = extract_options_members<T>();
 };
-template <>
-struct schema_of<form_options> {
-    using T = form_options;
+template <class T>
+    requires std::same_as<T, form_options>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("file_url", &T::file_url),
         field("form_id", &T::form_id),
@@ -2256,9 +2266,9 @@ result<T> values_as(structured_output const& out) {
 }
 
 namespace detail {
-template <>
-struct schema_of<structured_output> {
-    using T = structured_output;
+template <class T>
+    requires std::same_as<T, structured_output>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("values", &T::values),
         field("citations", &T::citations),
@@ -2377,9 +2387,9 @@ result<T> values_as(schema_result const& r, std::string_view topic) {
 }
 
 namespace detail {
-template <>
-struct schema_of<schema_config> {
-    using T = schema_config;
+template <class T>
+    requires std::same_as<T, schema_config>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("input_schema", &T::input_schema),
         field("excel_template", &T::excel_template),
@@ -2387,9 +2397,9 @@ struct schema_of<schema_config> {
         field("effort", &T::effort),
     };
 };
-template <>
-struct schema_of<topic_schema_config> {
-    using T = topic_schema_config;
+template <class T>
+    requires std::same_as<T, topic_schema_config>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("schema", &T::schema),
         field("schema_prompt", &T::schema_prompt),
@@ -2397,9 +2407,9 @@ struct schema_of<topic_schema_config> {
         field("schema_config_id", &T::schema_config_id),
     };
 };
-template <>
-struct schema_of<schema_request> {
-    using T = schema_request;
+template <class T>
+    requires std::same_as<T, schema_request>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("extraction_id", &T::extraction_id),
         field("extraction_ids", &T::extraction_ids),
@@ -2428,9 +2438,10 @@ constexpr auto schema_result_members() {
         field_of<C>("plan_info", &T::plan_info).or_alias("plan-info", 0),
     };
 }
-template <>
-struct schema_of<schema_result> {
-    static constexpr auto members = schema_result_members<schema_result>();
+template <class T>
+    requires std::same_as<T, schema_result>
+struct schema_of<T> {
+    static constexpr auto members = schema_result_members<T>();
 };
 } // namespace detail
 
@@ -2506,24 +2517,24 @@ private:
 };
 
 namespace detail {
-template <>
-struct schema_of<topic_definition> {
-    using T = topic_definition;
+template <class T>
+    requires std::same_as<T, topic_definition>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("name", &T::name).required(),
         field("description", &T::description),
     };
 };
-template <>
-struct schema_of<split_config> {
-    using T = split_config;
+template <class T>
+    requires std::same_as<T, split_config>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("split_input", &T::split_input).required(),
     };
 };
-template <>
-struct schema_of<split_request> {
-    using T = split_request;
+template <class T>
+    requires std::same_as<T, split_request>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("extraction_id", &T::extraction_id).required(),
         field("split_config", &T::split_config),
@@ -2531,9 +2542,9 @@ struct schema_of<split_request> {
         field("async", &T::async),
     };
 };
-template <>
-struct schema_of<split_output> {
-    using T = split_output;
+template <class T>
+    requires std::same_as<T, split_output>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("splits", &T::splits),
     };
@@ -2549,9 +2560,10 @@ constexpr auto split_result_members() {
         field_of<C>("plan_info", &T::plan_info).or_alias("plan-info", 0),
     };
 }
-template <>
-struct schema_of<split_result> {
-    static constexpr auto members = split_result_members<split_result>();
+template <class T>
+    requires std::same_as<T, split_result>
+struct schema_of<T> {
+    static constexpr auto members = split_result_members<T>();
 };
 } // namespace detail
 
@@ -2629,36 +2641,36 @@ private:
 };
 
 namespace detail {
-template <>
-struct schema_of<tables_config> {
-    using T = tables_config;
+template <class T>
+    requires std::same_as<T, tables_config>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("merge", &T::merge),
         field("table_format", &T::table_format),
         field("charts_to_tables", &T::charts_to_tables),
     };
 };
-template <>
-struct schema_of<tables_request> {
-    using T = tables_request;
+template <class T>
+    requires std::same_as<T, tables_request>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("extraction_id", &T::extraction_id).required(),
         field("tables_config", &T::tables_config),
         field("async", &T::async),
     };
 };
-template <>
-struct schema_of<table_item> {
-    using T = table_item;
+template <class T>
+    requires std::same_as<T, table_item>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("table_content", &T::table_content),
         field("citations", &T::citations),
         field("from_chart", &T::from_chart),
     };
 };
-template <>
-struct schema_of<tables_output> {
-    using T = tables_output;
+template <class T>
+    requires std::same_as<T, tables_output>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("tables", &T::tables),
     };
@@ -2674,9 +2686,10 @@ constexpr auto tables_result_members() {
         field_of<C>("plan_info", &T::plan_info).or_alias("plan-info", 0),
     };
 }
-template <>
-struct schema_of<tables_result> {
-    static constexpr auto members = tables_result_members<tables_result>();
+template <class T>
+    requires std::same_as<T, tables_result>
+struct schema_of<T> {
+    static constexpr auto members = tables_result_members<T>();
 };
 } // namespace detail
 
@@ -2796,34 +2809,34 @@ struct batch_result {
 };
 
 namespace detail {
-template <>
-struct schema_of<batch_file> {
-    using T = batch_file;
+template <class T>
+    requires std::same_as<T, batch_file>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("filename", &T::filename).required(),
         field("content", &T::content).required(),
     };
 };
-template <>
-struct schema_of<batch_input> {
-    using T = batch_input;
+template <class T>
+    requires std::same_as<T, batch_input>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("s3_prefix", &T::s3_prefix),
         field("file_urls", &T::file_urls),
         field("files", &T::files),
     };
 };
-template <>
-struct schema_of<batch_output> {
-    using T = batch_output;
+template <class T>
+    requires std::same_as<T, batch_output>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("s3_prefix", &T::s3_prefix),
         field("local_path", &T::local_path),
     };
 };
-template <>
-struct schema_of<batch_extract_request> {
-    using T = batch_extract_request;
+template <class T>
+    requires std::same_as<T, batch_extract_request>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("input", &T::input).required(),
         field("output", &T::output).required(),
@@ -2831,9 +2844,9 @@ struct schema_of<batch_extract_request> {
         field("workers", &T::workers),
     };
 };
-template <>
-struct schema_of<batch_schema_request> {
-    using T = batch_schema_request;
+template <class T>
+    requires std::same_as<T, batch_schema_request>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("batch_extract_id", &T::batch_extract_id),
         field("extraction_ids", &T::extraction_ids),
@@ -2846,9 +2859,9 @@ struct schema_of<batch_schema_request> {
         field("workers", &T::workers),
     };
 };
-template <>
-struct schema_of<batch_tables_request> {
-    using T = batch_tables_request;
+template <class T>
+    requires std::same_as<T, batch_tables_request>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("batch_extract_id", &T::batch_extract_id),
         field("extraction_ids", &T::extraction_ids),
@@ -2857,9 +2870,9 @@ struct schema_of<batch_tables_request> {
         field("workers", &T::workers),
     };
 };
-template <>
-struct schema_of<batch_split_request> {
-    using T = batch_split_request;
+template <class T>
+    requires std::same_as<T, batch_split_request>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("batch_extract_id", &T::batch_extract_id),
         field("extraction_ids", &T::extraction_ids),
@@ -2868,9 +2881,9 @@ struct schema_of<batch_split_request> {
         field("workers", &T::workers),
     };
 };
-template <>
-struct schema_of<batch_submission> {
-    using T = batch_submission;
+template <class T>
+    requires std::same_as<T, batch_submission>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("batch_job_id", &T::batch_job_id).required(),
         field("status", &T::status),
@@ -2879,9 +2892,9 @@ struct schema_of<batch_submission> {
         field("total_splits", &T::total_splits),
     };
 };
-template <>
-struct schema_of<batch_item> {
-    using T = batch_item;
+template <class T>
+    requires std::same_as<T, batch_item>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("index", &T::index),
         field("job_id", &T::job_id),
@@ -2894,9 +2907,9 @@ struct schema_of<batch_item> {
         field("error", &T::error),
     };
 };
-template <>
-struct schema_of<batch_result> {
-    using T = batch_result;
+template <class T>
+    requires std::same_as<T, batch_result>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("total", &T::total),
         field("completed", &T::completed),
@@ -3060,9 +3073,9 @@ struct bounding_boxes {
 };
 
 namespace detail {
-template <>
-struct schema_of<bounding_box_item> {
-    using T = bounding_box_item;
+template <class T>
+    requires std::same_as<T, bounding_box_item>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("id", &T::id),
         field("content", &T::content),
@@ -3074,18 +3087,18 @@ struct schema_of<bounding_box_item> {
         field("workbook_sheet_index", &T::workbook_sheet_index),
     };
 };
-template <>
-struct schema_of<image_classification> {
-    using T = image_classification;
+template <class T>
+    requires std::same_as<T, image_classification>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("confidence", &T::confidence),
         field("model", &T::model),
         field("error", &T::error),
     };
 };
-template <>
-struct schema_of<bounding_box_image> {
-    using T = bounding_box_image;
+template <class T>
+    requires std::same_as<T, bounding_box_image>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("id", &T::id).required(),
         field("visual_type", &T::visual_type).required(),
@@ -3106,9 +3119,9 @@ struct schema_of<bounding_box_image> {
         field("description_error", &T::description_error),
     };
 };
-template <>
-struct schema_of<table_info> {
-    using T = table_info;
+template <class T>
+    requires std::same_as<T, table_info>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("id", &T::id),
         field("dimensions", &T::dimensions),
@@ -3128,17 +3141,17 @@ struct schema_of<table_info> {
         field("location", &T::location),
     };
 };
-template <>
-struct schema_of<bounding_box_table> {
-    using T = bounding_box_table;
+template <class T>
+    requires std::same_as<T, bounding_box_table>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("table_info", &T::table_info),
         field("cell_data", &T::cell_data),
     };
 };
-template <>
-struct schema_of<bounding_boxes> {
-    using T = bounding_boxes;
+template <class T>
+    requires std::same_as<T, bounding_boxes>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("Images", &T::images),
         field("Tables", &T::tables),
@@ -3363,9 +3376,9 @@ private:
 };
 
 namespace detail {
-template <>
-struct schema_of<chunking_result> {
-    using T = chunking_result;
+template <class T>
+    requires std::same_as<T, chunking_result>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("semantic", &T::semantic),
         field("header", &T::header),
@@ -3373,18 +3386,18 @@ struct schema_of<chunking_result> {
         field("recursive", &T::recursive),
     };
 };
-template <>
-struct schema_of<footnote_reference> {
-    using T = footnote_reference;
+template <class T>
+    requires std::same_as<T, footnote_reference>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("symbol", &T::symbol),
         field("footnoteTextId", &T::footnote_text_id),
         field("referenceTextIds", &T::reference_text_ids),
     };
 };
-template <>
-struct schema_of<word_box> {
-    using T = word_box;
+template <class T>
+    requires std::same_as<T, word_box>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("id", &T::id),
         field("text", &T::text),
@@ -3393,26 +3406,26 @@ struct schema_of<word_box> {
         field("average_word_confidence", &T::average_word_confidence),
     };
 };
-template <>
-struct schema_of<word_level_boxes> {
-    using T = word_level_boxes;
+template <class T>
+    requires std::same_as<T, word_level_boxes>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("words", &T::words),
         field("error", &T::error),
     };
 };
-template <>
-struct schema_of<alt_outputs> {
-    using T = alt_outputs;
+template <class T>
+    requires std::same_as<T, alt_outputs>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("wlbb", &T::wlbb),
         field("html", &T::html),
         field("xml", &T::xml),
     };
 };
-template <>
-struct schema_of<extensions> {
-    using T = extensions;
+template <class T>
+    requires std::same_as<T, extensions>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("chunking", &T::chunking),
         field("footnoteReferences", &T::footnote_references).or_alias("footnote_references", 0),
@@ -3494,9 +3507,10 @@ constexpr auto extract_result_members() {
         field_of<C>("credits_used", &T::credits_used),
     };
 }
-template <>
-struct schema_of<extract_result> {
-    static constexpr auto members = extract_result_members<extract_result>();
+template <class T>
+    requires std::same_as<T, extract_result>
+struct schema_of<T> {
+    static constexpr auto members = extract_result_members<T>();
 };
 } // namespace detail
 
@@ -3589,9 +3603,9 @@ inline bool is_large_result_pointer(boost::json::value const& v) noexcept {
 }
 
 namespace detail {
-template <>
-struct schema_of<async_submission> {
-    using T = async_submission;
+template <class T>
+    requires std::same_as<T, async_submission>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("job_id", &T::job_id).required(),
         field("status", &T::status),
@@ -3600,9 +3614,9 @@ struct schema_of<async_submission> {
         field("credits_used", &T::credits_used),
     };
 };
-template <>
-struct schema_of<job_status_response> {
-    using T = job_status_response;
+template <class T>
+    requires std::same_as<T, job_status_response>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("job_id", &T::job_id).required(),
         field("status", &T::status).required(),
@@ -3612,9 +3626,9 @@ struct schema_of<job_status_response> {
         field("error", &T::error),
     };
 };
-template <>
-struct schema_of<large_result_pointer> {
-    using T = large_result_pointer;
+template <class T>
+    requires std::same_as<T, large_result_pointer>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("is_url", &T::is_url).required(),
         field("url", &T::url).required(),
@@ -3623,9 +3637,9 @@ struct schema_of<large_result_pointer> {
         field("plan_info", &T::plan_info).or_alias("plan-info", 0),
     };
 };
-template <>
-struct schema_of<job_cancellation> {
-    using T = job_cancellation;
+template <class T>
+    requires std::same_as<T, job_cancellation>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("job_id", &T::job_id),
         field("message", &T::message),
@@ -5453,18 +5467,18 @@ struct pipeline_result {
 };
 
 namespace detail {
-template <>
-struct schema_of<pipeline_batch_extract_step> {
-    using T = pipeline_batch_extract_step;
+template <class T>
+    requires std::same_as<T, pipeline_batch_extract_step>
+struct schema_of<T> {
     static constexpr auto members = std::tuple_cat(extract_options_members<T>(), std::tuple{
         field("file_urls", &T::file_urls),
         field("files", &T::files),
         field("workers", &T::workers),
     });
 };
-template <>
-struct schema_of<pipeline_steps> {
-    using T = pipeline_steps;
+template <class T>
+    requires std::same_as<T, pipeline_steps>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("extract", &T::extract),
         field("batch_extract", &T::batch_extract),
@@ -5473,9 +5487,9 @@ struct schema_of<pipeline_steps> {
         field("tables", &T::tables),
     };
 };
-template <>
-struct schema_of<pipeline_request> {
-    using T = pipeline_request;
+template <class T>
+    requires std::same_as<T, pipeline_request>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("file_url", &T::file_url),
         field("steps", &T::steps).required(),
@@ -5483,48 +5497,48 @@ struct schema_of<pipeline_request> {
         field("auto_delete", &T::auto_delete),
     };
 };
-template <>
-struct schema_of<pipeline_extract_result> {
-    using T = pipeline_extract_result;
+template <class T>
+    requires std::same_as<T, pipeline_extract_result>
+struct schema_of<T> {
     static constexpr auto members = std::tuple_cat(extract_result_members<T>(), std::tuple{
         field("pages", &T::pages),
         field("latency", &T::latency),
     });
 };
-template <>
-struct schema_of<pipeline_batch_extract_result> {
-    using T = pipeline_batch_extract_result;
+template <class T>
+    requires std::same_as<T, pipeline_batch_extract_result>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("extraction_ids", &T::extraction_ids),
         field("total_files", &T::total_files),
         field("latency", &T::latency),
     };
 };
-template <>
-struct schema_of<pipeline_schema_result> {
-    using T = pipeline_schema_result;
+template <class T>
+    requires std::same_as<T, pipeline_schema_result>
+struct schema_of<T> {
     static constexpr auto members = std::tuple_cat(schema_result_members<T>(), std::tuple{
         field("latency", &T::latency),
     });
 };
-template <>
-struct schema_of<pipeline_split_result> {
-    using T = pipeline_split_result;
+template <class T>
+    requires std::same_as<T, pipeline_split_result>
+struct schema_of<T> {
     static constexpr auto members = std::tuple_cat(split_result_members<T>(), std::tuple{
         field("split_input", &T::split_input),
         field("latency", &T::latency),
     });
 };
-template <>
-struct schema_of<pipeline_tables_result> {
-    using T = pipeline_tables_result;
+template <class T>
+    requires std::same_as<T, pipeline_tables_result>
+struct schema_of<T> {
     static constexpr auto members = std::tuple_cat(tables_result_members<T>(), std::tuple{
         field("latency", &T::latency),
     });
 };
-template <>
-struct schema_of<pipeline_results> {
-    using T = pipeline_results;
+template <class T>
+    requires std::same_as<T, pipeline_results>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("extract", &T::extract),
         field("batch_extract", &T::batch_extract),
@@ -5533,9 +5547,9 @@ struct schema_of<pipeline_results> {
         field("tables", &T::tables),
     };
 };
-template <>
-struct schema_of<pipeline_result> {
-    using T = pipeline_result;
+template <class T>
+    requires std::same_as<T, pipeline_result>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("status", &T::status),
         field("total_latency", &T::total_latency),
@@ -5751,9 +5765,9 @@ struct webhook_link {
 };
 
 namespace detail {
-template <>
-struct schema_of<webhook_link> {
-    using T = webhook_link;
+template <class T>
+    requires std::same_as<T, webhook_link>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("link", &T::link).required(),
     };

@@ -38,18 +38,18 @@ struct error_envelope {
 };
 
 namespace detail {
-template <>
-struct schema_of<api_error> {
-    using T = api_error;
+template <class T>
+    requires std::same_as<T, api_error>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("code", &T::code),
         field("message", &T::message),
         field("details", &T::details),
     };
 };
-template <>
-struct schema_of<error_envelope> {
-    using T = error_envelope;
+template <class T>
+    requires std::same_as<T, error_envelope>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{field("error", &T::error)};
 };
 

@@ -78,9 +78,9 @@ private:
 };
 
 namespace detail {
-template <>
-struct schema_of<chunking_result> {
-    using T = chunking_result;
+template <class T>
+    requires std::same_as<T, chunking_result>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("semantic", &T::semantic),
         field("header", &T::header),
@@ -88,18 +88,18 @@ struct schema_of<chunking_result> {
         field("recursive", &T::recursive),
     };
 };
-template <>
-struct schema_of<footnote_reference> {
-    using T = footnote_reference;
+template <class T>
+    requires std::same_as<T, footnote_reference>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("symbol", &T::symbol),
         field("footnoteTextId", &T::footnote_text_id),
         field("referenceTextIds", &T::reference_text_ids),
     };
 };
-template <>
-struct schema_of<word_box> {
-    using T = word_box;
+template <class T>
+    requires std::same_as<T, word_box>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("id", &T::id),
         field("text", &T::text),
@@ -108,26 +108,26 @@ struct schema_of<word_box> {
         field("average_word_confidence", &T::average_word_confidence),
     };
 };
-template <>
-struct schema_of<word_level_boxes> {
-    using T = word_level_boxes;
+template <class T>
+    requires std::same_as<T, word_level_boxes>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("words", &T::words),
         field("error", &T::error),
     };
 };
-template <>
-struct schema_of<alt_outputs> {
-    using T = alt_outputs;
+template <class T>
+    requires std::same_as<T, alt_outputs>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("wlbb", &T::wlbb),
         field("html", &T::html),
         field("xml", &T::xml),
     };
 };
-template <>
-struct schema_of<extensions> {
-    using T = extensions;
+template <class T>
+    requires std::same_as<T, extensions>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("chunking", &T::chunking),
         field("footnoteReferences", &T::footnote_references).or_alias("footnote_references", 0),

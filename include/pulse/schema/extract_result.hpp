@@ -65,9 +65,10 @@ constexpr auto extract_result_members() {
         field_of<C>("credits_used", &T::credits_used),
     };
 }
-template <>
-struct schema_of<extract_result> {
-    static constexpr auto members = extract_result_members<extract_result>();
+template <class T>
+    requires std::same_as<T, extract_result>
+struct schema_of<T> {
+    static constexpr auto members = extract_result_members<T>();
 };
 } // namespace detail
 

@@ -27,13 +27,14 @@ struct plan_info {
 };
 
 namespace detail {
-template <>
-struct schema_of<plan_info> {
+template <class T>
+    requires std::same_as<T, plan_info>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
-        field("tier", &plan_info::tier),
-        field("total_credits_used", &plan_info::total_credits_used),
-        field("pages_used", &plan_info::pages_used),
-        field("note", &plan_info::note),
+        field("tier", &T::tier),
+        field("total_credits_used", &T::total_credits_used),
+        field("pages_used", &T::pages_used),
+        field("note", &T::note),
     };
 };
 } // namespace detail

@@ -22,9 +22,9 @@ struct webhook_link {
 };
 
 namespace detail {
-template <>
-struct schema_of<webhook_link> {
-    using T = webhook_link;
+template <class T>
+    requires std::same_as<T, webhook_link>
+struct schema_of<T> {
     static constexpr auto members = std::tuple{
         field("link", &T::link).required(),
     };

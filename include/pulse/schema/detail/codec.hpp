@@ -85,7 +85,15 @@ constexpr member_desc<C, M> field_of(std::string_view name, M B::*ptr) {
     return member_desc<C, M>{name, static_cast<M C::*>(ptr)};
 }
 
-/// Specialised next to each schema type: `static constexpr auto members = std::tuple{...};`.
+/// Specialised next to each schema type, as a partial specialization constrained to that type and
+/// written in terms of T:
+///
+///     template <class T> requires std::same_as<T, plan_info>
+///     struct schema_of<T> { static constexpr auto members = std::tuple{field("tier", &T::tier), ...}; };
+///
+/// so that the table (a std::tuple of member descriptions) is built only in a translation unit that
+/// decodes or encodes the type. A full specialization (`template <> struct schema_of<plan_info>`)
+/// works the same but builds its table wherever the header is included.
 template <class T>
 struct schema_of;
 
