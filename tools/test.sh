@@ -17,7 +17,11 @@ out=${PULSE_BUILD_ROOT:-$root/build-test}
 # (compiling is most of it):
 #  - CMake with clang, AddressSanitizer + UndefinedBehaviorSanitizer (library, tests, examples, CLI
 #    and the local server all instrumented; leaks reported), -O0: the cheapest sanitized compile;
-#  - Meson with g++, -O1: the other compiler, optimized, no instrumentation.
+#    each unit test file compiled alone (the -fno-exceptions copy as one translation unit);
+#  - Meson with g++, -O1: the other compiler, optimized, no instrumentation; each test executable
+#    one translation unit (-Dtest_unity=true), since -O1 makes every repeated instantiation costly.
+# Both run their suites two per core (ctest -j, meson test --num-processes): most suites spend their
+# time waiting on the local server's stalls and timeouts, not computing.
 echo "== CMake build (clang, ASan+UBSan, every suite)"
 san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 CXX=clang++ cmake -S . -B "$out/cmake" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" \
@@ -26,15 +30,15 @@ cmake --build "$out/cmake" -j "$jobs" 2>&1 | tee "$out/cmake-build.log"
 leaks=$(bash tools/lsan-works.sh)
 [ "$leaks" = 1 ] || echo "note: LeakSanitizer cannot run on this machine (ptrace refused); leak checking off"
 ASAN_OPTIONS=detect_leaks=$leaks:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir "$out/cmake" --output-on-failure
+  ctest --test-dir "$out/cmake" --output-on-failure -j $((jobs * 2))
 
 echo "== Meson build (g++, -O1, same suites)"
 if [ ! -d "$out/meson" ]; then
   # (-fno-exceptions unit tests: built once, in the sanitized CMake build above)
-  CXX=g++ meson setup "$out/meson" -Doptimization=1 -Ddebug=false -Dno_exceptions_tests=false >/dev/null
+  CXX=g++ meson setup "$out/meson" -Doptimization=1 -Ddebug=false -Dno_exceptions_tests=false -Dtest_unity=true >/dev/null
 fi
 meson compile -C "$out/meson" -j "$jobs" >"$out/meson-build.log" 2>&1 || { tail -n 60 "$out/meson-build.log"; exit 1; }
-meson test -C "$out/meson" --print-errorlogs
+meson test -C "$out/meson" --print-errorlogs --num-processes $((jobs * 2))
 
 # A quiet build: neither compiler warns about anything the project compiles (library headers,
 # tests, examples, CLI, server). A fresh build directory compiles everything, so its log is complete.
