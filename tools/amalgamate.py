@@ -17,6 +17,9 @@ regenerate it and diff it against the committed copy (--check).
 
 A first include of a pulse header inside a preprocessor conditional (other than the file's include
 guard) is refused: inlining it in one branch and dropping it elsewhere would change the meaning.
+The one exception is a compiled-mode block (`#if PULSE_DETAIL_COMPILED`, pulse/detail/compiled.hpp):
+the headers it includes are inlined just before the block, unconditionally. They are part of the
+umbrella anyway, so the single header holds the same text in either mode; only their place moves.
 """
 
 import argparse
@@ -28,6 +31,7 @@ import tempfile
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 IF_RE = re.compile(r'^\s*#\s*(if|ifdef|ifndef)\b')
+COMPILED_IF_RE = re.compile(r'^\s*#\s*if\s+PULSE_DETAIL_COMPILED\s*$')
 ENDIF_RE = re.compile(r'^\s*#\s*endif\b')
 GUARD_IFNDEF_RE = re.compile(r'^\s*#\s*ifndef\s+(\w+)\s*$')
 GUARD_DEFINE_RE = re.compile(r'^\s*#\s*define\s+(\w+)\s*$')
@@ -81,6 +85,24 @@ class Amalgamator:
                                         % (current, name, self.include_dir))
         return None
 
+    def hoist_block_includes(self, lines, start, path):
+        """The expansions of the pulse headers first included inside the conditional block that
+        starts at lines[start] (a compiled-mode block)."""
+        out, depth = [], 0
+        for line in lines[start:]:
+            if IF_RE.match(line):
+                depth += 1
+            elif ENDIF_RE.match(line):
+                depth -= 1
+                if depth == 0:
+                    break
+            m = INCLUDE_RE.match(line)
+            if m:
+                target = self.resolve(m.group(1), m.group(2), path)
+                if target is not None and target not in self.done:
+                    out.extend(self.expand(target))
+        return out
+
     def expand(self, rel):
         if rel in self.active:
             raise AmalgamationError('include cycle: ' + ' -> '.join(self.active + [rel]))
@@ -94,7 +116,9 @@ class Amalgamator:
         self.order.append(rel)
         out = ['// ---- begin file %s' % rel]
         depth = 0
-        for line in lines:
+        for i, line in enumerate(lines):
+            if COMPILED_IF_RE.match(line):
+                out.extend(self.hoist_block_includes(lines, i, path))
             if IF_RE.match(line):
                 depth += 1
             elif ENDIF_RE.match(line):

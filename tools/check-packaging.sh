@@ -5,13 +5,16 @@
 #   install          cmake --install into a temp prefix: headers, CMake package, pulse.pc
 #   find_package     CMake find_package(pulse CONFIG) from that prefix, moved elsewhere first
 #                    (relocatable), pulse::pulse, pulse::curl and pulse::webhook, version file checks
-#   add_subdirectory CMake add_subdirectory(<checkout>) (no tests/tools targets leak out)
+#   add_subdirectory CMake add_subdirectory(<checkout>) (no tests/tools targets leak out), and the
+#                    compiled-mode consumer over pulse::compiled (also with Meson's pulse-compiled):
+#                    same output, decode_json<extract_result> taken from the library
 #   fetch_content    CMake FetchContent from a tarball of the checkout (local file, no network)
 #   meson_subproject Meson subproject (subprojects/pulse -> checkout, with pulse.wrap [provide]), dependency('pulse') and
 #                    dependency('pulse-curl') from meson.override_dependency
 #   pkg_config       g++ consumer.cpp $(pkg-config --cflags --libs pulse) against the prefix
 #   single_include   single_include/pulse/pulse.hpp alone (no -I include/), with and without
-#                    exceptions; the dependency list proves no include/pulse/ header was read
+#                    exceptions, and in compiled mode (one PULSE_COMPILED_LIB_SOURCE unit); the
+#                    dependency list proves no include/pulse/ header was read
 #   conformance      a project runs the transport conformance suite against a transport of its own
 #                    (pulse_add_transport_conformance, PULSE_CONFORMANCE=ON) through CTest; the
 #                    server is $PULSE_SERVER_EXECUTABLE when set, else built from the checkout
@@ -69,6 +72,18 @@ check_webhook() { # <build dir>
 # environment variable pointing back at the checkout.
 unset CPATH CPLUS_INCLUDE_PATH PKG_CONFIG_PATH CMAKE_PREFIX_PATH
 
+# check_compiled <build dir>: the compiled-mode consumer prints the same line, and its object file
+# leaves decode_json<extract_result> undefined (taken from the compiled library, not instantiated).
+check_compiled() {
+  check_output "$1/consumer_compiled" "$expect" || return 1
+  local obj
+  obj=$(find "$1" -name '*consumer.cpp.o' -path '*consumer_compiled*' | head -n 1)
+  [ -n "$obj" ] || { echo "no object file of consumer_compiled under $1"; return 1; }
+  nm -C "$obj" | grep -E " U .*pulse::$abi::decode_json<pulse::$abi::extract_result>\(" >/dev/null ||
+    { echo "$obj instantiates decode_json<extract_result> itself (compiled mode not in effect)"; return 1; }
+  echo "compiled mode: decode_json<extract_result> taken from the library"
+}
+
 check_output() { # <program> <expected-prefix>
   local out
   out=$("$1") || { echo "$1 exited with $?"; return 1; }
@@ -121,10 +136,11 @@ proof_find_package() {
 proof_add_subdirectory() {
   local b="$tmp/add_subdirectory"
   cmake -S "$tmp/src/cmake_add_subdirectory" -B "$b" "${gen[@]}" -DCMAKE_CXX_COMPILER="$cxx" \
-    -DPULSE_SOURCE_DIR="$root" -DEXPECT_CURL=$expect_curl &&
+    -DPULSE_SOURCE_DIR="$root" -DEXPECT_CURL=$expect_curl -DEXPECT_COMPILED=ON &&
   cmake --build "$b" -j 2 &&
   check_output "$b/consumer" "$expect" &&
-  check_curl "$b"
+  check_curl "$b" &&
+  check_compiled "$b"
 }
 
 proof_fetch_content() {
@@ -148,7 +164,8 @@ proof_meson_subproject() {
     -Dexpect_version="$version" -Dexpect_curl=$([ $expect_curl = ON ] && echo true || echo false) &&
   meson compile -C "$tmp/meson" &&
   check_output "$tmp/meson/consumer" "$expect" &&
-  check_curl "$tmp/meson"
+  check_curl "$tmp/meson" &&
+  check_compiled "$tmp/meson"
 }
 
 proof_pkg_config() {
@@ -177,6 +194,18 @@ proof_single_include() {
     echo "output: $line"
     case "$line" in "single-include $version ok:"*) ;; *) echo "unexpected output"; return 1 ;; esac
   done
+  # Compiled mode with the single header: one translation unit holds the instantiations, the
+  # program's own is compiled with PULSE_COMPILED_LIB and must take them from there.
+  out="$tmp/single_include_compiled"
+  printf '#define PULSE_COMPILED_LIB_SOURCE\n#include <pulse/pulse.hpp>\n' >"$out-source.cpp"
+  "$cxx" -std=c++20 -Wall -Wextra -Wpedantic -Werror -I "$root/single_include" -c "$out-source.cpp" -o "$out-source.o" &&
+  "$cxx" -std=c++20 -Wall -Wextra -Wpedantic -Werror -DPULSE_COMPILED_LIB -I "$root/single_include" -c "$src" -o "$out.o" &&
+  "$cxx" "$out.o" "$out-source.o" -o "$out" -lboost_json -lboost_url || return 1
+  nm -C "$out.o" | grep -E " U .*pulse::$abi::decode_json<pulse::$abi::extract_result>\(" >/dev/null ||
+    { echo "compiled mode not in effect: $out.o instantiates decode_json<extract_result>"; return 1; }
+  line=$("$out") || { echo "$out exited with $?"; return 1; }
+  echo "output: $line (compiled mode)"
+  case "$line" in "single-include $version ok:"*) ;; *) echo "unexpected output"; return 1 ;; esac
 }
 
 proof_conformance() {

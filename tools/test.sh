@@ -35,7 +35,7 @@ ASAN_OPTIONS=detect_leaks=$leaks:strict_string_checks=1 UBSAN_OPTIONS=print_stac
 echo "== Meson build (g++, -O1, same suites)"
 if [ ! -d "$out/meson" ]; then
   # (-fno-exceptions unit tests: built once, in the sanitized CMake build above)
-  CXX=g++ meson setup "$out/meson" -Doptimization=1 -Ddebug=false -Dno_exceptions_tests=false -Dtest_unity=true >/dev/null
+  CXX=g++ meson setup "$out/meson" -Doptimization=1 -Ddebug=false -Dno_exceptions_tests=false -Dtest_unity=true -Dcompiled=true >/dev/null
 fi
 meson compile -C "$out/meson" -j "$jobs" >"$out/meson-build.log" 2>&1 || { tail -n 60 "$out/meson-build.log"; exit 1; }
 meson test -C "$out/meson" --print-errorlogs --num-processes $((jobs * 2))

@@ -1158,6 +1158,14 @@ private:
     error final_error_;
 };
 
+// Compiled mode (detail/compiled.hpp): the job machine for every end it can have, instantiated once
+// in the program. (schema/codec.hpp, included above, brought the answers' types.)
+#if PULSE_DETAIL_COMPILED
+#define PULSE_DETAIL_FLOW_INSTANCES(T) PULSE_DETAIL_INSTANTIATE class job_flow<T>;
+PULSE_DETAIL_FOR_EACH_FLOW_END(PULSE_DETAIL_FLOW_INSTANCES)
+#undef PULSE_DETAIL_FLOW_INSTANCES
+#endif
+
 } // namespace flow
 PULSE_NAMESPACE_END
 

@@ -122,4 +122,31 @@ boost::system::result<T> tag_invoke(boost::json::try_value_to_tag<T>, boost::jso
 
 PULSE_NAMESPACE_END
 
+// Compiled mode (detail/compiled.hpp): the decoders and encoders of the API's answers and request
+// bodies, instantiated once in the program.
+#include <pulse/detail/compiled.hpp>
+#if PULSE_DETAIL_COMPILED
+#include <pulse/schema/api_error.hpp>
+#include <pulse/schema/batch_job.hpp>
+#include <pulse/schema/extract_options.hpp>
+#include <pulse/schema/extract_result.hpp>
+#include <pulse/schema/form.hpp>
+#include <pulse/schema/job.hpp>
+#include <pulse/schema/pipeline_job.hpp>
+#include <pulse/schema/schema_job.hpp>
+#include <pulse/schema/split_job.hpp>
+#include <pulse/schema/tables_job.hpp>
+#include <pulse/schema/webhook_link.hpp>
+PULSE_NAMESPACE_BEGIN
+#define PULSE_DETAIL_CODEC_INSTANCES(T)                                                              \
+    PULSE_DETAIL_INSTANTIATE result<T> decode<T>(boost::json::value const&);                        \
+    PULSE_DETAIL_INSTANTIATE result<T> decode_json<T>(std::string_view, parse_limits);              \
+    PULSE_DETAIL_INSTANTIATE boost::json::value encode<T>(T const&);                                \
+    PULSE_DETAIL_INSTANTIATE std::string to_json<T>(T const&);
+PULSE_DETAIL_FOR_EACH_ANSWER(PULSE_DETAIL_CODEC_INSTANCES)
+PULSE_DETAIL_FOR_EACH_REQUEST_BODY(PULSE_DETAIL_CODEC_INSTANCES)
+#undef PULSE_DETAIL_CODEC_INSTANCES
+PULSE_NAMESPACE_END
+#endif
+
 #endif

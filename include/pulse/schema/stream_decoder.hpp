@@ -239,6 +239,16 @@ result<T> decode_file(std::filesystem::path const& path, stream_limits limits = 
     return dec.finish();
 }
 
+// Compiled mode (detail/compiled.hpp): the incremental decoders of the API's answers, instantiated
+// once in the program. (codec.hpp, included above, brought the answers' types.)
+#if PULSE_DETAIL_COMPILED
+#define PULSE_DETAIL_STREAM_INSTANCES(T)                                                             \
+    PULSE_DETAIL_INSTANTIATE class stream_decoder<T>;                                                \
+    PULSE_DETAIL_INSTANTIATE result<T> decode_file<T>(std::filesystem::path const&, stream_limits);
+PULSE_DETAIL_FOR_EACH_ANSWER(PULSE_DETAIL_STREAM_INSTANCES)
+#undef PULSE_DETAIL_STREAM_INSTANCES
+#endif
+
 PULSE_NAMESPACE_END
 
 #endif

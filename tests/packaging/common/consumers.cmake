@@ -12,3 +12,10 @@ if(EXPECT_CURL)
 elseif(TARGET pulse::curl)
   message(FATAL_ERROR "pulse::curl exists although the checkout has no adapter headers")
 endif()
+
+# Compiled mode (EXPECT_COMPILED: a build tree, not an installed package): the same program linked
+# against pulse::compiled, whose instantiations it must use instead of its own.
+if(EXPECT_COMPILED)
+  add_executable(consumer_compiled ${CMAKE_CURRENT_LIST_DIR}/consumer.cpp)
+  target_link_libraries(consumer_compiled PRIVATE pulse::compiled)
+endif()

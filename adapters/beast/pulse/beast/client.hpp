@@ -13,6 +13,7 @@
 
 #include <pulse/beast/transport.hpp>
 #include <pulse/config.hpp>
+#include <pulse/detail/compiled.hpp>
 #include <pulse/detail/prelude.hpp>
 #include <pulse/driver/client.hpp>
 
@@ -31,6 +32,12 @@ inline client make_client(pulse::config cfg) {
 }
 
 } // namespace beast
+
+// Compiled mode (pulse/detail/compiled.hpp): the blocking client over this adapter, instantiated
+// once in the program.
+#if PULSE_DETAIL_COMPILED
+PULSE_DETAIL_INSTANTIATE class client<beast::sync_transport>;
+#endif
 PULSE_NAMESPACE_END
 
 #endif

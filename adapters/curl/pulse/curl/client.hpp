@@ -14,6 +14,7 @@
 #include <pulse/config.hpp>
 #include <pulse/curl/multi_driver.hpp>
 #include <pulse/curl/transport.hpp>
+#include <pulse/detail/compiled.hpp>
 #include <pulse/detail/prelude.hpp>
 #include <pulse/driver/client.hpp>
 
@@ -40,6 +41,12 @@ inline multi_driver make_driver(pulse::config const& cfg, multi_options mopts = 
 }
 
 } // namespace curl
+
+// Compiled mode (pulse/detail/compiled.hpp): the blocking client over this adapter, instantiated
+// once in the program.
+#if PULSE_DETAIL_COMPILED
+PULSE_DETAIL_INSTANTIATE class client<curl::easy_transport>;
+#endif
 PULSE_NAMESPACE_END
 
 #endif
