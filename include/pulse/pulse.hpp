@@ -17,6 +17,7 @@
 
 // --- project vocabulary
 #include <pulse/detail/prelude.hpp>
+#include <pulse/fwd.hpp>
 #include <pulse/version.hpp>
 #include <pulse/error.hpp>
 

@@ -99,6 +99,7 @@
 #define PULSE_FLOW_JOB_FLOW_HPP
 
 #include <pulse/config.hpp>
+#include <pulse/detail/compiled.hpp>
 #include <pulse/detail/prelude.hpp>
 #include <pulse/download_info.hpp>
 #include <pulse/error.hpp>

@@ -35,6 +35,7 @@
 #ifndef PULSE_SCHEMA_STREAM_DECODER_HPP
 #define PULSE_SCHEMA_STREAM_DECODER_HPP
 
+#include <pulse/detail/compiled.hpp>
 #include <pulse/detail/prelude.hpp>
 #include <pulse/error.hpp>
 #include <pulse/schema/codec.hpp>
@@ -78,9 +79,6 @@ struct stream_limits {
 template <class T>
     requires detail::described<T>
 class stream_decoder {
-    static_assert(detail::sax::frames_for<T>::value + 1 <= detail::sax::max_frames,
-                  "schema nests deeper than the stream decoder's frame stack");
-
 public:
     /// The schema type decoded.
     using value_type = T;
@@ -182,6 +180,11 @@ private:
     };
 
     state_t& state() {
+        // Checked here, where the parser is built, rather than in the class body: naming
+        // stream_decoder<T> (a member of a job machine, an extern template declaration) then costs
+        // no walk of T's schema.
+        static_assert(detail::sax::frames_for<T>::value + 1 <= detail::sax::max_frames,
+                      "schema nests deeper than the stream decoder's frame stack");
         if (!state_) {
             state_ = std::make_unique<state_t>(limits_);
             state_->parser.handler().set_size_hint(size_hint_);
@@ -239,11 +242,12 @@ result<T> decode_file(std::filesystem::path const& path, stream_limits limits = 
     return dec.finish();
 }
 
-// Compiled mode (detail/compiled.hpp): the incremental decoders of the API's answers, instantiated
-// once in the program. (codec.hpp, included above, brought the answers' types.)
+// Compiled mode (detail/compiled.hpp): decode_file of the API's answers, instantiated once in the
+// program. (codec.hpp, included above, brought the answers' types.) The decoder class itself is not
+// declared extern: that would make every translation unit instantiate its definition for every
+// answer, which costs a bare include more than it saves; the job machines that use it are.
 #if PULSE_DETAIL_COMPILED
 #define PULSE_DETAIL_STREAM_INSTANCES(T)                                                             \
-    PULSE_DETAIL_INSTANTIATE class stream_decoder<T>;                                                \
     PULSE_DETAIL_INSTANTIATE result<T> decode_file<T>(std::filesystem::path const&, stream_limits);
 PULSE_DETAIL_FOR_EACH_ANSWER(PULSE_DETAIL_STREAM_INSTANCES)
 #undef PULSE_DETAIL_STREAM_INSTANCES
