@@ -481,8 +481,8 @@ PULSE_NAMESPACE_END
 // SPDX-License-Identifier: MIT
 //
 // The small vocabulary every schema type's JSON conversion is written in, so that no type repeats
-// the same lines: a type lists its members once, in a member table (`schema_of<T>::members`), and
-// the generic decode/encode below do the rest:
+// the same lines: a type lists its members once, in a member table (`schema_of<T>::members`, read
+// as `members_of<T>`), and the generic decode/encode below do the rest:
 //
 //   - a member is `field("page_number", &T::page_number)`; a second accepted spelling is
 //     `.or_alias("plan-info", bit)`; a member that must be present is `.required()`;
@@ -784,20 +784,26 @@ constexpr member_desc<C, M> field_of(std::string_view name, M B::*ptr) {
     return member_desc<C, M>{name, static_cast<M C::*>(ptr)};
 }
 
-/// Specialised next to each schema type, as a partial specialization constrained to that type and
-/// written in terms of T:
+/// Specialised next to each schema type, its table a variable template written in terms of T:
 ///
-///     template <class T> requires std::same_as<T, plan_info>
-///     struct schema_of<T> { static constexpr auto members = std::tuple{field("tier", &T::tier), ...}; };
+///     template <>
+///     struct schema_of<plan_info> {
+///         template <class T = plan_info>
+///         static constexpr auto members = std::tuple{field("tier", &T::tier), ...};
+///     };
 ///
 /// so that the table (a std::tuple of member descriptions) is built only in a translation unit that
-/// decodes or encodes the type. A full specialization (`template <> struct schema_of<plan_info>`)
-/// works the same but builds its table wherever the header is included.
+/// decodes or encodes the type (members_of<T> below), not wherever the header is included. A plain
+/// `static constexpr auto members` would be built at its definition.
 template <class T>
 struct schema_of;
 
 template <class T>
-concept described = requires { schema_of<T>::members; };
+concept described = requires { schema_of<T>::template members<T>; };
+
+/// The member table of a described type T.
+template <class T>
+inline constexpr auto const& members_of = schema_of<T>::template members<T>;
 
 /// Reaches the bookkeeping of types whose members have two spellings on the wire (`plan_info` /
 /// `plan-info`): which one was read, so that it is written back as read. The bits are a private
@@ -1026,7 +1032,7 @@ template <described T>
 bool decode_value(json::value const& v, T& out, error& e) {
     auto const* o = v.if_object();
     if (!o) return type_error(e, "object", v);
-    constexpr auto const& members = schema_of<T>::members;
+    constexpr auto const& members = members_of<T>;
     constexpr std::size_t n = std::tuple_size_v<std::remove_cvref_t<decltype(members)>>;
     static_assert(n <= 64, "member table too large for the presence mask");
     std::uint64_t seen = 0;
@@ -1115,7 +1121,7 @@ json::value encode_value(M const& m) {
 template <described T>
 json::value encode_value(T const& t) {
     json::object o;
-    constexpr auto const& members = schema_of<T>::members;
+    constexpr auto const& members = members_of<T>;
     constexpr std::size_t n = std::tuple_size_v<std::remove_cvref_t<decltype(members)>>;
     o.reserve(n + t.extra.size());
     auto put = [&](auto const& m) {
@@ -1445,18 +1451,18 @@ struct error_envelope {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, api_error>
-struct schema_of<T> {
+template <>
+struct schema_of<api_error> {
+    template <class T = api_error>
     static constexpr auto members = std::tuple{
         field("code", &T::code),
         field("message", &T::message),
         field("details", &T::details),
     };
 };
-template <class T>
-    requires std::same_as<T, error_envelope>
-struct schema_of<T> {
+template <>
+struct schema_of<error_envelope> {
+    template <class T = error_envelope>
     static constexpr auto members = std::tuple{field("error", &T::error)};
 };
 
@@ -1589,9 +1595,9 @@ struct plan_info {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, plan_info>
-struct schema_of<T> {
+template <>
+struct schema_of<plan_info> {
+    template <class T = plan_info>
     static constexpr auto members = std::tuple{
         field("tier", &T::tier),
         field("total_credits_used", &T::total_credits_used),
@@ -1675,18 +1681,18 @@ private:
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, checkbox_detail>
-struct schema_of<T> {
+template <>
+struct schema_of<checkbox_detail> {
+    template <class T = checkbox_detail>
     static constexpr auto members = std::tuple{
         field("center_coord", &T::center_coord),
         field("selected", &T::selected),
         field("text", &T::text),
     };
 };
-template <class T>
-    requires std::same_as<T, form_cell>
-struct schema_of<T> {
+template <>
+struct schema_of<form_cell> {
+    template <class T = form_cell>
     static constexpr auto members = std::tuple{
         field("page_number", &T::page_number),
         field("bounding_box", &T::bounding_box),
@@ -1698,9 +1704,9 @@ struct schema_of<T> {
         field("checkbox_details", &T::checkbox_details),
     };
 };
-template <class T>
-    requires std::same_as<T, form_result>
-struct schema_of<T> {
+template <>
+struct schema_of<form_result> {
+    template <class T = form_result>
     static constexpr auto members = std::tuple{
         field("form_id", &T::form_id),
         field("page_count", &T::page_count),
@@ -1810,52 +1816,52 @@ struct form_options {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, figure_processing_options>
-struct schema_of<T> {
+template <>
+struct schema_of<figure_processing_options> {
+    template <class T = figure_processing_options>
     static constexpr auto members = std::tuple{
         field("description", &T::description),
         field("show_images", &T::show_images),
     };
 };
-template <class T>
-    requires std::same_as<T, chunking_options>
-struct schema_of<T> {
+template <>
+struct schema_of<chunking_options> {
+    template <class T = chunking_options>
     static constexpr auto members = std::tuple{
         field("chunkTypes", &T::chunk_types),
         field("chunkSize", &T::chunk_size),
     };
 };
-template <class T>
-    requires std::same_as<T, alt_output_options>
-struct schema_of<T> {
+template <>
+struct schema_of<alt_output_options> {
+    template <class T = alt_output_options>
     static constexpr auto members = std::tuple{
         field("wlbb", &T::wlbb),
         field("returnHtml", &T::return_html),
         field("returnXml", &T::return_xml),
     };
 };
-template <class T>
-    requires std::same_as<T, extension_options>
-struct schema_of<T> {
+template <>
+struct schema_of<extension_options> {
+    template <class T = extension_options>
     static constexpr auto members = std::tuple{
         field("footnoteReferences", &T::footnote_references),
         field("chunking", &T::chunking),
         field("altOutputs", &T::alt_outputs),
     };
 };
-template <class T>
-    requires std::same_as<T, spreadsheet_options>
-struct schema_of<T> {
+template <>
+struct schema_of<spreadsheet_options> {
+    template <class T = spreadsheet_options>
     static constexpr auto members = std::tuple{
         field("include_hidden_rows", &T::include_hidden_rows),
         field("include_hidden_cols", &T::include_hidden_cols),
         field("include_hidden_sheets", &T::include_hidden_sheets),
     };
 };
-template <class T>
-    requires std::same_as<T, storage_options>
-struct schema_of<T> {
+template <>
+struct schema_of<storage_options> {
+    template <class T = storage_options>
     static constexpr auto members = std::tuple{
         field("enabled", &T::enabled),
         field("folder_name", &T::folder_name),
@@ -1880,14 +1886,14 @@ constexpr auto extract_options_members() {
         field_of<C>("async", &T::async),
     };
 }
-template <class T>
-    requires std::same_as<T, extract_options>
-struct schema_of<T> {
+template <>
+struct schema_of<extract_options> {
+    template <class T = extract_options>
     static constexpr auto members = extract_options_members<T>();
 };
-template <class T>
-    requires std::same_as<T, form_options>
-struct schema_of<T> {
+template <>
+struct schema_of<form_options> {
+    template <class T = form_options>
     static constexpr auto members = std::tuple{
         field("file_url", &T::file_url),
         field("form_id", &T::form_id),
@@ -2347,9 +2353,9 @@ result<T> values_as(structured_output const& out) {
 }
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, structured_output>
-struct schema_of<T> {
+template <>
+struct schema_of<structured_output> {
+    template <class T = structured_output>
     static constexpr auto members = std::tuple{
         field("values", &T::values),
         field("citations", &T::citations),
@@ -2468,9 +2474,9 @@ result<T> values_as(schema_result const& r, std::string_view topic) {
 }
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, schema_config>
-struct schema_of<T> {
+template <>
+struct schema_of<schema_config> {
+    template <class T = schema_config>
     static constexpr auto members = std::tuple{
         field("input_schema", &T::input_schema),
         field("excel_template", &T::excel_template),
@@ -2478,9 +2484,9 @@ struct schema_of<T> {
         field("effort", &T::effort),
     };
 };
-template <class T>
-    requires std::same_as<T, topic_schema_config>
-struct schema_of<T> {
+template <>
+struct schema_of<topic_schema_config> {
+    template <class T = topic_schema_config>
     static constexpr auto members = std::tuple{
         field("schema", &T::schema),
         field("schema_prompt", &T::schema_prompt),
@@ -2488,9 +2494,9 @@ struct schema_of<T> {
         field("schema_config_id", &T::schema_config_id),
     };
 };
-template <class T>
-    requires std::same_as<T, schema_request>
-struct schema_of<T> {
+template <>
+struct schema_of<schema_request> {
+    template <class T = schema_request>
     static constexpr auto members = std::tuple{
         field("extraction_id", &T::extraction_id),
         field("extraction_ids", &T::extraction_ids),
@@ -2519,9 +2525,9 @@ constexpr auto schema_result_members() {
         field_of<C>("plan_info", &T::plan_info).or_alias("plan-info", 0),
     };
 }
-template <class T>
-    requires std::same_as<T, schema_result>
-struct schema_of<T> {
+template <>
+struct schema_of<schema_result> {
+    template <class T = schema_result>
     static constexpr auto members = schema_result_members<T>();
 };
 } // namespace detail
@@ -2598,24 +2604,24 @@ private:
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, topic_definition>
-struct schema_of<T> {
+template <>
+struct schema_of<topic_definition> {
+    template <class T = topic_definition>
     static constexpr auto members = std::tuple{
         field("name", &T::name).required(),
         field("description", &T::description),
     };
 };
-template <class T>
-    requires std::same_as<T, split_config>
-struct schema_of<T> {
+template <>
+struct schema_of<split_config> {
+    template <class T = split_config>
     static constexpr auto members = std::tuple{
         field("split_input", &T::split_input).required(),
     };
 };
-template <class T>
-    requires std::same_as<T, split_request>
-struct schema_of<T> {
+template <>
+struct schema_of<split_request> {
+    template <class T = split_request>
     static constexpr auto members = std::tuple{
         field("extraction_id", &T::extraction_id).required(),
         field("split_config", &T::split_config),
@@ -2623,9 +2629,9 @@ struct schema_of<T> {
         field("async", &T::async),
     };
 };
-template <class T>
-    requires std::same_as<T, split_output>
-struct schema_of<T> {
+template <>
+struct schema_of<split_output> {
+    template <class T = split_output>
     static constexpr auto members = std::tuple{
         field("splits", &T::splits),
     };
@@ -2641,9 +2647,9 @@ constexpr auto split_result_members() {
         field_of<C>("plan_info", &T::plan_info).or_alias("plan-info", 0),
     };
 }
-template <class T>
-    requires std::same_as<T, split_result>
-struct schema_of<T> {
+template <>
+struct schema_of<split_result> {
+    template <class T = split_result>
     static constexpr auto members = split_result_members<T>();
 };
 } // namespace detail
@@ -2722,36 +2728,36 @@ private:
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, tables_config>
-struct schema_of<T> {
+template <>
+struct schema_of<tables_config> {
+    template <class T = tables_config>
     static constexpr auto members = std::tuple{
         field("merge", &T::merge),
         field("table_format", &T::table_format),
         field("charts_to_tables", &T::charts_to_tables),
     };
 };
-template <class T>
-    requires std::same_as<T, tables_request>
-struct schema_of<T> {
+template <>
+struct schema_of<tables_request> {
+    template <class T = tables_request>
     static constexpr auto members = std::tuple{
         field("extraction_id", &T::extraction_id).required(),
         field("tables_config", &T::tables_config),
         field("async", &T::async),
     };
 };
-template <class T>
-    requires std::same_as<T, table_item>
-struct schema_of<T> {
+template <>
+struct schema_of<table_item> {
+    template <class T = table_item>
     static constexpr auto members = std::tuple{
         field("table_content", &T::table_content),
         field("citations", &T::citations),
         field("from_chart", &T::from_chart),
     };
 };
-template <class T>
-    requires std::same_as<T, tables_output>
-struct schema_of<T> {
+template <>
+struct schema_of<tables_output> {
+    template <class T = tables_output>
     static constexpr auto members = std::tuple{
         field("tables", &T::tables),
     };
@@ -2767,9 +2773,9 @@ constexpr auto tables_result_members() {
         field_of<C>("plan_info", &T::plan_info).or_alias("plan-info", 0),
     };
 }
-template <class T>
-    requires std::same_as<T, tables_result>
-struct schema_of<T> {
+template <>
+struct schema_of<tables_result> {
+    template <class T = tables_result>
     static constexpr auto members = tables_result_members<T>();
 };
 } // namespace detail
@@ -2890,34 +2896,34 @@ struct batch_result {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, batch_file>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_file> {
+    template <class T = batch_file>
     static constexpr auto members = std::tuple{
         field("filename", &T::filename).required(),
         field("content", &T::content).required(),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_input>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_input> {
+    template <class T = batch_input>
     static constexpr auto members = std::tuple{
         field("s3_prefix", &T::s3_prefix),
         field("file_urls", &T::file_urls),
         field("files", &T::files),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_output>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_output> {
+    template <class T = batch_output>
     static constexpr auto members = std::tuple{
         field("s3_prefix", &T::s3_prefix),
         field("local_path", &T::local_path),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_extract_request>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_extract_request> {
+    template <class T = batch_extract_request>
     static constexpr auto members = std::tuple{
         field("input", &T::input).required(),
         field("output", &T::output).required(),
@@ -2925,9 +2931,9 @@ struct schema_of<T> {
         field("workers", &T::workers),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_schema_request>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_schema_request> {
+    template <class T = batch_schema_request>
     static constexpr auto members = std::tuple{
         field("batch_extract_id", &T::batch_extract_id),
         field("extraction_ids", &T::extraction_ids),
@@ -2940,9 +2946,9 @@ struct schema_of<T> {
         field("workers", &T::workers),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_tables_request>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_tables_request> {
+    template <class T = batch_tables_request>
     static constexpr auto members = std::tuple{
         field("batch_extract_id", &T::batch_extract_id),
         field("extraction_ids", &T::extraction_ids),
@@ -2951,9 +2957,9 @@ struct schema_of<T> {
         field("workers", &T::workers),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_split_request>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_split_request> {
+    template <class T = batch_split_request>
     static constexpr auto members = std::tuple{
         field("batch_extract_id", &T::batch_extract_id),
         field("extraction_ids", &T::extraction_ids),
@@ -2962,9 +2968,9 @@ struct schema_of<T> {
         field("workers", &T::workers),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_submission>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_submission> {
+    template <class T = batch_submission>
     static constexpr auto members = std::tuple{
         field("batch_job_id", &T::batch_job_id).required(),
         field("status", &T::status),
@@ -2973,9 +2979,9 @@ struct schema_of<T> {
         field("total_splits", &T::total_splits),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_item>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_item> {
+    template <class T = batch_item>
     static constexpr auto members = std::tuple{
         field("index", &T::index),
         field("job_id", &T::job_id),
@@ -2988,9 +2994,9 @@ struct schema_of<T> {
         field("error", &T::error),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_result>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_result> {
+    template <class T = batch_result>
     static constexpr auto members = std::tuple{
         field("total", &T::total),
         field("completed", &T::completed),
@@ -3154,9 +3160,9 @@ struct bounding_boxes {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, bounding_box_item>
-struct schema_of<T> {
+template <>
+struct schema_of<bounding_box_item> {
+    template <class T = bounding_box_item>
     static constexpr auto members = std::tuple{
         field("id", &T::id),
         field("content", &T::content),
@@ -3168,18 +3174,18 @@ struct schema_of<T> {
         field("workbook_sheet_index", &T::workbook_sheet_index),
     };
 };
-template <class T>
-    requires std::same_as<T, image_classification>
-struct schema_of<T> {
+template <>
+struct schema_of<image_classification> {
+    template <class T = image_classification>
     static constexpr auto members = std::tuple{
         field("confidence", &T::confidence),
         field("model", &T::model),
         field("error", &T::error),
     };
 };
-template <class T>
-    requires std::same_as<T, bounding_box_image>
-struct schema_of<T> {
+template <>
+struct schema_of<bounding_box_image> {
+    template <class T = bounding_box_image>
     static constexpr auto members = std::tuple{
         field("id", &T::id).required(),
         field("visual_type", &T::visual_type).required(),
@@ -3200,9 +3206,9 @@ struct schema_of<T> {
         field("description_error", &T::description_error),
     };
 };
-template <class T>
-    requires std::same_as<T, table_info>
-struct schema_of<T> {
+template <>
+struct schema_of<table_info> {
+    template <class T = table_info>
     static constexpr auto members = std::tuple{
         field("id", &T::id),
         field("dimensions", &T::dimensions),
@@ -3222,17 +3228,17 @@ struct schema_of<T> {
         field("location", &T::location),
     };
 };
-template <class T>
-    requires std::same_as<T, bounding_box_table>
-struct schema_of<T> {
+template <>
+struct schema_of<bounding_box_table> {
+    template <class T = bounding_box_table>
     static constexpr auto members = std::tuple{
         field("table_info", &T::table_info),
         field("cell_data", &T::cell_data),
     };
 };
-template <class T>
-    requires std::same_as<T, bounding_boxes>
-struct schema_of<T> {
+template <>
+struct schema_of<bounding_boxes> {
+    template <class T = bounding_boxes>
     static constexpr auto members = std::tuple{
         field("Images", &T::images),
         field("Tables", &T::tables),
@@ -3539,9 +3545,9 @@ private:
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, chunking_result>
-struct schema_of<T> {
+template <>
+struct schema_of<chunking_result> {
+    template <class T = chunking_result>
     static constexpr auto members = std::tuple{
         field("semantic", &T::semantic),
         field("header", &T::header),
@@ -3549,18 +3555,18 @@ struct schema_of<T> {
         field("recursive", &T::recursive),
     };
 };
-template <class T>
-    requires std::same_as<T, footnote_reference>
-struct schema_of<T> {
+template <>
+struct schema_of<footnote_reference> {
+    template <class T = footnote_reference>
     static constexpr auto members = std::tuple{
         field("symbol", &T::symbol),
         field("footnoteTextId", &T::footnote_text_id),
         field("referenceTextIds", &T::reference_text_ids),
     };
 };
-template <class T>
-    requires std::same_as<T, word_box>
-struct schema_of<T> {
+template <>
+struct schema_of<word_box> {
+    template <class T = word_box>
     static constexpr auto members = std::tuple{
         field("id", &T::id),
         field("text", &T::text),
@@ -3569,26 +3575,26 @@ struct schema_of<T> {
         field("average_word_confidence", &T::average_word_confidence),
     };
 };
-template <class T>
-    requires std::same_as<T, word_level_boxes>
-struct schema_of<T> {
+template <>
+struct schema_of<word_level_boxes> {
+    template <class T = word_level_boxes>
     static constexpr auto members = std::tuple{
         field("words", &T::words),
         field("error", &T::error),
     };
 };
-template <class T>
-    requires std::same_as<T, alt_outputs>
-struct schema_of<T> {
+template <>
+struct schema_of<alt_outputs> {
+    template <class T = alt_outputs>
     static constexpr auto members = std::tuple{
         field("wlbb", &T::wlbb),
         field("html", &T::html),
         field("xml", &T::xml),
     };
 };
-template <class T>
-    requires std::same_as<T, extensions>
-struct schema_of<T> {
+template <>
+struct schema_of<extensions> {
+    template <class T = extensions>
     static constexpr auto members = std::tuple{
         field("chunking", &T::chunking),
         field("footnoteReferences", &T::footnote_references).or_alias("footnote_references", 0),
@@ -3656,9 +3662,9 @@ constexpr auto extract_result_members() {
         field_of<C>("credits_used", &T::credits_used),
     };
 }
-template <class T>
-    requires std::same_as<T, extract_result>
-struct schema_of<T> {
+template <>
+struct schema_of<extract_result> {
+    template <class T = extract_result>
     static constexpr auto members = extract_result_members<T>();
 };
 } // namespace detail
@@ -3751,9 +3757,9 @@ inline bool is_large_result_pointer(boost::json::value const& v) noexcept {
 }
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, async_submission>
-struct schema_of<T> {
+template <>
+struct schema_of<async_submission> {
+    template <class T = async_submission>
     static constexpr auto members = std::tuple{
         field("job_id", &T::job_id).required(),
         field("status", &T::status),
@@ -3762,9 +3768,9 @@ struct schema_of<T> {
         field("credits_used", &T::credits_used),
     };
 };
-template <class T>
-    requires std::same_as<T, job_status_response>
-struct schema_of<T> {
+template <>
+struct schema_of<job_status_response> {
+    template <class T = job_status_response>
     static constexpr auto members = std::tuple{
         field("job_id", &T::job_id).required(),
         field("status", &T::status).required(),
@@ -3774,9 +3780,9 @@ struct schema_of<T> {
         field("error", &T::error),
     };
 };
-template <class T>
-    requires std::same_as<T, large_result_pointer>
-struct schema_of<T> {
+template <>
+struct schema_of<large_result_pointer> {
+    template <class T = large_result_pointer>
     static constexpr auto members = std::tuple{
         field("is_url", &T::is_url).required(),
         field("url", &T::url).required(),
@@ -3785,9 +3791,9 @@ struct schema_of<T> {
         field("plan_info", &T::plan_info).or_alias("plan-info", 0),
     };
 };
-template <class T>
-    requires std::same_as<T, job_cancellation>
-struct schema_of<T> {
+template <>
+struct schema_of<job_cancellation> {
+    template <class T = job_cancellation>
     static constexpr auto members = std::tuple{
         field("job_id", &T::job_id),
         field("message", &T::message),
@@ -3930,18 +3936,18 @@ struct pipeline_result {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, pipeline_batch_extract_step>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_batch_extract_step> {
+    template <class T = pipeline_batch_extract_step>
     static constexpr auto members = std::tuple_cat(extract_options_members<T>(), std::tuple{
         field("file_urls", &T::file_urls),
         field("files", &T::files),
         field("workers", &T::workers),
     });
 };
-template <class T>
-    requires std::same_as<T, pipeline_steps>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_steps> {
+    template <class T = pipeline_steps>
     static constexpr auto members = std::tuple{
         field("extract", &T::extract),
         field("batch_extract", &T::batch_extract),
@@ -3950,9 +3956,9 @@ struct schema_of<T> {
         field("tables", &T::tables),
     };
 };
-template <class T>
-    requires std::same_as<T, pipeline_request>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_request> {
+    template <class T = pipeline_request>
     static constexpr auto members = std::tuple{
         field("file_url", &T::file_url),
         field("steps", &T::steps).required(),
@@ -3960,48 +3966,48 @@ struct schema_of<T> {
         field("auto_delete", &T::auto_delete),
     };
 };
-template <class T>
-    requires std::same_as<T, pipeline_extract_result>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_extract_result> {
+    template <class T = pipeline_extract_result>
     static constexpr auto members = std::tuple_cat(extract_result_members<T>(), std::tuple{
         field("pages", &T::pages),
         field("latency", &T::latency),
     });
 };
-template <class T>
-    requires std::same_as<T, pipeline_batch_extract_result>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_batch_extract_result> {
+    template <class T = pipeline_batch_extract_result>
     static constexpr auto members = std::tuple{
         field("extraction_ids", &T::extraction_ids),
         field("total_files", &T::total_files),
         field("latency", &T::latency),
     };
 };
-template <class T>
-    requires std::same_as<T, pipeline_schema_result>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_schema_result> {
+    template <class T = pipeline_schema_result>
     static constexpr auto members = std::tuple_cat(schema_result_members<T>(), std::tuple{
         field("latency", &T::latency),
     });
 };
-template <class T>
-    requires std::same_as<T, pipeline_split_result>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_split_result> {
+    template <class T = pipeline_split_result>
     static constexpr auto members = std::tuple_cat(split_result_members<T>(), std::tuple{
         field("split_input", &T::split_input),
         field("latency", &T::latency),
     });
 };
-template <class T>
-    requires std::same_as<T, pipeline_tables_result>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_tables_result> {
+    template <class T = pipeline_tables_result>
     static constexpr auto members = std::tuple_cat(tables_result_members<T>(), std::tuple{
         field("latency", &T::latency),
     });
 };
-template <class T>
-    requires std::same_as<T, pipeline_results>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_results> {
+    template <class T = pipeline_results>
     static constexpr auto members = std::tuple{
         field("extract", &T::extract),
         field("batch_extract", &T::batch_extract),
@@ -4010,9 +4016,9 @@ struct schema_of<T> {
         field("tables", &T::tables),
     };
 };
-template <class T>
-    requires std::same_as<T, pipeline_result>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_result> {
+    template <class T = pipeline_result>
     static constexpr auto members = std::tuple{
         field("status", &T::status),
         field("total_latency", &T::total_latency),
@@ -4051,9 +4057,9 @@ struct webhook_link {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, webhook_link>
-struct schema_of<T> {
+template <>
+struct schema_of<webhook_link> {
+    template <class T = webhook_link>
     static constexpr auto members = std::tuple{
         field("link", &T::link).required(),
     };
@@ -5298,7 +5304,7 @@ namespace json = boost::json;
 
 template <class T>
 struct described_object {
-    static constexpr auto const& members = schema_of<T>::members;
+    static constexpr auto const& members = members_of<T>;
     static constexpr std::size_t n = std::tuple_size_v<std::remove_cvref_t<decltype(members)>>;
     static_assert(n <= 64, "member table too large for the presence mask");
 
@@ -5458,13 +5464,13 @@ struct frames_for<T> {
     static constexpr std::size_t deepest(std::index_sequence<I...>) {
         std::size_t d = 1; // an unknown member's capture
         ((d = (std::max)(d, frames_for<std::remove_cvref_t<
-                                   decltype(std::declval<T&>().*(std::get<I>(schema_of<T>::members).ptr))>>::value)),
+                                   decltype(std::declval<T&>().*(std::get<I>(members_of<T>).ptr))>>::value)),
          ...);
         return d;
     }
     static constexpr std::size_t value =
         1 + deepest(std::make_index_sequence<
-                std::tuple_size_v<std::remove_cvref_t<decltype(schema_of<T>::members)>>>{});
+                std::tuple_size_v<std::remove_cvref_t<decltype(members_of<T>)>>>{});
 };
 
 

@@ -38,18 +38,18 @@ struct error_envelope {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, api_error>
-struct schema_of<T> {
+template <>
+struct schema_of<api_error> {
+    template <class T = api_error>
     static constexpr auto members = std::tuple{
         field("code", &T::code),
         field("message", &T::message),
         field("details", &T::details),
     };
 };
-template <class T>
-    requires std::same_as<T, error_envelope>
-struct schema_of<T> {
+template <>
+struct schema_of<error_envelope> {
+    template <class T = error_envelope>
     static constexpr auto members = std::tuple{field("error", &T::error)};
 };
 

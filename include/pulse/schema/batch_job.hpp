@@ -133,34 +133,34 @@ struct batch_result {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, batch_file>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_file> {
+    template <class T = batch_file>
     static constexpr auto members = std::tuple{
         field("filename", &T::filename).required(),
         field("content", &T::content).required(),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_input>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_input> {
+    template <class T = batch_input>
     static constexpr auto members = std::tuple{
         field("s3_prefix", &T::s3_prefix),
         field("file_urls", &T::file_urls),
         field("files", &T::files),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_output>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_output> {
+    template <class T = batch_output>
     static constexpr auto members = std::tuple{
         field("s3_prefix", &T::s3_prefix),
         field("local_path", &T::local_path),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_extract_request>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_extract_request> {
+    template <class T = batch_extract_request>
     static constexpr auto members = std::tuple{
         field("input", &T::input).required(),
         field("output", &T::output).required(),
@@ -168,9 +168,9 @@ struct schema_of<T> {
         field("workers", &T::workers),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_schema_request>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_schema_request> {
+    template <class T = batch_schema_request>
     static constexpr auto members = std::tuple{
         field("batch_extract_id", &T::batch_extract_id),
         field("extraction_ids", &T::extraction_ids),
@@ -183,9 +183,9 @@ struct schema_of<T> {
         field("workers", &T::workers),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_tables_request>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_tables_request> {
+    template <class T = batch_tables_request>
     static constexpr auto members = std::tuple{
         field("batch_extract_id", &T::batch_extract_id),
         field("extraction_ids", &T::extraction_ids),
@@ -194,9 +194,9 @@ struct schema_of<T> {
         field("workers", &T::workers),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_split_request>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_split_request> {
+    template <class T = batch_split_request>
     static constexpr auto members = std::tuple{
         field("batch_extract_id", &T::batch_extract_id),
         field("extraction_ids", &T::extraction_ids),
@@ -205,9 +205,9 @@ struct schema_of<T> {
         field("workers", &T::workers),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_submission>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_submission> {
+    template <class T = batch_submission>
     static constexpr auto members = std::tuple{
         field("batch_job_id", &T::batch_job_id).required(),
         field("status", &T::status),
@@ -216,9 +216,9 @@ struct schema_of<T> {
         field("total_splits", &T::total_splits),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_item>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_item> {
+    template <class T = batch_item>
     static constexpr auto members = std::tuple{
         field("index", &T::index),
         field("job_id", &T::job_id),
@@ -231,9 +231,9 @@ struct schema_of<T> {
         field("error", &T::error),
     };
 };
-template <class T>
-    requires std::same_as<T, batch_result>
-struct schema_of<T> {
+template <>
+struct schema_of<batch_result> {
+    template <class T = batch_result>
     static constexpr auto members = std::tuple{
         field("total", &T::total),
         field("completed", &T::completed),

@@ -147,9 +147,9 @@ struct bounding_boxes {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, bounding_box_item>
-struct schema_of<T> {
+template <>
+struct schema_of<bounding_box_item> {
+    template <class T = bounding_box_item>
     static constexpr auto members = std::tuple{
         field("id", &T::id),
         field("content", &T::content),
@@ -161,18 +161,18 @@ struct schema_of<T> {
         field("workbook_sheet_index", &T::workbook_sheet_index),
     };
 };
-template <class T>
-    requires std::same_as<T, image_classification>
-struct schema_of<T> {
+template <>
+struct schema_of<image_classification> {
+    template <class T = image_classification>
     static constexpr auto members = std::tuple{
         field("confidence", &T::confidence),
         field("model", &T::model),
         field("error", &T::error),
     };
 };
-template <class T>
-    requires std::same_as<T, bounding_box_image>
-struct schema_of<T> {
+template <>
+struct schema_of<bounding_box_image> {
+    template <class T = bounding_box_image>
     static constexpr auto members = std::tuple{
         field("id", &T::id).required(),
         field("visual_type", &T::visual_type).required(),
@@ -193,9 +193,9 @@ struct schema_of<T> {
         field("description_error", &T::description_error),
     };
 };
-template <class T>
-    requires std::same_as<T, table_info>
-struct schema_of<T> {
+template <>
+struct schema_of<table_info> {
+    template <class T = table_info>
     static constexpr auto members = std::tuple{
         field("id", &T::id),
         field("dimensions", &T::dimensions),
@@ -215,17 +215,17 @@ struct schema_of<T> {
         field("location", &T::location),
     };
 };
-template <class T>
-    requires std::same_as<T, bounding_box_table>
-struct schema_of<T> {
+template <>
+struct schema_of<bounding_box_table> {
+    template <class T = bounding_box_table>
     static constexpr auto members = std::tuple{
         field("table_info", &T::table_info),
         field("cell_data", &T::cell_data),
     };
 };
-template <class T>
-    requires std::same_as<T, bounding_boxes>
-struct schema_of<T> {
+template <>
+struct schema_of<bounding_boxes> {
+    template <class T = bounding_boxes>
     static constexpr auto members = std::tuple{
         field("Images", &T::images),
         field("Tables", &T::tables),

@@ -78,9 +78,9 @@ private:
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, chunking_result>
-struct schema_of<T> {
+template <>
+struct schema_of<chunking_result> {
+    template <class T = chunking_result>
     static constexpr auto members = std::tuple{
         field("semantic", &T::semantic),
         field("header", &T::header),
@@ -88,18 +88,18 @@ struct schema_of<T> {
         field("recursive", &T::recursive),
     };
 };
-template <class T>
-    requires std::same_as<T, footnote_reference>
-struct schema_of<T> {
+template <>
+struct schema_of<footnote_reference> {
+    template <class T = footnote_reference>
     static constexpr auto members = std::tuple{
         field("symbol", &T::symbol),
         field("footnoteTextId", &T::footnote_text_id),
         field("referenceTextIds", &T::reference_text_ids),
     };
 };
-template <class T>
-    requires std::same_as<T, word_box>
-struct schema_of<T> {
+template <>
+struct schema_of<word_box> {
+    template <class T = word_box>
     static constexpr auto members = std::tuple{
         field("id", &T::id),
         field("text", &T::text),
@@ -108,26 +108,26 @@ struct schema_of<T> {
         field("average_word_confidence", &T::average_word_confidence),
     };
 };
-template <class T>
-    requires std::same_as<T, word_level_boxes>
-struct schema_of<T> {
+template <>
+struct schema_of<word_level_boxes> {
+    template <class T = word_level_boxes>
     static constexpr auto members = std::tuple{
         field("words", &T::words),
         field("error", &T::error),
     };
 };
-template <class T>
-    requires std::same_as<T, alt_outputs>
-struct schema_of<T> {
+template <>
+struct schema_of<alt_outputs> {
+    template <class T = alt_outputs>
     static constexpr auto members = std::tuple{
         field("wlbb", &T::wlbb),
         field("html", &T::html),
         field("xml", &T::xml),
     };
 };
-template <class T>
-    requires std::same_as<T, extensions>
-struct schema_of<T> {
+template <>
+struct schema_of<extensions> {
+    template <class T = extensions>
     static constexpr auto members = std::tuple{
         field("chunking", &T::chunking),
         field("footnoteReferences", &T::footnote_references).or_alias("footnote_references", 0),

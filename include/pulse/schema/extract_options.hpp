@@ -105,52 +105,52 @@ struct form_options {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, figure_processing_options>
-struct schema_of<T> {
+template <>
+struct schema_of<figure_processing_options> {
+    template <class T = figure_processing_options>
     static constexpr auto members = std::tuple{
         field("description", &T::description),
         field("show_images", &T::show_images),
     };
 };
-template <class T>
-    requires std::same_as<T, chunking_options>
-struct schema_of<T> {
+template <>
+struct schema_of<chunking_options> {
+    template <class T = chunking_options>
     static constexpr auto members = std::tuple{
         field("chunkTypes", &T::chunk_types),
         field("chunkSize", &T::chunk_size),
     };
 };
-template <class T>
-    requires std::same_as<T, alt_output_options>
-struct schema_of<T> {
+template <>
+struct schema_of<alt_output_options> {
+    template <class T = alt_output_options>
     static constexpr auto members = std::tuple{
         field("wlbb", &T::wlbb),
         field("returnHtml", &T::return_html),
         field("returnXml", &T::return_xml),
     };
 };
-template <class T>
-    requires std::same_as<T, extension_options>
-struct schema_of<T> {
+template <>
+struct schema_of<extension_options> {
+    template <class T = extension_options>
     static constexpr auto members = std::tuple{
         field("footnoteReferences", &T::footnote_references),
         field("chunking", &T::chunking),
         field("altOutputs", &T::alt_outputs),
     };
 };
-template <class T>
-    requires std::same_as<T, spreadsheet_options>
-struct schema_of<T> {
+template <>
+struct schema_of<spreadsheet_options> {
+    template <class T = spreadsheet_options>
     static constexpr auto members = std::tuple{
         field("include_hidden_rows", &T::include_hidden_rows),
         field("include_hidden_cols", &T::include_hidden_cols),
         field("include_hidden_sheets", &T::include_hidden_sheets),
     };
 };
-template <class T>
-    requires std::same_as<T, storage_options>
-struct schema_of<T> {
+template <>
+struct schema_of<storage_options> {
+    template <class T = storage_options>
     static constexpr auto members = std::tuple{
         field("enabled", &T::enabled),
         field("folder_name", &T::folder_name),
@@ -175,14 +175,14 @@ constexpr auto extract_options_members() {
         field_of<C>("async", &T::async),
     };
 }
-template <class T>
-    requires std::same_as<T, extract_options>
-struct schema_of<T> {
+template <>
+struct schema_of<extract_options> {
+    template <class T = extract_options>
     static constexpr auto members = extract_options_members<T>();
 };
-template <class T>
-    requires std::same_as<T, form_options>
-struct schema_of<T> {
+template <>
+struct schema_of<form_options> {
+    template <class T = form_options>
     static constexpr auto members = std::tuple{
         field("file_url", &T::file_url),
         field("form_id", &T::form_id),

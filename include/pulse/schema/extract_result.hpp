@@ -65,9 +65,9 @@ constexpr auto extract_result_members() {
         field_of<C>("credits_used", &T::credits_used),
     };
 }
-template <class T>
-    requires std::same_as<T, extract_result>
-struct schema_of<T> {
+template <>
+struct schema_of<extract_result> {
+    template <class T = extract_result>
     static constexpr auto members = extract_result_members<T>();
 };
 } // namespace detail

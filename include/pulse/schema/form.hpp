@@ -78,18 +78,18 @@ private:
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, checkbox_detail>
-struct schema_of<T> {
+template <>
+struct schema_of<checkbox_detail> {
+    template <class T = checkbox_detail>
     static constexpr auto members = std::tuple{
         field("center_coord", &T::center_coord),
         field("selected", &T::selected),
         field("text", &T::text),
     };
 };
-template <class T>
-    requires std::same_as<T, form_cell>
-struct schema_of<T> {
+template <>
+struct schema_of<form_cell> {
+    template <class T = form_cell>
     static constexpr auto members = std::tuple{
         field("page_number", &T::page_number),
         field("bounding_box", &T::bounding_box),
@@ -101,9 +101,9 @@ struct schema_of<T> {
         field("checkbox_details", &T::checkbox_details),
     };
 };
-template <class T>
-    requires std::same_as<T, form_result>
-struct schema_of<T> {
+template <>
+struct schema_of<form_result> {
+    template <class T = form_result>
     static constexpr auto members = std::tuple{
         field("form_id", &T::form_id),
         field("page_count", &T::page_count),

@@ -81,9 +81,9 @@ inline bool is_large_result_pointer(boost::json::value const& v) noexcept {
 }
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, async_submission>
-struct schema_of<T> {
+template <>
+struct schema_of<async_submission> {
+    template <class T = async_submission>
     static constexpr auto members = std::tuple{
         field("job_id", &T::job_id).required(),
         field("status", &T::status),
@@ -92,9 +92,9 @@ struct schema_of<T> {
         field("credits_used", &T::credits_used),
     };
 };
-template <class T>
-    requires std::same_as<T, job_status_response>
-struct schema_of<T> {
+template <>
+struct schema_of<job_status_response> {
+    template <class T = job_status_response>
     static constexpr auto members = std::tuple{
         field("job_id", &T::job_id).required(),
         field("status", &T::status).required(),
@@ -104,9 +104,9 @@ struct schema_of<T> {
         field("error", &T::error),
     };
 };
-template <class T>
-    requires std::same_as<T, large_result_pointer>
-struct schema_of<T> {
+template <>
+struct schema_of<large_result_pointer> {
+    template <class T = large_result_pointer>
     static constexpr auto members = std::tuple{
         field("is_url", &T::is_url).required(),
         field("url", &T::url).required(),
@@ -115,9 +115,9 @@ struct schema_of<T> {
         field("plan_info", &T::plan_info).or_alias("plan-info", 0),
     };
 };
-template <class T>
-    requires std::same_as<T, job_cancellation>
-struct schema_of<T> {
+template <>
+struct schema_of<job_cancellation> {
+    template <class T = job_cancellation>
     static constexpr auto members = std::tuple{
         field("job_id", &T::job_id),
         field("message", &T::message),

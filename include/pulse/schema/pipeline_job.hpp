@@ -128,18 +128,18 @@ struct pipeline_result {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, pipeline_batch_extract_step>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_batch_extract_step> {
+    template <class T = pipeline_batch_extract_step>
     static constexpr auto members = std::tuple_cat(extract_options_members<T>(), std::tuple{
         field("file_urls", &T::file_urls),
         field("files", &T::files),
         field("workers", &T::workers),
     });
 };
-template <class T>
-    requires std::same_as<T, pipeline_steps>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_steps> {
+    template <class T = pipeline_steps>
     static constexpr auto members = std::tuple{
         field("extract", &T::extract),
         field("batch_extract", &T::batch_extract),
@@ -148,9 +148,9 @@ struct schema_of<T> {
         field("tables", &T::tables),
     };
 };
-template <class T>
-    requires std::same_as<T, pipeline_request>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_request> {
+    template <class T = pipeline_request>
     static constexpr auto members = std::tuple{
         field("file_url", &T::file_url),
         field("steps", &T::steps).required(),
@@ -158,48 +158,48 @@ struct schema_of<T> {
         field("auto_delete", &T::auto_delete),
     };
 };
-template <class T>
-    requires std::same_as<T, pipeline_extract_result>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_extract_result> {
+    template <class T = pipeline_extract_result>
     static constexpr auto members = std::tuple_cat(extract_result_members<T>(), std::tuple{
         field("pages", &T::pages),
         field("latency", &T::latency),
     });
 };
-template <class T>
-    requires std::same_as<T, pipeline_batch_extract_result>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_batch_extract_result> {
+    template <class T = pipeline_batch_extract_result>
     static constexpr auto members = std::tuple{
         field("extraction_ids", &T::extraction_ids),
         field("total_files", &T::total_files),
         field("latency", &T::latency),
     };
 };
-template <class T>
-    requires std::same_as<T, pipeline_schema_result>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_schema_result> {
+    template <class T = pipeline_schema_result>
     static constexpr auto members = std::tuple_cat(schema_result_members<T>(), std::tuple{
         field("latency", &T::latency),
     });
 };
-template <class T>
-    requires std::same_as<T, pipeline_split_result>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_split_result> {
+    template <class T = pipeline_split_result>
     static constexpr auto members = std::tuple_cat(split_result_members<T>(), std::tuple{
         field("split_input", &T::split_input),
         field("latency", &T::latency),
     });
 };
-template <class T>
-    requires std::same_as<T, pipeline_tables_result>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_tables_result> {
+    template <class T = pipeline_tables_result>
     static constexpr auto members = std::tuple_cat(tables_result_members<T>(), std::tuple{
         field("latency", &T::latency),
     });
 };
-template <class T>
-    requires std::same_as<T, pipeline_results>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_results> {
+    template <class T = pipeline_results>
     static constexpr auto members = std::tuple{
         field("extract", &T::extract),
         field("batch_extract", &T::batch_extract),
@@ -208,9 +208,9 @@ struct schema_of<T> {
         field("tables", &T::tables),
     };
 };
-template <class T>
-    requires std::same_as<T, pipeline_result>
-struct schema_of<T> {
+template <>
+struct schema_of<pipeline_result> {
+    template <class T = pipeline_result>
     static constexpr auto members = std::tuple{
         field("status", &T::status),
         field("total_latency", &T::total_latency),

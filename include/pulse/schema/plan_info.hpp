@@ -27,9 +27,9 @@ struct plan_info {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, plan_info>
-struct schema_of<T> {
+template <>
+struct schema_of<plan_info> {
+    template <class T = plan_info>
     static constexpr auto members = std::tuple{
         field("tier", &T::tier),
         field("total_credits_used", &T::total_credits_used),

@@ -125,9 +125,9 @@ result<T> values_as(schema_result const& r, std::string_view topic) {
 }
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, schema_config>
-struct schema_of<T> {
+template <>
+struct schema_of<schema_config> {
+    template <class T = schema_config>
     static constexpr auto members = std::tuple{
         field("input_schema", &T::input_schema),
         field("excel_template", &T::excel_template),
@@ -135,9 +135,9 @@ struct schema_of<T> {
         field("effort", &T::effort),
     };
 };
-template <class T>
-    requires std::same_as<T, topic_schema_config>
-struct schema_of<T> {
+template <>
+struct schema_of<topic_schema_config> {
+    template <class T = topic_schema_config>
     static constexpr auto members = std::tuple{
         field("schema", &T::schema),
         field("schema_prompt", &T::schema_prompt),
@@ -145,9 +145,9 @@ struct schema_of<T> {
         field("schema_config_id", &T::schema_config_id),
     };
 };
-template <class T>
-    requires std::same_as<T, schema_request>
-struct schema_of<T> {
+template <>
+struct schema_of<schema_request> {
+    template <class T = schema_request>
     static constexpr auto members = std::tuple{
         field("extraction_id", &T::extraction_id),
         field("extraction_ids", &T::extraction_ids),
@@ -176,9 +176,9 @@ constexpr auto schema_result_members() {
         field_of<C>("plan_info", &T::plan_info).or_alias("plan-info", 0),
     };
 }
-template <class T>
-    requires std::same_as<T, schema_result>
-struct schema_of<T> {
+template <>
+struct schema_of<schema_result> {
+    template <class T = schema_result>
     static constexpr auto members = schema_result_members<T>();
 };
 } // namespace detail

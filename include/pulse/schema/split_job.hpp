@@ -65,24 +65,24 @@ private:
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, topic_definition>
-struct schema_of<T> {
+template <>
+struct schema_of<topic_definition> {
+    template <class T = topic_definition>
     static constexpr auto members = std::tuple{
         field("name", &T::name).required(),
         field("description", &T::description),
     };
 };
-template <class T>
-    requires std::same_as<T, split_config>
-struct schema_of<T> {
+template <>
+struct schema_of<split_config> {
+    template <class T = split_config>
     static constexpr auto members = std::tuple{
         field("split_input", &T::split_input).required(),
     };
 };
-template <class T>
-    requires std::same_as<T, split_request>
-struct schema_of<T> {
+template <>
+struct schema_of<split_request> {
+    template <class T = split_request>
     static constexpr auto members = std::tuple{
         field("extraction_id", &T::extraction_id).required(),
         field("split_config", &T::split_config),
@@ -90,9 +90,9 @@ struct schema_of<T> {
         field("async", &T::async),
     };
 };
-template <class T>
-    requires std::same_as<T, split_output>
-struct schema_of<T> {
+template <>
+struct schema_of<split_output> {
+    template <class T = split_output>
     static constexpr auto members = std::tuple{
         field("splits", &T::splits),
     };
@@ -108,9 +108,9 @@ constexpr auto split_result_members() {
         field_of<C>("plan_info", &T::plan_info).or_alias("plan-info", 0),
     };
 }
-template <class T>
-    requires std::same_as<T, split_result>
-struct schema_of<T> {
+template <>
+struct schema_of<split_result> {
+    template <class T = split_result>
     static constexpr auto members = split_result_members<T>();
 };
 } // namespace detail

@@ -44,9 +44,9 @@ result<T> values_as(structured_output const& out) {
 }
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, structured_output>
-struct schema_of<T> {
+template <>
+struct schema_of<structured_output> {
+    template <class T = structured_output>
     static constexpr auto members = std::tuple{
         field("values", &T::values),
         field("citations", &T::citations),

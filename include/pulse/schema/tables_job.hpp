@@ -67,36 +67,36 @@ private:
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, tables_config>
-struct schema_of<T> {
+template <>
+struct schema_of<tables_config> {
+    template <class T = tables_config>
     static constexpr auto members = std::tuple{
         field("merge", &T::merge),
         field("table_format", &T::table_format),
         field("charts_to_tables", &T::charts_to_tables),
     };
 };
-template <class T>
-    requires std::same_as<T, tables_request>
-struct schema_of<T> {
+template <>
+struct schema_of<tables_request> {
+    template <class T = tables_request>
     static constexpr auto members = std::tuple{
         field("extraction_id", &T::extraction_id).required(),
         field("tables_config", &T::tables_config),
         field("async", &T::async),
     };
 };
-template <class T>
-    requires std::same_as<T, table_item>
-struct schema_of<T> {
+template <>
+struct schema_of<table_item> {
+    template <class T = table_item>
     static constexpr auto members = std::tuple{
         field("table_content", &T::table_content),
         field("citations", &T::citations),
         field("from_chart", &T::from_chart),
     };
 };
-template <class T>
-    requires std::same_as<T, tables_output>
-struct schema_of<T> {
+template <>
+struct schema_of<tables_output> {
+    template <class T = tables_output>
     static constexpr auto members = std::tuple{
         field("tables", &T::tables),
     };
@@ -112,9 +112,9 @@ constexpr auto tables_result_members() {
         field_of<C>("plan_info", &T::plan_info).or_alias("plan-info", 0),
     };
 }
-template <class T>
-    requires std::same_as<T, tables_result>
-struct schema_of<T> {
+template <>
+struct schema_of<tables_result> {
+    template <class T = tables_result>
     static constexpr auto members = tables_result_members<T>();
 };
 } // namespace detail

@@ -22,9 +22,9 @@ struct webhook_link {
 };
 
 namespace detail {
-template <class T>
-    requires std::same_as<T, webhook_link>
-struct schema_of<T> {
+template <>
+struct schema_of<webhook_link> {
+    template <class T = webhook_link>
     static constexpr auto members = std::tuple{
         field("link", &T::link).required(),
     };

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // The small vocabulary every schema type's JSON conversion is written in, so that no type repeats
-// the same lines: a type lists its members once, in a member table (`schema_of<T>::members`), and
-// the generic decode/encode below do the rest:
+// the same lines: a type lists its members once, in a member table (`schema_of<T>::members`, read
+// as `members_of<T>`), and the generic decode/encode below do the rest:
 //
 //   - a member is `field("page_number", &T::page_number)`; a second accepted spelling is
 //     `.or_alias("plan-info", bit)`; a member that must be present is `.required()`;
@@ -85,20 +85,26 @@ constexpr member_desc<C, M> field_of(std::string_view name, M B::*ptr) {
     return member_desc<C, M>{name, static_cast<M C::*>(ptr)};
 }
 
-/// Specialised next to each schema type, as a partial specialization constrained to that type and
-/// written in terms of T:
+/// Specialised next to each schema type, its table a variable template written in terms of T:
 ///
-///     template <class T> requires std::same_as<T, plan_info>
-///     struct schema_of<T> { static constexpr auto members = std::tuple{field("tier", &T::tier), ...}; };
+///     template <>
+///     struct schema_of<plan_info> {
+///         template <class T = plan_info>
+///         static constexpr auto members = std::tuple{field("tier", &T::tier), ...};
+///     };
 ///
 /// so that the table (a std::tuple of member descriptions) is built only in a translation unit that
-/// decodes or encodes the type. A full specialization (`template <> struct schema_of<plan_info>`)
-/// works the same but builds its table wherever the header is included.
+/// decodes or encodes the type (members_of<T> below), not wherever the header is included. A plain
+/// `static constexpr auto members` would be built at its definition.
 template <class T>
 struct schema_of;
 
 template <class T>
-concept described = requires { schema_of<T>::members; };
+concept described = requires { schema_of<T>::template members<T>; };
+
+/// The member table of a described type T.
+template <class T>
+inline constexpr auto const& members_of = schema_of<T>::template members<T>;
 
 /// Reaches the bookkeeping of types whose members have two spellings on the wire (`plan_info` /
 /// `plan-info`): which one was read, so that it is written back as read. The bits are a private
@@ -327,7 +333,7 @@ template <described T>
 bool decode_value(json::value const& v, T& out, error& e) {
     auto const* o = v.if_object();
     if (!o) return type_error(e, "object", v);
-    constexpr auto const& members = schema_of<T>::members;
+    constexpr auto const& members = members_of<T>;
     constexpr std::size_t n = std::tuple_size_v<std::remove_cvref_t<decltype(members)>>;
     static_assert(n <= 64, "member table too large for the presence mask");
     std::uint64_t seen = 0;
@@ -416,7 +422,7 @@ json::value encode_value(M const& m) {
 template <described T>
 json::value encode_value(T const& t) {
     json::object o;
-    constexpr auto const& members = schema_of<T>::members;
+    constexpr auto const& members = members_of<T>;
     constexpr std::size_t n = std::tuple_size_v<std::remove_cvref_t<decltype(members)>>;
     o.reserve(n + t.extra.size());
     auto put = [&](auto const& m) {

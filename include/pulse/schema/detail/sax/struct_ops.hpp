@@ -41,7 +41,7 @@ namespace json = boost::json;
 
 template <class T>
 struct described_object {
-    static constexpr auto const& members = schema_of<T>::members;
+    static constexpr auto const& members = members_of<T>;
     static constexpr std::size_t n = std::tuple_size_v<std::remove_cvref_t<decltype(members)>>;
     static_assert(n <= 64, "member table too large for the presence mask");
 
@@ -201,13 +201,13 @@ struct frames_for<T> {
     static constexpr std::size_t deepest(std::index_sequence<I...>) {
         std::size_t d = 1; // an unknown member's capture
         ((d = (std::max)(d, frames_for<std::remove_cvref_t<
-                                   decltype(std::declval<T&>().*(std::get<I>(schema_of<T>::members).ptr))>>::value)),
+                                   decltype(std::declval<T&>().*(std::get<I>(members_of<T>).ptr))>>::value)),
          ...);
         return d;
     }
     static constexpr std::size_t value =
         1 + deepest(std::make_index_sequence<
-                std::tuple_size_v<std::remove_cvref_t<decltype(schema_of<T>::members)>>>{});
+                std::tuple_size_v<std::remove_cvref_t<decltype(members_of<T>)>>>{});
 };
 
 
