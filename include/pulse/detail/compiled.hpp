@@ -31,8 +31,8 @@
 #define PULSE_DETAIL_COMPILED 0
 #endif
 
-/// The API's answers that are decoded whole: each is passed to X(type).
-#define PULSE_DETAIL_FOR_EACH_ANSWER(X)                                                              \
+/// What the API answers a job of each kind with, decoded whole: each is passed to X(type).
+#define PULSE_DETAIL_FOR_EACH_JOB_ANSWER(X)                                                          \
     X(extract_result)                                                                                \
     X(job_status_response)                                                                           \
     X(job_cancellation)                                                                              \
@@ -42,7 +42,11 @@
     X(split_result)                                                                                  \
     X(tables_result)                                                                                 \
     X(pipeline_result)                                                                               \
-    X(batch_result)                                                                                  \
+    X(batch_result)
+
+/// Every answer of the API that is decoded whole, its error bodies included.
+#define PULSE_DETAIL_FOR_EACH_ANSWER(X)                                                              \
+    PULSE_DETAIL_FOR_EACH_JOB_ANSWER(X)                                                              \
     X(api_error)
 
 /// The requests' bodies that are encoded: each is passed to X(type).
@@ -50,18 +54,9 @@
     X(extract_options)                                                                               \
     X(form_options)
 
-/// What a job machine (flow::job_flow) ends with: each is passed to X(type).
+/// What a job machine (flow::job_flow) ends with: an answer, a downloaded body or the job's handle.
 #define PULSE_DETAIL_FOR_EACH_FLOW_END(X)                                                            \
-    X(extract_result)                                                                                \
-    X(job_status_response)                                                                           \
-    X(job_cancellation)                                                                              \
-    X(form_result)                                                                                   \
-    X(webhook_link)                                                                                  \
-    X(schema_result)                                                                                 \
-    X(split_result)                                                                                  \
-    X(tables_result)                                                                                 \
-    X(pipeline_result)                                                                               \
-    X(batch_result)                                                                                  \
+    PULSE_DETAIL_FOR_EACH_JOB_ANSWER(X)                                                              \
     X(download_info)                                                                                 \
     X(job_handle)
 
