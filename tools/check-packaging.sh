@@ -72,16 +72,22 @@ check_webhook() { # <build dir>
 # environment variable pointing back at the checkout.
 unset CPATH CPLUS_INCLUDE_PATH PKG_CONFIG_PATH CMAKE_PREFIX_PATH
 
-# check_compiled <build dir>: the compiled-mode consumer prints the same line, and its object file
-# leaves decode_json<extract_result> undefined (taken from the compiled library, not instantiated).
+# check_decoder_from_library <object file>: compiled mode is in effect in it, i.e. it leaves
+# decode_json<extract_result> undefined (taken from the compiled unit, not instantiated).
+check_decoder_from_library() {
+  nm -C "$1" | grep -E " U .*pulse::$abi::decode_json<pulse::$abi::extract_result>\(" >/dev/null ||
+    { echo "$1 instantiates decode_json<extract_result> itself (compiled mode not in effect)"; return 1; }
+  echo "compiled mode: decode_json<extract_result> taken from the library"
+}
+
+# check_compiled <build dir>: the compiled-mode consumer prints the same line, and compiled mode is
+# in effect in its object file.
 check_compiled() {
   check_output "$1/consumer_compiled" "$expect" || return 1
   local obj
   obj=$(find "$1" -name '*consumer.cpp.o' -path '*consumer_compiled*' | head -n 1)
   [ -n "$obj" ] || { echo "no object file of consumer_compiled under $1"; return 1; }
-  nm -C "$obj" | grep -E " U .*pulse::$abi::decode_json<pulse::$abi::extract_result>\(" >/dev/null ||
-    { echo "$obj instantiates decode_json<extract_result> itself (compiled mode not in effect)"; return 1; }
-  echo "compiled mode: decode_json<extract_result> taken from the library"
+  check_decoder_from_library "$obj"
 }
 
 check_output() { # <program> <expected-prefix>
@@ -201,8 +207,7 @@ proof_single_include() {
   "$cxx" -std=c++20 -Wall -Wextra -Wpedantic -Werror -I "$root/single_include" -c "$out-source.cpp" -o "$out-source.o" &&
   "$cxx" -std=c++20 -Wall -Wextra -Wpedantic -Werror -DPULSE_COMPILED_LIB -I "$root/single_include" -c "$src" -o "$out.o" &&
   "$cxx" "$out.o" "$out-source.o" -o "$out" -lboost_json -lboost_url || return 1
-  nm -C "$out.o" | grep -E " U .*pulse::$abi::decode_json<pulse::$abi::extract_result>\(" >/dev/null ||
-    { echo "compiled mode not in effect: $out.o instantiates decode_json<extract_result>"; return 1; }
+  check_decoder_from_library "$out.o" || return 1
   line=$("$out") || { echo "$out exited with $?"; return 1; }
   echo "output: $line (compiled mode)"
   case "$line" in "single-include $version ok:"*) ;; *) echo "unexpected output"; return 1 ;; esac
