@@ -27,6 +27,7 @@ TEST_CASE("errc: layers derive from the numbers, and no number is an HTTP status
         {errc::gone, error_layer::http},                  {errc::server_error, error_layer::http},
         {errc::job_failed, error_layer::job},             {errc::job_expired, error_layer::job},
         {errc::canceled, error_layer::local},             {errc::partial_delivery, error_layer::local},
+        {errc::memory_limit, error_layer::local},
     };
     for (auto const& r : rows) {
         CAPTURE(pulse::to_string(r.code));

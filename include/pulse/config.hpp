@@ -55,6 +55,11 @@ struct limits {
     /// A large result decoded into a typed value (GET /large_results/...). Results of thousands of
     /// pages run to hundreds of MB; raise this, or stream to a sink, for more.
     std::uint64_t max_result_bytes = 1ull << 30;
+    /// Memory the typed value of a large result may hold while it is decoded (its arrays' elements,
+    /// strings and JSON subtrees). A real result holds about 1.5 times its body, so the default takes
+    /// any body under max_result_bytes; a hostile or broken body of many tiny items, which builds far
+    /// more than its size, stops here with errc::memory_limit (nothing of it is kept).
+    std::uint64_t max_result_memory = 2ull << 30;
     /// JSON nesting depth (Boost's default of 32 is too shallow for real results).
     std::size_t max_json_depth = 512;
     /// An error body is read up to this size to find the API's code and message; the rest is

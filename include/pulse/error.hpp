@@ -98,6 +98,7 @@ enum class errc : int {
     body_too_large = 6003,    ///< a body exceeded the caller's size cap
     aborted_by_sink = 6004,   ///< the caller's sink asked to stop
     partial_delivery = 6005,  ///< a single-use download failed after bytes reached the caller
+    memory_limit = 6006,      ///< a decoded value would hold more memory than the caller's cap
 };
 
 /// The layer an errc belongs to.
@@ -156,6 +157,7 @@ constexpr std::string_view to_string(errc c) noexcept {
     case errc::body_too_large: return "body_too_large";
     case errc::aborted_by_sink: return "aborted_by_sink";
     case errc::partial_delivery: return "partial_delivery";
+    case errc::memory_limit: return "memory_limit";
     }
     return "unknown";
 }

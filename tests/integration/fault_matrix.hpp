@@ -77,6 +77,7 @@ enum setup : unsigned {
     refused = 1, ///< the phase's URL points at a loopback port where nothing listens
     capped = 2,  ///< pulse::limits caps (and the pdf sink) at 256 KiB
     warm = 4,    ///< the client's connection is already open (reused) when the row's request goes
+    memory_capped = 8, ///< pulse::limits::max_result_memory at 1 MiB (the body caps as usual)
 };
 
 struct row {
@@ -171,6 +172,8 @@ std::vector<row> make_matrix() {
         {ph::poll, "over size cap",          "result=inline;size=512k",            errc::body_too_large, 1, kept::none, 0, capped},
         {ph::poll, "depth bomb",             "poll_fault=depth_bomb@1",            errc::too_deep, 1},
         {ph::poll, "1 MB id",                "poll_fault=huge_string@1",           errc::string_too_long, 1}, // pulse::limits::max_id_bytes
+        // An inline result is an answer: the answer's size cap bounds what it can build.
+        {ph::poll, "endless sparse items",   "poll_fault=sparse_boxes@1",          errc::body_too_large, 1, kept::none, 0, capped},
         {ph::poll, "401",                    "poll_fault=401@1",                   errc::unauthorized, 1},
         {ph::poll, "403",                    "poll_fault=403@1",                   errc::forbidden, 1},
         {ph::poll, "404 (once: grace)",      "poll_fault=404@1",                   ok, 2},
@@ -196,6 +199,8 @@ std::vector<row> make_matrix() {
         {ph::download, "over size cap",        "size=512k",                        errc::body_too_large, 1, kept::all, 0, capped},
         {ph::download, "depth bomb",           "download_fault=depth_bomb@1",      errc::too_deep, 1, kept::all},
         {ph::download, "1 MB id",              "download_fault=huge_string@1",     ok, 1, kept::all},
+        // 100,000 items of 18 bytes each build more than the 1 MiB memory cap; the sink keeps the body.
+        {ph::download, "sparse items over memory cap", "download_fault=sparse_boxes:count=100000@1", errc::memory_limit, 1, kept::all, 0, memory_capped},
     });
     add_refusal_rows(m, ph::download, "download_fault");
     add({
@@ -208,6 +213,8 @@ std::vector<row> make_matrix() {
         {ph::typed, "long body",               "download_fault=long_body@1",       ok, 1},
         {ph::typed, "malformed JSON",          "download_fault=malformed_json@1",  errc::json_syntax, 1},
         {ph::typed, "over size cap",           "size=512k",                        errc::body_too_large, 1, kept::none, 0, capped},
+        // A body that never ends, of items that build far more than their bytes: stopped by memory.
+        {ph::typed, "endless sparse items",    "download_fault=sparse_boxes@1",    errc::memory_limit, 1, kept::none, 0, memory_capped},
     });
 
     // ---- form PDF download into the caller's sink: retried while nothing reached the sink; the
@@ -255,6 +262,8 @@ std::vector<row> make_matrix() {
         {ph::schema_typed, "wrong shape",      "download_fault=wrong_shape@1",       errc::type_mismatch, 1},
         {ph::schema_typed, "depth bomb",       "download_fault=depth_bomb@1",        errc::too_deep, 1},
         {ph::schema_typed, "410",              "download_fault=410@1",               errc::gone, 1},
+        // Endless, as an unknown member: the JSON kept for it counts against the memory cap too.
+        {ph::schema_typed, "endless sparse items", "download_fault=sparse_boxes@1",  errc::memory_limit, 1, kept::none, 0, memory_capped},
     });
     // clang-format on
     return m;
@@ -314,6 +323,7 @@ char const* base_scenario(ph p) {
 
 std::string const api_key = "fm-secret-key-4711";
 constexpr std::uint64_t cap_bytes = 256u << 10;
+constexpr std::uint64_t memory_cap_bytes = 1u << 20;
 constexpr auto deadline = 15s;
 
 /// What the kind rows submit: a completed extraction's id for the schema rows, made once per
@@ -385,6 +395,7 @@ observed run_row(row const& r, std::size_t index, int refused_port, row_setup se
         p->max_attempts = 3;
     cfg.policies.deadline = deadline;
     if (r.flags & capped) cfg.limits.max_answer_bytes = cfg.limits.max_result_bytes = cap_bytes;
+    if (r.flags & memory_capped) cfg.limits.max_result_memory = memory_cap_bytes;
     pulse::http::transport_options topt;
     topt.connect_timeout = 2s;
     topt.stall_timeout = 1s;

@@ -428,6 +428,99 @@ TEST_CASE("stream_decoder: caps on body size, depth and string length stop the d
     }
 }
 
+namespace {
+
+/// `{"bounding_boxes": {"Text": [{"page_number": 1}, ...]}}` with n items: 18 bytes of body for
+/// each item the decoder must build in full.
+std::string sparse_boxes(std::size_t n) {
+    std::string doc = R"({"bounding_boxes": {"Text": [)";
+    for (std::size_t i = 0; i < n; ++i) doc.append(i ? "," : "").append(R"({"page_number":1})");
+    return doc + "]}}";
+}
+
+} // namespace
+
+TEST_CASE("stream_decoder: the memory cap counts what the value holds and stops at the element that passes it") {
+    constexpr std::size_t item = sizeof(pulse::bounding_box_item);
+    std::string const doc = sparse_boxes(1000);
+    for (std::size_t chunk : {std::size_t{0}, std::size_t{1}, std::size_t{4096}}) {
+        CAPTURE(chunk);
+        pulse::stream_limits lim;
+        lim.max_memory_bytes = 1000 * item; // exactly the items: fits
+        auto whole = stream_decode<pulse::extract_result>(doc, {chunk}, lim);
+        REQUIRE(whole.has_value());
+        CHECK(whole->bounding_boxes->text->size() == 1000);
+
+        lim.max_memory_bytes = 100 * item; // the 101st item passes it
+        auto r = stream_decode<pulse::extract_result>(doc, {chunk}, lim);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == pulse::errc::memory_limit);
+        CHECK(r.error().layer() == pulse::error_layer::local);
+        CHECK(r.error().path == "bounding_boxes.Text[100]");
+        CHECK(r.error().message == "decoded value exceeds the memory cap of " + std::to_string(100 * item) + " bytes");
+    }
+
+    // Each kind of storage counts: a cap of 1000 bytes takes the small form and refuses the large.
+    struct case_t {
+        char const* what;
+        std::string fits, passes;
+        std::string path; ///< where the error points: the member or element that passes the cap
+    };
+    std::string const k(2000, 'k');
+    case_t const cases[] = {
+        {"a known string", R"({"markdown": "short"})", R"({"markdown": ")" + k + R"("})", "markdown"},
+        {"an open enum's text", R"({"bounding_boxes": {"Images": [{"id": "i", "visual_type": "chart"}]}})",
+         R"({"bounding_boxes": {"Images": [{"id": "i", "visual_type": ")" + k + R"("}]}})", "bounding_boxes.Images[0].visual_type"},
+        {"an unknown member", R"({"x": "short"})", R"({"x": ")" + k + R"("})", "x"},
+        {"an unknown subtree", R"({"x": [1, 2, 3]})", R"({"x": [1, ")" + k + R"("]})", "x"},
+        {"an unknown key", R"({"x": 1})", R"({")" + k + R"(": 1})", k},
+        {"a member typed as JSON", R"({"bounding_boxes": {"Tables": [{"cell_data": [1]}]}})",
+         R"({"bounding_boxes": {"Tables": [{"cell_data": [")" + k + R"("]}]}})", "bounding_boxes.Tables[0].cell_data"},
+        {"a polygon", R"({"bounding_boxes": {"Text": [{"bounding_box": [1, 2]}]}})",
+         R"({"bounding_boxes": {"Text": [{"bounding_box": [)" + [] {
+             std::string p;
+             for (int i = 0; i < 200; ++i) p.append(i ? "," : "").append("1.5");
+             return p;
+         }() + "]}]}}",
+         "bounding_boxes.Text[0].bounding_box["},
+    };
+    for (auto const& c : cases) {
+        CAPTURE(c.what);
+        pulse::stream_limits lim;
+        lim.max_memory_bytes = 1000 + sizeof(pulse::bounding_box_image); // the largest element below
+        CHECK(stream_decode<pulse::extract_result>(c.fits, {}, lim).has_value());
+        for (std::size_t chunk : {std::size_t{0}, std::size_t{7}}) {
+            auto r = stream_decode<pulse::extract_result>(c.passes, {chunk}, lim);
+            REQUIRE_FALSE(r.has_value());
+            CHECK(r.error().code == pulse::errc::memory_limit);
+            if (std::string_view(c.what) == "a polygon")
+                CHECK(r.error().path.starts_with(c.path)); // at the coordinate that passes the cap
+            else
+                CHECK(r.error().path == c.path);
+        }
+        CHECK(stream_decode<pulse::extract_result>(c.passes).has_value()); // the default cap takes it
+    }
+}
+
+TEST_CASE("stream_decoder: a decoder stopped by the memory cap stays stopped, and starts over after reset") {
+    pulse::stream_limits lim;
+    lim.max_memory_bytes = 50 * sizeof(pulse::bounding_box_item);
+    pulse::stream_decoder<pulse::extract_result> dec(lim);
+    std::string const doc = sparse_boxes(100);
+    auto r = dec.write(doc);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == pulse::errc::memory_limit);
+    CHECK(dec.failed());
+    CHECK(dec.write("]").error().code == pulse::errc::memory_limit);
+    CHECK(dec.finish().error().code == pulse::errc::memory_limit);
+    dec.reset(); // same caps, a body that fits
+    std::string const small = sparse_boxes(50);
+    REQUIRE(dec.write(small).has_value());
+    auto ok = dec.finish();
+    REQUIRE(ok.has_value());
+    CHECK(ok->bounding_boxes->text->size() == 50);
+}
+
 TEST_CASE("stream_decoder: numbers keep their kind; integers out of int64 range are refused") {
     check_same<pulse::plan_info>(R"({"total_credits_used": 18446744073709551615, "pages_used": 9223372036854775807})", {1});
     check_same<pulse::plan_info>(R"({"total_credits_used": -3, "pages_used": -9223372036854775808})", {2});

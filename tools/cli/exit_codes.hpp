@@ -70,7 +70,8 @@ inline int exit_code_for(pulse::error const& e, bool deadline_passed = false) {
     case errc::partial_delivery: // a download cut short after bytes arrived (by our deadline?)
         return deadline_passed ? exit_deadline : exit_network;
     case errc::aborted_by_sink: return exit_usage;    // our own output refused the bytes (disk full)
-    case errc::body_too_large: return exit_server;
+    case errc::body_too_large:
+    case errc::memory_limit: return exit_server;
     case errc::signature_mismatch:
     case errc::stale_timestamp:
     case errc::future_timestamp: return exit_not_authentic;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <system_error>
 
@@ -199,6 +200,19 @@ source_ptr file_source(const std::string& path, std::uint64_t size) {
 }
 source_ptr repeat_source(std::string pattern, std::uint64_t n) {
     return std::make_unique<repeat_source_impl>(std::move(pattern), n);
+}
+source_ptr endless_source(std::string pattern) {
+    // A repetition longer than any client reads, whose size is not announced.
+    class endless final : public body_source {
+    public:
+        explicit endless(std::string pattern) : inner_(std::move(pattern), std::numeric_limits<std::uint64_t>::max()) {}
+        std::optional<std::uint64_t> size() const override { return std::nullopt; }
+        std::size_t read(char* out, std::size_t cap) override { return inner_.read(out, cap); }
+
+    private:
+        repeat_source_impl inner_;
+    };
+    return std::make_unique<endless>(std::move(pattern));
 }
 source_ptr concat_source(std::vector<source_ptr> parts) {
     return std::make_unique<concat_source_impl>(std::move(parts));

@@ -27,6 +27,8 @@ source_ptr shared_string_source(std::shared_ptr<const std::string> s);
 source_ptr file_source(const std::string& path, std::uint64_t size);
 // `pattern` repeated to exactly n bytes (the last copy cut short).
 source_ptr repeat_source(std::string pattern, std::uint64_t n);
+// `pattern` repeated without end; its size is unknown, so it is sent chunked.
+source_ptr endless_source(std::string pattern);
 source_ptr concat_source(std::vector<source_ptr> parts);
 // The first n bytes of `inner`.
 source_ptr limit_source(source_ptr inner, std::uint64_t n);

@@ -30,6 +30,7 @@ constexpr kind_info kinds[] = {
     {"wrong_shape", fault_kind::wrong_shape, "", ""},
     {"depth_bomb", fault_kind::depth_bomb, "depth", "depth"},
     {"huge_string", fault_kind::huge_string, "bytes", "bytes"},
+    {"sparse_boxes", fault_kind::sparse_boxes, "count", "count"},
     {"reset", fault_kind::reset, "", ""},
     {"reset_mid_body", fault_kind::reset_mid_body, "bytes", "bytes"},
     {"stall_mid_body", fault_kind::stall_mid_body, "bytes ms", "bytes"},
@@ -236,7 +237,8 @@ fault_class class_of(fault_kind k) noexcept {
     case fault_kind::truncated_json:
     case fault_kind::wrong_shape:
     case fault_kind::depth_bomb:
-    case fault_kind::huge_string: return fault_class::garble;
+    case fault_kind::huge_string:
+    case fault_kind::sparse_boxes: return fault_class::garble;
     case fault_kind::reset:
     case fault_kind::reset_mid_body:
     case fault_kind::stall_mid_body:

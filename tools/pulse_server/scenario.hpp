@@ -24,7 +24,7 @@ enum class fault_kind : std::uint8_t {
     // Refusals: the server answers with something else instead of doing the work.
     status, redirect, echo_key,
     // Garbled answers: the work is done, the body is wrong.
-    malformed_json, truncated_json, wrong_shape, depth_bomb, huge_string,
+    malformed_json, truncated_json, wrong_shape, depth_bomb, huge_string, sparse_boxes,
     // Broken deliveries: the right answer, broken on the wire.
     reset, reset_mid_body, stall_mid_body, short_body, long_body,
     // Delivery modifiers: combine freely with everything above.
@@ -46,7 +46,7 @@ struct fault {
     std::optional<std::uint64_t> ms;               // stall, drip interval or delay
     std::optional<std::uint64_t> chunk;            // slow: bytes per drip
     std::optional<std::uint64_t> depth;            // depth_bomb
-    std::optional<std::uint64_t> count;            // header_flood: header fields
+    std::optional<std::uint64_t> count;            // header_flood: header fields; sparse_boxes: items
     std::string url;                               // redirect target; empty = same path, other origin
 };
 

@@ -534,6 +534,8 @@ def garbling_faults(srv, binary):
     check(len(r.body) == 200000 and r.body.startswith(b"[[[[") and r.body.endswith(b"]]]]"), "depth_bomb")
     r = srv.poll(jid, scenario="fault=huge_string")
     check(len(r.json()["job_id"]) == 1 << 20, "huge_string")
+    r = srv.poll(jid, scenario="fault=sparse_boxes:count=3")
+    check(r.json()["result"]["bounding_boxes"]["Text"] == [{"page_number": 1}] * 3, "sparse_boxes %r" % r.body)
     r = srv.poll(jid, scenario="fault=echo_key")
     check(r.status == 401 and KEY.encode() in r.body, "echo_key echoes the key: %r" % r.body)
     r = srv.poll(jid, scenario="fault=502:body=html")

@@ -521,6 +521,34 @@ void server::apply_faults(response_plan& plan, const fault_plan& fp, const route
             set_header(plan, "Content-Type", "application/json");
             break;
         }
+        case fault_kind::sparse_boxes: {
+            // Text regions that name only a page: 18 bytes of body for every item a typed decoder
+            // builds in full. Extraction results carry them where they belong; other downloads as
+            // an unknown member, answers as an inline result.
+            static constexpr std::string_view item = R"({"page_number":1},)";
+            const bool extract_shaped = &shape == &garbled_for("extract");
+            std::string open;
+            if (!result_shape)
+                open = "{\"job_id\":" + json_quote(id) + R"(,"status":"completed","result":{"markdown":"","bounding_boxes":{"Text":[)";
+            else if (!extract_shaped)
+                open = std::string(shape.bomb_open) + "[";
+            else
+                open = R"({"markdown":"","bounding_boxes":{"Text":[)";
+            std::string close = result_shape && !extract_shaped ? "]}" : "]}}";
+            if (!result_shape) close += "}";
+            std::vector<source_ptr> parts;
+            parts.push_back(string_source(std::move(open)));
+            if (!g.count) {
+                parts.push_back(endless_source(std::string(item))); // never closes
+            } else if (*g.count > 0) {
+                parts.push_back(repeat_source(std::string(item), (*g.count - 1) * item.size()));
+                parts.push_back(string_source(std::string(item.substr(0, item.size() - 1))));
+            }
+            parts.push_back(string_source(std::move(close)));
+            plan.body = concat_source(std::move(parts));
+            set_header(plan, "Content-Type", "application/json");
+            break;
+        }
         default: break;
         }
     }

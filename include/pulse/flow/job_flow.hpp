@@ -390,7 +390,9 @@ public:
         if (state_ == job_state::downloading) {
             x_.dest = route::result;
             if (out_.decode) {
-                decoder_.reset(limits_of(cfg_.limits.max_result_bytes));
+                stream_limits lim = limits_of(cfg_.limits.max_result_bytes);
+                lim.max_memory_bytes = cfg_.limits.max_result_memory;
+                decoder_.reset(lim);
                 // The announced size lets the decoder size the big arrays once instead of growing
                 // them step by step.
                 // Not under a Content-Encoding: the length then counts the encoded bytes, and the

@@ -24,8 +24,9 @@
 //   DOM path parses everything first, so for a body that has both a type error and, later, a JSON
 //   syntax error, the DOM reports the syntax error and this decoder the type error.
 // - Caps apply while streaming: body size (errc::body_too_large), nesting depth (errc::too_deep,
-//   the parser's own check, worded as the DOM path words it) and string length
-//   (errc::string_too_long, also for keys). Exceeding one stops the decoder.
+//   the parser's own check, worded as the DOM path words it), string length
+//   (errc::string_too_long, also for keys) and the memory the value holds (errc::memory_limit).
+//   Exceeding one stops the decoder and releases the partial value.
 // - A member repeated in one object: the DOM keeps the last occurrence only; this decoder reads
 //   each occurrence in turn (the last value wins too, but an earlier one of the wrong type is an
 //   error here).
@@ -73,6 +74,13 @@ struct stream_limits {
     /// wide margin while bounding the contiguous allocation one string may demand.
     /// errc::string_too_long.
     std::size_t max_string_bytes = std::size_t{256} << 20;
+    /// Memory the decoded value may hold: its arrays' elements, strings, maps and JSON subtrees, as
+    /// the decoder builds them. The body cap does not bound this: a body of small, sparse items
+    /// (`{"page_number":1},` repeated) builds a full item for every 18 bytes. A real result holds
+    /// about 1.5 times its body, so 2 GiB takes any result under the body cap of pulse::limits, and
+    /// stops a hostile body before it exhausts an ordinary machine. errc::memory_limit; the partial
+    /// value is released at once.
+    std::uint64_t max_memory_bytes = std::uint64_t{2} << 30;
 };
 
 /// Incremental JSON text -> T, for any schema type T with a member table.
@@ -103,7 +111,7 @@ public:
         if (state_) {
             state_->value = T{};
             state_->parser.reset();
-            state_->parser.handler().reset(&state_->value, limits_.max_string_bytes);
+            state_->parser.handler().reset(&state_->value, limits_.max_string_bytes, limits_.max_memory_bytes);
         }
     }
     /// Start a new body with other limits.
@@ -113,8 +121,8 @@ public:
         reset();
     }
 
-    /// Decode the next piece of the body. An error stops the decoder; it is returned again by every
-    /// later call.
+    /// Decode the next piece of the body. An error stops the decoder (and releases what it had
+    /// built); it is returned again by every later call.
     result<void> write(std::string_view chunk) {
         if (error_) return *error_;
         if (finished_) return fail(error(errc::invalid_argument, "write after finish"));
@@ -169,7 +177,7 @@ public:
 private:
     struct state_t {
         explicit state_t(stream_limits const& lim)
-            : parser(options(lim), &detail::sax::ops_of<T>, &value, lim.max_string_bytes) {}
+            : parser(options(lim), &detail::sax::ops_of<T>, &value, lim.max_string_bytes, lim.max_memory_bytes) {}
         static boost::json::parse_options options(stream_limits const& lim) {
             boost::json::parse_options opt;
             opt.max_depth = lim.max_depth;
@@ -198,8 +206,10 @@ private:
         return detail::json_parse_error(ec, at);
     }
 
+    // Stops the decoder: the error is kept, the partial value and the parser are released.
     error fail(error e) {
         error_ = e;
+        state_.reset();
         return e;
     }
 

@@ -75,28 +75,52 @@ void grow_vector(handler& h, frame& f, std::vector<X>& v) {
 template <class X>
 struct vector_elements {
     using V = std::vector<X>;
-    static X& next(handler& h, frame& f, void* t) {
+    /// The new last element, or nullptr when it would pass the memory cap.
+    static X* next(handler& h, frame& f, void* t) {
         ++f.elements;
+        if (!h.hold(sizeof(X))) [[unlikely]]
+            return nullptr;
         V& v = *static_cast<V*>(t);
         if (v.size() == v.capacity()) [[unlikely]]
             grow_vector(h, f, v);
-        return v.emplace_back();
+        return &v.emplace_back();
     }
-    static bool object_begin(handler& h, frame& f, void* t) { return ops_of<X>.object_begin(h, f, &next(h, f, t)); }
-    static bool array_begin(handler& h, frame& f, void* t) { return ops_of<X>.array_begin(h, f, &next(h, f, t)); }
+    static bool object_begin(handler& h, frame& f, void* t) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.object_begin(h, f, x);
+    }
+    static bool array_begin(handler& h, frame& f, void* t) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.array_begin(h, f, x);
+    }
     static bool string_part(handler& h, frame& f, void* t, std::string_view s, std::size_t n) {
-        X& x = n == s.size() ? next(h, f, t) : static_cast<V*>(t)->back();
-        return ops_of<X>.string_part(h, f, &x, s, n);
+        X* x = n == s.size() ? next(h, f, t) : &static_cast<V*>(t)->back();
+        return x && ops_of<X>.string_part(h, f, x, s, n);
     }
     static bool string(handler& h, frame& f, void* t, std::string_view s, std::size_t n) {
-        X& x = n == s.size() ? next(h, f, t) : static_cast<V*>(t)->back();
-        return ops_of<X>.string(h, f, &x, s, n);
+        X* x = n == s.size() ? next(h, f, t) : &static_cast<V*>(t)->back();
+        return x && ops_of<X>.string(h, f, x, s, n);
     }
-    static bool int64(handler& h, frame& f, void* t, std::int64_t i) { return ops_of<X>.int64(h, f, &next(h, f, t), i); }
-    static bool uint64(handler& h, frame& f, void* t, std::uint64_t u) { return ops_of<X>.uint64(h, f, &next(h, f, t), u); }
-    static bool double_(handler& h, frame& f, void* t, double d) { return ops_of<X>.double_(h, f, &next(h, f, t), d); }
-    static bool bool_(handler& h, frame& f, void* t, bool b) { return ops_of<X>.bool_(h, f, &next(h, f, t), b); }
-    static bool null(handler& h, frame& f, void* t) { return ops_of<X>.null(h, f, &next(h, f, t)); }
+    static bool int64(handler& h, frame& f, void* t, std::int64_t i) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.int64(h, f, x, i);
+    }
+    static bool uint64(handler& h, frame& f, void* t, std::uint64_t u) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.uint64(h, f, x, u);
+    }
+    static bool double_(handler& h, frame& f, void* t, double d) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.double_(h, f, x, d);
+    }
+    static bool bool_(handler& h, frame& f, void* t, bool b) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.bool_(h, f, x, b);
+    }
+    static bool null(handler& h, frame& f, void* t) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.null(h, f, x);
+    }
     static constexpr value_ops table{&object_begin, &array_begin, &string_part, &string, &int64,
                                      &uint64,       &double_,     &bool_,       &null};
 
@@ -130,7 +154,7 @@ template <class M>
 struct map_members {
     using X = typename M::mapped_type;
     static M& map(frame const& f) { return *static_cast<M*>(f.target); }
-    static bool key(handler&, frame& f, std::string_view k) {
+    static bool key(handler& h, frame& f, std::string_view k) {
         M& m = map(f);
         std::uint32_t i = 0;
         for (auto& e : m) {
@@ -140,7 +164,10 @@ struct map_members {
             }
             ++i;
         }
-        if (i == m.size()) m.insert_or_assign(k, X{});
+        if (i == m.size()) {
+            if (!h.hold(sizeof(typename M::entry) + k.size())) return false;
+            m.insert_or_assign(k, X{});
+        }
         f.elements = i; // the current member, for the path
         f.slot = &ops_of<X>;
         f.slot_target = &(m.begin() + i)->value;
@@ -170,43 +197,49 @@ struct policy_for<M> : typed_policy<policy_for<M>> {
 
 // -- captures: a subtree kept as JSON (unknown members, members typed as JSON) --
 
+/// Memory a JSON value of a capture holds: the value itself, and a string's characters.
+inline constexpr std::size_t json_value_bytes = sizeof(json::value);
+/// Memory a member of a captured object (or of `extra`) holds besides its value: the entry and its
+/// key's characters.
+inline constexpr std::size_t json_member_bytes = sizeof(json::key_value_pair) - sizeof(json::value);
+
 /// Events inside a capture go to the value stack; nested containers only count depth.
 struct capture_events {
-    static bool object_begin(handler&, frame& f, void*) {
+    static bool object_begin(handler& h, frame& f, void*) {
         ++f.depth;
-        return true;
+        return h.hold(json_value_bytes);
     }
-    static bool array_begin(handler&, frame& f, void*) {
+    static bool array_begin(handler& h, frame& f, void*) {
         ++f.depth;
-        return true;
+        return h.hold(json_value_bytes);
     }
     static bool string_part(handler& h, frame&, void*, std::string_view s, std::size_t) {
         h.values().push_chars(json::string_view(s.data(), s.size()));
-        return true;
+        return h.hold(s.size());
     }
     static bool string(handler& h, frame&, void*, std::string_view s, std::size_t) {
         h.values().push_string(json::string_view(s.data(), s.size()));
-        return true;
+        return h.hold(json_value_bytes + s.size());
     }
     static bool int64(handler& h, frame&, void*, std::int64_t i) {
         h.values().push_int64(i);
-        return true;
+        return h.hold(json_value_bytes);
     }
     static bool uint64(handler& h, frame&, void*, std::uint64_t u) {
         h.values().push_uint64(u);
-        return true;
+        return h.hold(json_value_bytes);
     }
     static bool double_(handler& h, frame&, void*, double d) {
         h.values().push_double(d);
-        return true;
+        return h.hold(json_value_bytes);
     }
     static bool bool_(handler& h, frame&, void*, bool b) {
         h.values().push_bool(b);
-        return true;
+        return h.hold(json_value_bytes);
     }
     static bool null(handler& h, frame&, void*) {
         h.values().push_null();
-        return true;
+        return h.hold(json_value_bytes);
     }
     static constexpr value_ops table{&object_begin, &array_begin, &string_part, &string, &int64,
                                      &uint64,       &double_,     &bool_,       &null};
@@ -217,7 +250,7 @@ template <class Dest>
 struct capture_container {
     static bool key(handler& h, frame&, std::string_view k) {
         h.values().push_key(json::string_view(k.data(), k.size()));
-        return true;
+        return h.hold(json_member_bytes + k.size());
     }
     static bool end(handler& h, frame& f, std::size_t n, bool is_object) {
         if (is_object)
@@ -280,12 +313,12 @@ struct policy_for<json::value> {
         return true;
     }
     static bool string(handler& h, frame&, void* t, std::string_view s, std::size_t n) {
-        if (n == s.size()) {
-            v(t).emplace_string().assign(json::string_view(s.data(), s.size()));
-        } else {
+        if (n != s.size()) {
             h.scratch().append(s.data(), s.size());
-            v(t).emplace_string().assign(json::string_view(h.scratch().data(), h.scratch().size()));
+            s = h.scratch();
         }
+        if (!h.hold(s.size())) return false;
+        v(t).emplace_string().assign(json::string_view(s.data(), s.size()));
         return true;
     }
     static bool int64(handler&, frame&, void* t, std::int64_t i) {
@@ -332,13 +365,15 @@ struct policy_for<json::array> : typed_policy<policy_for<json::array>> {
 /// are captured.
 struct extra_member {
     static json::object& extra(void* t) { return *static_cast<json::object*>(t); }
+    /// The member's entry in `extra` (its value is counted as it is built or stored).
+    static bool hold_entry(handler& h) { return h.hold(json_member_bytes + h.unknown_key_view().size()); }
     static bool object_begin(handler& h, frame&, void* t) {
         begin_capture<into_extra>(h, t);
-        return true;
+        return hold_entry(h) && h.hold(json_value_bytes);
     }
     static bool array_begin(handler& h, frame&, void* t) {
         begin_capture<into_extra>(h, t);
-        return true;
+        return hold_entry(h) && h.hold(json_value_bytes);
     }
     static bool string_part(handler& h, frame&, void*, std::string_view s, std::size_t n) {
         if (n == s.size())
@@ -352,29 +387,21 @@ struct extra_member {
             h.scratch().append(s.data(), s.size());
             s = h.scratch();
         }
+        if (!hold_entry(h) || !h.hold(json_value_bytes + s.size())) return false;
         extra(t).insert_or_assign(h.unknown_key(), json::string_view(s.data(), s.size()));
         return true;
     }
-    static bool int64(handler& h, frame&, void* t, std::int64_t i) {
-        extra(t).insert_or_assign(h.unknown_key(), i);
+    template <class V>
+    static bool scalar(handler& h, void* t, V v) {
+        if (!hold_entry(h) || !h.hold(json_value_bytes)) return false;
+        extra(t).insert_or_assign(h.unknown_key(), v);
         return true;
     }
-    static bool uint64(handler& h, frame&, void* t, std::uint64_t u) {
-        extra(t).insert_or_assign(h.unknown_key(), u);
-        return true;
-    }
-    static bool double_(handler& h, frame&, void* t, double d) {
-        extra(t).insert_or_assign(h.unknown_key(), d);
-        return true;
-    }
-    static bool bool_(handler& h, frame&, void* t, bool b) {
-        extra(t).insert_or_assign(h.unknown_key(), b);
-        return true;
-    }
-    static bool null(handler& h, frame&, void* t) {
-        extra(t).insert_or_assign(h.unknown_key(), nullptr);
-        return true;
-    }
+    static bool int64(handler& h, frame&, void* t, std::int64_t i) { return scalar(h, t, i); }
+    static bool uint64(handler& h, frame&, void* t, std::uint64_t u) { return scalar(h, t, u); }
+    static bool double_(handler& h, frame&, void* t, double d) { return scalar(h, t, d); }
+    static bool bool_(handler& h, frame&, void* t, bool b) { return scalar(h, t, b); }
+    static bool null(handler& h, frame&, void* t) { return scalar(h, t, nullptr); }
     static constexpr value_ops table{&object_begin, &array_begin, &string_part, &string, &int64,
                                      &uint64,       &double_,     &bool_,       &null};
 };

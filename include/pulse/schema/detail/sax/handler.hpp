@@ -48,8 +48,8 @@ public:
     static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
     static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
 
-    handler(value_ops const* root_ops, void* root, std::size_t max_string) noexcept
-        : max_string_(max_string), vs_() {
+    handler(value_ops const* root_ops, void* root, std::size_t max_string, std::uint64_t max_held) noexcept
+        : max_string_(max_string), max_held_(max_held), vs_() {
         frames_[0].slot = root_ops;
         frames_[0].slot_target = root;
         frames_[0].cops = &root_cops;
@@ -59,10 +59,12 @@ public:
     handler& operator=(handler const&) = delete;
 
     /// Start over for a new document filling `root`.
-    void reset(void* root, std::size_t max_string) noexcept {
+    void reset(void* root, std::size_t max_string, std::uint64_t max_held) noexcept {
         top_ = frames_;
         frames_[0].slot_target = root;
         max_string_ = max_string;
+        max_held_ = max_held;
+        held_ = 0;
         failed_ = false;
         error_ = {};
         last_key_ = nullptr;
@@ -194,6 +196,18 @@ public:
     }
     void pop() noexcept { --top_; }
 
+    /// Count `bytes` more of memory held by the value being built; false (and the decoder's error,
+    /// errc::memory_limit, at the current path) once the total passes the cap. What is counted: each
+    /// element of an array and each member of a map or a JSON subtree at its size, and the heap
+    /// bytes of strings. Spare vector capacity is not: it is address space the decoder sizes by
+    /// estimate (see grow_vector), and pages never written are never resident.
+    bool hold(std::uint64_t bytes) {
+        held_ += bytes;
+        return held_ <= max_held_ || over_memory_cap(); // small enough to inline at every call
+    }
+    /// Memory counted so far by hold().
+    std::uint64_t held() const noexcept { return held_; }
+
     /// The last complete key, when a key is kept (unknown members: their name in `extra`).
     std::string& unknown_key() noexcept { return unknown_key_; }
     std::string_view unknown_key_view() const noexcept { return unknown_key_; }
@@ -249,6 +263,15 @@ private:
         }
         return false;
     }
+    /// The memory cap is passed: errc::memory_limit at the current path. Kept out of line, so that
+    /// hold() stays a compare the compiler inlines.
+#if defined(__GNUC__)
+    [[gnu::cold, gnu::noinline]]
+#endif
+    bool over_memory_cap() {
+        return fail(errc::memory_limit, cat("decoded value exceeds the memory cap of ", std::to_string(max_held_), " bytes"),
+                    path_through(top_));
+    }
     /// A string (or key) exceeds the cap; `where` is the frame whose path names it (for a key: the
     /// object holding it).
     bool too_long(frame const* where) {
@@ -267,6 +290,8 @@ private:
     std::uintptr_t in_begin_ = 0, in_end_ = 0;
     std::uint64_t in_base_ = 0, size_hint_ = 0;
     std::size_t max_string_;
+    std::uint64_t max_held_;
+    std::uint64_t held_ = 0;
     bool failed_ = false;
     error error_;
     std::string key_;

@@ -117,10 +117,24 @@ inline constexpr value_ops const& ops_of = make_ops<policy_for<T>>::table;
 
 // -- scalars --
 
+/// Characters a string keeps inside itself before it allocates: 15 in libstdc++ and the MSVC STL
+/// (libc++ keeps 22; counting its 16-22 byte strings as allocated only overstates the memory held).
+inline constexpr std::size_t inline_string_capacity = 15;
+
+/// Heap bytes, as handler::hold counts them, that a piece `s` of a string adds when the string is
+/// `n` characters long with it: its characters once the string no longer fits inside itself (the
+/// terminator with the first piece). Growth slack is not counted.
+inline std::size_t string_bytes(std::string_view s, std::size_t n) noexcept {
+    if (n <= inline_string_capacity) return 0;
+    if (n - s.size() <= inline_string_capacity) return n + 1; // this piece moves it to the heap
+    return s.size();
+}
+
 template <>
 struct policy_for<std::string> : typed_policy<policy_for<std::string>> {
     static constexpr std::string_view expected = "string";
-    static bool string_part(handler&, frame&, void* t, std::string_view s, std::size_t n) {
+    static bool string_part(handler& h, frame&, void* t, std::string_view s, std::size_t n) {
+        if (n > inline_string_capacity && !h.hold(string_bytes(s, n))) return false;
         auto& str = *static_cast<std::string*>(t);
         if (n == s.size())
             str.assign(s.data(), s.size());
@@ -184,17 +198,21 @@ struct policy_for<E> : typed_policy<policy_for<E>> {
         return true;
     }
     static bool string(handler& h, frame&, void* t, std::string_view s, std::size_t n) {
-        if (n == s.size()) {
-            *static_cast<E*>(t) = E(std::string(s));
-        } else {
+        if (n != s.size()) {
             h.scratch().append(s.data(), s.size());
-            *static_cast<E*>(t) = E(std::string(h.scratch()));
+            s = h.scratch();
         }
+        if (s.size() > inline_string_capacity && !h.hold(s.size() + 1)) return false;
+        *static_cast<E*>(t) = E(std::string(s));
         return true;
     }
 };
 
 // -- polygon: an array frame whose elements are numbers --
+
+/// Polygons of bounding boxes hold 8 coordinates; reserving them up front makes one allocation of
+/// the exact size instead of four growing ones.
+inline constexpr std::size_t polygon_reserve = 8;
 
 struct polygon_elements : typed_policy<polygon_elements> {
     static constexpr std::string_view expected = "number";
@@ -203,15 +221,26 @@ struct polygon_elements : typed_policy<polygon_elements> {
         f.elements = static_cast<std::uint32_t>(static_cast<polygon*>(t)->size() + 1);
         return h.type_error(expected, got);
     }
-    static bool double_(handler&, frame&, void* t, double d) {
+    // The coordinates reserved up front are counted when the polygon begins; each one past them
+    // before it is appended (checked first, so that the append is the last thing done).
+    static bool hold_next(handler& h, void* t) {
+        return static_cast<polygon*>(t)->size() < polygon_reserve || h.hold(sizeof(double));
+    }
+    static bool double_(handler& h, frame&, void* t, double d) {
+        if (!hold_next(h, t)) [[unlikely]]
+            return false;
         static_cast<polygon*>(t)->push_back(d);
         return true;
     }
-    static bool int64(handler&, frame&, void* t, std::int64_t i) {
+    static bool int64(handler& h, frame&, void* t, std::int64_t i) {
+        if (!hold_next(h, t)) [[unlikely]]
+            return false;
         static_cast<polygon*>(t)->push_back_int64(i);
         return true;
     }
-    static bool uint64(handler&, frame&, void* t, std::uint64_t u) {
+    static bool uint64(handler& h, frame&, void* t, std::uint64_t u) {
+        if (!hold_next(h, t)) [[unlikely]]
+            return false;
         static_cast<polygon*>(t)->push_back_uint64(u);
         return true;
     }
@@ -238,10 +267,6 @@ inline void polygon_segment(handler const&, frame const& f, std::string& path) {
 }
 inline constexpr container_ops polygon_cops{&no_key, &array_end, &polygon_segment, &no_null};
 
-/// Polygons of bounding boxes hold 8 coordinates; reserving them up front makes one allocation of
-/// the exact size instead of four growing ones.
-inline constexpr std::size_t polygon_reserve = 8;
-
 template <>
 struct policy_for<polygon> : typed_policy<policy_for<polygon>> {
     static constexpr std::string_view expected = "array of numbers";
@@ -250,7 +275,7 @@ struct policy_for<polygon> : typed_policy<policy_for<polygon>> {
         p->clear();
         p->reserve(polygon_reserve);
         h.push(&make_ops<polygon_elements>::table, p, &polygon_cops, p);
-        return true;
+        return h.hold(polygon_reserve * sizeof(double));
     }
 };
 
