@@ -285,6 +285,7 @@ enum class errc : int {
     body_too_large = 6003,    ///< a body exceeded the caller's size cap
     aborted_by_sink = 6004,   ///< the caller's sink asked to stop
     partial_delivery = 6005,  ///< a single-use download failed after bytes reached the caller
+    memory_limit = 6006,      ///< a decoded value would hold more memory than the caller's cap
 };
 
 /// The layer an errc belongs to.
@@ -343,6 +344,7 @@ constexpr std::string_view to_string(errc c) noexcept {
     case errc::body_too_large: return "body_too_large";
     case errc::aborted_by_sink: return "aborted_by_sink";
     case errc::partial_delivery: return "partial_delivery";
+    case errc::memory_limit: return "memory_limit";
     }
     return "unknown";
 }
@@ -798,8 +800,11 @@ constexpr member_desc<C, M> field_of(std::string_view name, M B::*ptr) {
 template <class T>
 struct schema_of;
 
+/// A type with a member table: schema_of<T> is specialised for it. (Completeness is checked, not
+/// the table itself, which would build the table wherever the concept is asked, e.g. by an extern
+/// template declaration of compiled mode.)
 template <class T>
-concept described = requires { schema_of<T>::template members<T>; };
+concept described = requires { sizeof(schema_of<T>); };
 
 /// The member table of a described type T.
 template <class T>
@@ -1165,6 +1170,71 @@ PULSE_NAMESPACE_END
 #ifndef PULSE_SCHEMA_DETAIL_DOM_PARSER_HPP
 #define PULSE_SCHEMA_DETAIL_DOM_PARSER_HPP
 
+// ---- begin file pulse/detail/compiled.hpp
+// SPDX-License-Identifier: MIT
+//
+// Compiled mode, the switches (docs/integration.md, "Compiled mode").
+//
+// Header-only is the default: every translation unit that decodes a result or runs a job
+// instantiates the decoders and the job machine for itself. In compiled mode those instantiations
+// are made once, in one translation unit of the program, and every other translation unit only
+// declares them (`extern template`), which skips their compile:
+//
+//   - every translation unit that includes the library defines PULSE_COMPILED_LIB (the CMake
+//     target pulse::compiled and Meson's pulse_compiled_dep define it for their users);
+//   - exactly one translation unit defines PULSE_COMPILED_LIB_SOURCE instead and includes
+//     <pulse/pulse.hpp> (and the adapters' client headers it wants compiled): it holds the
+//     instantiations (those targets compile it for you).
+//
+// The headers that define the templates end with their own list of instantiations, written with
+// PULSE_DETAIL_INSTANTIATE and the type lists below, so that the declarations come before any use.
+#ifndef PULSE_DETAIL_COMPILED_HPP
+#define PULSE_DETAIL_COMPILED_HPP
+
+#if defined(PULSE_COMPILED_LIB_SOURCE)
+/// Compiled mode, the one translation unit that holds the instantiations.
+#define PULSE_DETAIL_COMPILED 1
+#define PULSE_DETAIL_INSTANTIATE template
+#elif defined(PULSE_COMPILED_LIB)
+/// Compiled mode, every other translation unit: declarations only.
+#define PULSE_DETAIL_COMPILED 1
+#define PULSE_DETAIL_INSTANTIATE extern template
+#else
+/// Header-only mode: nothing is declared ahead; each translation unit instantiates what it uses.
+#define PULSE_DETAIL_COMPILED 0
+#endif
+
+/// What the API answers a job of each kind with, decoded whole: each is passed to X(type).
+#define PULSE_DETAIL_FOR_EACH_JOB_ANSWER(X)                                                          \
+    X(extract_result)                                                                                \
+    X(job_status_response)                                                                           \
+    X(job_cancellation)                                                                              \
+    X(form_result)                                                                                   \
+    X(webhook_link)                                                                                  \
+    X(schema_result)                                                                                 \
+    X(split_result)                                                                                  \
+    X(tables_result)                                                                                 \
+    X(pipeline_result)                                                                               \
+    X(batch_result)
+
+/// Every answer of the API that is decoded whole, its error bodies included.
+#define PULSE_DETAIL_FOR_EACH_ANSWER(X)                                                              \
+    PULSE_DETAIL_FOR_EACH_JOB_ANSWER(X)                                                              \
+    X(api_error)
+
+/// The requests' bodies that are encoded: each is passed to X(type).
+#define PULSE_DETAIL_FOR_EACH_REQUEST_BODY(X)                                                        \
+    X(extract_options)                                                                               \
+    X(form_options)
+
+/// What a job machine (flow::job_flow) ends with: an answer, a downloaded body or the job's handle.
+#define PULSE_DETAIL_FOR_EACH_FLOW_END(X)                                                            \
+    PULSE_DETAIL_FOR_EACH_JOB_ANSWER(X)                                                              \
+    X(download_info)                                                                                 \
+    X(job_handle)
+
+#endif
+// ---- end file pulse/detail/compiled.hpp
 // #include <pulse/detail/prelude.hpp> (already included above)
 // ---- begin file pulse/schema/detail/exact_double.hpp
 // SPDX-License-Identifier: MIT
@@ -1360,6 +1430,19 @@ struct dom_handler {
     bool on_comment_part(json_sv, json_ec&) { return true; }
     bool on_comment(json_sv, json_ec&) { return true; }
 };
+
+} // namespace detail
+PULSE_NAMESPACE_END
+
+// Compiled mode (pulse/detail/compiled.hpp): the DOM parser's Boost.JSON parser, instantiated once
+// in the program. The inline functions below use it, so without this every translation unit that
+// includes the header would instantiate the whole parser.
+#if PULSE_DETAIL_COMPILED
+PULSE_DETAIL_INSTANTIATE class boost::json::basic_parser<::pulse::detail::dom_handler>;
+#endif
+
+PULSE_NAMESPACE_BEGIN
+namespace detail {
 
 /// Incremental JSON -> DOM, the interface of boost::json::stream_parser (the parts this library
 /// uses). Not movable (the parser is not); hold it by unique_ptr where a movable owner is needed.
@@ -3382,71 +3465,7 @@ PULSE_NAMESPACE_END
 
 // Compiled mode (detail/compiled.hpp): the decoders and encoders of the API's answers and request
 // bodies, instantiated once in the program.
-// ---- begin file pulse/detail/compiled.hpp
-// SPDX-License-Identifier: MIT
-//
-// Compiled mode, the switches (docs/integration.md, "Compiled mode").
-//
-// Header-only is the default: every translation unit that decodes a result or runs a job
-// instantiates the decoders and the job machine for itself. In compiled mode those instantiations
-// are made once, in one translation unit of the program, and every other translation unit only
-// declares them (`extern template`), which skips their compile:
-//
-//   - every translation unit that includes the library defines PULSE_COMPILED_LIB (the CMake
-//     target pulse::compiled and Meson's pulse_compiled_dep define it for their users);
-//   - exactly one translation unit defines PULSE_COMPILED_LIB_SOURCE instead and includes
-//     <pulse/pulse.hpp> (and the adapters' client headers it wants compiled): it holds the
-//     instantiations (those targets compile it for you).
-//
-// The headers that define the templates end with their own list of instantiations, written with
-// PULSE_DETAIL_INSTANTIATE and the type lists below, so that the declarations come before any use.
-#ifndef PULSE_DETAIL_COMPILED_HPP
-#define PULSE_DETAIL_COMPILED_HPP
-
-#if defined(PULSE_COMPILED_LIB_SOURCE)
-/// Compiled mode, the one translation unit that holds the instantiations.
-#define PULSE_DETAIL_COMPILED 1
-#define PULSE_DETAIL_INSTANTIATE template
-#elif defined(PULSE_COMPILED_LIB)
-/// Compiled mode, every other translation unit: declarations only.
-#define PULSE_DETAIL_COMPILED 1
-#define PULSE_DETAIL_INSTANTIATE extern template
-#else
-/// Header-only mode: nothing is declared ahead; each translation unit instantiates what it uses.
-#define PULSE_DETAIL_COMPILED 0
-#endif
-
-/// What the API answers a job of each kind with, decoded whole: each is passed to X(type).
-#define PULSE_DETAIL_FOR_EACH_JOB_ANSWER(X)                                                          \
-    X(extract_result)                                                                                \
-    X(job_status_response)                                                                           \
-    X(job_cancellation)                                                                              \
-    X(form_result)                                                                                   \
-    X(webhook_link)                                                                                  \
-    X(schema_result)                                                                                 \
-    X(split_result)                                                                                  \
-    X(tables_result)                                                                                 \
-    X(pipeline_result)                                                                               \
-    X(batch_result)
-
-/// Every answer of the API that is decoded whole, its error bodies included.
-#define PULSE_DETAIL_FOR_EACH_ANSWER(X)                                                              \
-    PULSE_DETAIL_FOR_EACH_JOB_ANSWER(X)                                                              \
-    X(api_error)
-
-/// The requests' bodies that are encoded: each is passed to X(type).
-#define PULSE_DETAIL_FOR_EACH_REQUEST_BODY(X)                                                        \
-    X(extract_options)                                                                               \
-    X(form_options)
-
-/// What a job machine (flow::job_flow) ends with: an answer, a downloaded body or the job's handle.
-#define PULSE_DETAIL_FOR_EACH_FLOW_END(X)                                                            \
-    PULSE_DETAIL_FOR_EACH_JOB_ANSWER(X)                                                              \
-    X(download_info)                                                                                 \
-    X(job_handle)
-
-#endif
-// ---- end file pulse/detail/compiled.hpp
+// #include <pulse/detail/compiled.hpp> (already included above)
 // ---- begin file pulse/schema/extract_result.hpp
 // SPDX-License-Identifier: MIT
 //
@@ -4142,8 +4161,9 @@ PULSE_NAMESPACE_END
 //   DOM path parses everything first, so for a body that has both a type error and, later, a JSON
 //   syntax error, the DOM reports the syntax error and this decoder the type error.
 // - Caps apply while streaming: body size (errc::body_too_large), nesting depth (errc::too_deep,
-//   the parser's own check, worded as the DOM path words it) and string length
-//   (errc::string_too_long, also for keys). Exceeding one stops the decoder.
+//   the parser's own check, worded as the DOM path words it), string length
+//   (errc::string_too_long, also for keys) and the memory the value holds (errc::memory_limit).
+//   Exceeding one stops the decoder and releases the partial value.
 // - A member repeated in one object: the DOM keeps the last occurrence only; this decoder reads
 //   each occurrence in turn (the last value wins too, but an earlier one of the wrong type is an
 //   error here).
@@ -4342,8 +4362,8 @@ public:
     static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
     static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
 
-    handler(value_ops const* root_ops, void* root, std::size_t max_string) noexcept
-        : max_string_(max_string), vs_() {
+    handler(value_ops const* root_ops, void* root, std::size_t max_string, std::uint64_t max_held) noexcept
+        : max_string_(max_string), max_held_(max_held), vs_() {
         frames_[0].slot = root_ops;
         frames_[0].slot_target = root;
         frames_[0].cops = &root_cops;
@@ -4353,10 +4373,12 @@ public:
     handler& operator=(handler const&) = delete;
 
     /// Start over for a new document filling `root`.
-    void reset(void* root, std::size_t max_string) noexcept {
+    void reset(void* root, std::size_t max_string, std::uint64_t max_held) noexcept {
         top_ = frames_;
         frames_[0].slot_target = root;
         max_string_ = max_string;
+        max_held_ = max_held;
+        held_ = 0;
         failed_ = false;
         error_ = {};
         last_key_ = nullptr;
@@ -4488,6 +4510,18 @@ public:
     }
     void pop() noexcept { --top_; }
 
+    /// Count `bytes` more of memory held by the value being built; false (and the decoder's error,
+    /// errc::memory_limit, at the current path) once the total passes the cap. What is counted: each
+    /// element of an array and each member of a map or a JSON subtree at its size, and the heap
+    /// bytes of strings. Spare vector capacity is not: it is address space the decoder sizes by
+    /// estimate (see grow_vector), and pages never written are never resident.
+    bool hold(std::uint64_t bytes) {
+        held_ += bytes;
+        return held_ <= max_held_ || over_memory_cap(); // small enough to inline at every call
+    }
+    /// Memory counted so far by hold().
+    std::uint64_t held() const noexcept { return held_; }
+
     /// The last complete key, when a key is kept (unknown members: their name in `extra`).
     std::string& unknown_key() noexcept { return unknown_key_; }
     std::string_view unknown_key_view() const noexcept { return unknown_key_; }
@@ -4543,6 +4577,15 @@ private:
         }
         return false;
     }
+    /// The memory cap is passed: errc::memory_limit at the current path. Kept out of line, so that
+    /// hold() stays a compare the compiler inlines.
+#if defined(__GNUC__)
+    [[gnu::cold, gnu::noinline]]
+#endif
+    bool over_memory_cap() {
+        return fail(errc::memory_limit, cat("decoded value exceeds the memory cap of ", std::to_string(max_held_), " bytes"),
+                    path_through(top_));
+    }
     /// A string (or key) exceeds the cap; `where` is the frame whose path names it (for a key: the
     /// object holding it).
     bool too_long(frame const* where) {
@@ -4561,6 +4604,8 @@ private:
     std::uintptr_t in_begin_ = 0, in_end_ = 0;
     std::uint64_t in_base_ = 0, size_hint_ = 0;
     std::size_t max_string_;
+    std::uint64_t max_held_;
+    std::uint64_t held_ = 0;
     bool failed_ = false;
     error error_;
     std::string key_;
@@ -4697,10 +4742,24 @@ inline constexpr value_ops const& ops_of = make_ops<policy_for<T>>::table;
 
 // -- scalars --
 
+/// Characters a string keeps inside itself before it allocates: 15 in libstdc++ and the MSVC STL
+/// (libc++ keeps 22; counting its 16-22 byte strings as allocated only overstates the memory held).
+inline constexpr std::size_t inline_string_capacity = 15;
+
+/// Heap bytes, as handler::hold counts them, that a piece `s` of a string adds when the string is
+/// `n` characters long with it: its characters once the string no longer fits inside itself (the
+/// terminator with the first piece). Growth slack is not counted.
+inline std::size_t string_bytes(std::string_view s, std::size_t n) noexcept {
+    if (n <= inline_string_capacity) return 0;
+    if (n - s.size() <= inline_string_capacity) return n + 1; // this piece moves it to the heap
+    return s.size();
+}
+
 template <>
 struct policy_for<std::string> : typed_policy<policy_for<std::string>> {
     static constexpr std::string_view expected = "string";
-    static bool string_part(handler&, frame&, void* t, std::string_view s, std::size_t n) {
+    static bool string_part(handler& h, frame&, void* t, std::string_view s, std::size_t n) {
+        if (n > inline_string_capacity && !h.hold(string_bytes(s, n))) return false;
         auto& str = *static_cast<std::string*>(t);
         if (n == s.size())
             str.assign(s.data(), s.size());
@@ -4764,17 +4823,21 @@ struct policy_for<E> : typed_policy<policy_for<E>> {
         return true;
     }
     static bool string(handler& h, frame&, void* t, std::string_view s, std::size_t n) {
-        if (n == s.size()) {
-            *static_cast<E*>(t) = E(std::string(s));
-        } else {
+        if (n != s.size()) {
             h.scratch().append(s.data(), s.size());
-            *static_cast<E*>(t) = E(std::string(h.scratch()));
+            s = h.scratch();
         }
+        if (s.size() > inline_string_capacity && !h.hold(s.size() + 1)) return false;
+        *static_cast<E*>(t) = E(std::string(s));
         return true;
     }
 };
 
 // -- polygon: an array frame whose elements are numbers --
+
+/// Polygons of bounding boxes hold 8 coordinates; reserving them up front makes one allocation of
+/// the exact size instead of four growing ones.
+inline constexpr std::size_t polygon_reserve = 8;
 
 struct polygon_elements : typed_policy<polygon_elements> {
     static constexpr std::string_view expected = "number";
@@ -4783,15 +4846,26 @@ struct polygon_elements : typed_policy<polygon_elements> {
         f.elements = static_cast<std::uint32_t>(static_cast<polygon*>(t)->size() + 1);
         return h.type_error(expected, got);
     }
-    static bool double_(handler&, frame&, void* t, double d) {
+    // The coordinates reserved up front are counted when the polygon begins; each one past them
+    // before it is appended (checked first, so that the append is the last thing done).
+    static bool hold_next(handler& h, void* t) {
+        return static_cast<polygon*>(t)->size() < polygon_reserve || h.hold(sizeof(double));
+    }
+    static bool double_(handler& h, frame&, void* t, double d) {
+        if (!hold_next(h, t)) [[unlikely]]
+            return false;
         static_cast<polygon*>(t)->push_back(d);
         return true;
     }
-    static bool int64(handler&, frame&, void* t, std::int64_t i) {
+    static bool int64(handler& h, frame&, void* t, std::int64_t i) {
+        if (!hold_next(h, t)) [[unlikely]]
+            return false;
         static_cast<polygon*>(t)->push_back_int64(i);
         return true;
     }
-    static bool uint64(handler&, frame&, void* t, std::uint64_t u) {
+    static bool uint64(handler& h, frame&, void* t, std::uint64_t u) {
+        if (!hold_next(h, t)) [[unlikely]]
+            return false;
         static_cast<polygon*>(t)->push_back_uint64(u);
         return true;
     }
@@ -4818,10 +4892,6 @@ inline void polygon_segment(handler const&, frame const& f, std::string& path) {
 }
 inline constexpr container_ops polygon_cops{&no_key, &array_end, &polygon_segment, &no_null};
 
-/// Polygons of bounding boxes hold 8 coordinates; reserving them up front makes one allocation of
-/// the exact size instead of four growing ones.
-inline constexpr std::size_t polygon_reserve = 8;
-
 template <>
 struct policy_for<polygon> : typed_policy<policy_for<polygon>> {
     static constexpr std::string_view expected = "array of numbers";
@@ -4830,7 +4900,7 @@ struct policy_for<polygon> : typed_policy<policy_for<polygon>> {
         p->clear();
         p->reserve(polygon_reserve);
         h.push(&make_ops<polygon_elements>::table, p, &polygon_cops, p);
-        return true;
+        return h.hold(polygon_reserve * sizeof(double));
     }
 };
 
@@ -4906,28 +4976,52 @@ void grow_vector(handler& h, frame& f, std::vector<X>& v) {
 template <class X>
 struct vector_elements {
     using V = std::vector<X>;
-    static X& next(handler& h, frame& f, void* t) {
+    /// The new last element, or nullptr when it would pass the memory cap.
+    static X* next(handler& h, frame& f, void* t) {
         ++f.elements;
+        if (!h.hold(sizeof(X))) [[unlikely]]
+            return nullptr;
         V& v = *static_cast<V*>(t);
         if (v.size() == v.capacity()) [[unlikely]]
             grow_vector(h, f, v);
-        return v.emplace_back();
+        return &v.emplace_back();
     }
-    static bool object_begin(handler& h, frame& f, void* t) { return ops_of<X>.object_begin(h, f, &next(h, f, t)); }
-    static bool array_begin(handler& h, frame& f, void* t) { return ops_of<X>.array_begin(h, f, &next(h, f, t)); }
+    static bool object_begin(handler& h, frame& f, void* t) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.object_begin(h, f, x);
+    }
+    static bool array_begin(handler& h, frame& f, void* t) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.array_begin(h, f, x);
+    }
     static bool string_part(handler& h, frame& f, void* t, std::string_view s, std::size_t n) {
-        X& x = n == s.size() ? next(h, f, t) : static_cast<V*>(t)->back();
-        return ops_of<X>.string_part(h, f, &x, s, n);
+        X* x = n == s.size() ? next(h, f, t) : &static_cast<V*>(t)->back();
+        return x && ops_of<X>.string_part(h, f, x, s, n);
     }
     static bool string(handler& h, frame& f, void* t, std::string_view s, std::size_t n) {
-        X& x = n == s.size() ? next(h, f, t) : static_cast<V*>(t)->back();
-        return ops_of<X>.string(h, f, &x, s, n);
+        X* x = n == s.size() ? next(h, f, t) : &static_cast<V*>(t)->back();
+        return x && ops_of<X>.string(h, f, x, s, n);
     }
-    static bool int64(handler& h, frame& f, void* t, std::int64_t i) { return ops_of<X>.int64(h, f, &next(h, f, t), i); }
-    static bool uint64(handler& h, frame& f, void* t, std::uint64_t u) { return ops_of<X>.uint64(h, f, &next(h, f, t), u); }
-    static bool double_(handler& h, frame& f, void* t, double d) { return ops_of<X>.double_(h, f, &next(h, f, t), d); }
-    static bool bool_(handler& h, frame& f, void* t, bool b) { return ops_of<X>.bool_(h, f, &next(h, f, t), b); }
-    static bool null(handler& h, frame& f, void* t) { return ops_of<X>.null(h, f, &next(h, f, t)); }
+    static bool int64(handler& h, frame& f, void* t, std::int64_t i) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.int64(h, f, x, i);
+    }
+    static bool uint64(handler& h, frame& f, void* t, std::uint64_t u) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.uint64(h, f, x, u);
+    }
+    static bool double_(handler& h, frame& f, void* t, double d) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.double_(h, f, x, d);
+    }
+    static bool bool_(handler& h, frame& f, void* t, bool b) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.bool_(h, f, x, b);
+    }
+    static bool null(handler& h, frame& f, void* t) {
+        X* x = next(h, f, t);
+        return x && ops_of<X>.null(h, f, x);
+    }
     static constexpr value_ops table{&object_begin, &array_begin, &string_part, &string, &int64,
                                      &uint64,       &double_,     &bool_,       &null};
 
@@ -4961,7 +5055,7 @@ template <class M>
 struct map_members {
     using X = typename M::mapped_type;
     static M& map(frame const& f) { return *static_cast<M*>(f.target); }
-    static bool key(handler&, frame& f, std::string_view k) {
+    static bool key(handler& h, frame& f, std::string_view k) {
         M& m = map(f);
         std::uint32_t i = 0;
         for (auto& e : m) {
@@ -4971,7 +5065,10 @@ struct map_members {
             }
             ++i;
         }
-        if (i == m.size()) m.insert_or_assign(k, X{});
+        if (i == m.size()) {
+            if (!h.hold(sizeof(typename M::entry) + k.size())) return false;
+            m.insert_or_assign(k, X{});
+        }
         f.elements = i; // the current member, for the path
         f.slot = &ops_of<X>;
         f.slot_target = &(m.begin() + i)->value;
@@ -5001,43 +5098,49 @@ struct policy_for<M> : typed_policy<policy_for<M>> {
 
 // -- captures: a subtree kept as JSON (unknown members, members typed as JSON) --
 
+/// Memory a JSON value of a capture holds: the value itself, and a string's characters.
+inline constexpr std::size_t json_value_bytes = sizeof(json::value);
+/// Memory a member of a captured object (or of `extra`) holds besides its value: the entry and its
+/// key's characters.
+inline constexpr std::size_t json_member_bytes = sizeof(json::key_value_pair) - sizeof(json::value);
+
 /// Events inside a capture go to the value stack; nested containers only count depth.
 struct capture_events {
-    static bool object_begin(handler&, frame& f, void*) {
+    static bool object_begin(handler& h, frame& f, void*) {
         ++f.depth;
-        return true;
+        return h.hold(json_value_bytes);
     }
-    static bool array_begin(handler&, frame& f, void*) {
+    static bool array_begin(handler& h, frame& f, void*) {
         ++f.depth;
-        return true;
+        return h.hold(json_value_bytes);
     }
     static bool string_part(handler& h, frame&, void*, std::string_view s, std::size_t) {
         h.values().push_chars(json::string_view(s.data(), s.size()));
-        return true;
+        return h.hold(s.size());
     }
     static bool string(handler& h, frame&, void*, std::string_view s, std::size_t) {
         h.values().push_string(json::string_view(s.data(), s.size()));
-        return true;
+        return h.hold(json_value_bytes + s.size());
     }
     static bool int64(handler& h, frame&, void*, std::int64_t i) {
         h.values().push_int64(i);
-        return true;
+        return h.hold(json_value_bytes);
     }
     static bool uint64(handler& h, frame&, void*, std::uint64_t u) {
         h.values().push_uint64(u);
-        return true;
+        return h.hold(json_value_bytes);
     }
     static bool double_(handler& h, frame&, void*, double d) {
         h.values().push_double(d);
-        return true;
+        return h.hold(json_value_bytes);
     }
     static bool bool_(handler& h, frame&, void*, bool b) {
         h.values().push_bool(b);
-        return true;
+        return h.hold(json_value_bytes);
     }
     static bool null(handler& h, frame&, void*) {
         h.values().push_null();
-        return true;
+        return h.hold(json_value_bytes);
     }
     static constexpr value_ops table{&object_begin, &array_begin, &string_part, &string, &int64,
                                      &uint64,       &double_,     &bool_,       &null};
@@ -5048,7 +5151,7 @@ template <class Dest>
 struct capture_container {
     static bool key(handler& h, frame&, std::string_view k) {
         h.values().push_key(json::string_view(k.data(), k.size()));
-        return true;
+        return h.hold(json_member_bytes + k.size());
     }
     static bool end(handler& h, frame& f, std::size_t n, bool is_object) {
         if (is_object)
@@ -5111,12 +5214,12 @@ struct policy_for<json::value> {
         return true;
     }
     static bool string(handler& h, frame&, void* t, std::string_view s, std::size_t n) {
-        if (n == s.size()) {
-            v(t).emplace_string().assign(json::string_view(s.data(), s.size()));
-        } else {
+        if (n != s.size()) {
             h.scratch().append(s.data(), s.size());
-            v(t).emplace_string().assign(json::string_view(h.scratch().data(), h.scratch().size()));
+            s = h.scratch();
         }
+        if (!h.hold(s.size())) return false;
+        v(t).emplace_string().assign(json::string_view(s.data(), s.size()));
         return true;
     }
     static bool int64(handler&, frame&, void* t, std::int64_t i) {
@@ -5163,13 +5266,15 @@ struct policy_for<json::array> : typed_policy<policy_for<json::array>> {
 /// are captured.
 struct extra_member {
     static json::object& extra(void* t) { return *static_cast<json::object*>(t); }
+    /// The member's entry in `extra` (its value is counted as it is built or stored).
+    static bool hold_entry(handler& h) { return h.hold(json_member_bytes + h.unknown_key_view().size()); }
     static bool object_begin(handler& h, frame&, void* t) {
         begin_capture<into_extra>(h, t);
-        return true;
+        return hold_entry(h) && h.hold(json_value_bytes);
     }
     static bool array_begin(handler& h, frame&, void* t) {
         begin_capture<into_extra>(h, t);
-        return true;
+        return hold_entry(h) && h.hold(json_value_bytes);
     }
     static bool string_part(handler& h, frame&, void*, std::string_view s, std::size_t n) {
         if (n == s.size())
@@ -5183,29 +5288,21 @@ struct extra_member {
             h.scratch().append(s.data(), s.size());
             s = h.scratch();
         }
+        if (!hold_entry(h) || !h.hold(json_value_bytes + s.size())) return false;
         extra(t).insert_or_assign(h.unknown_key(), json::string_view(s.data(), s.size()));
         return true;
     }
-    static bool int64(handler& h, frame&, void* t, std::int64_t i) {
-        extra(t).insert_or_assign(h.unknown_key(), i);
+    template <class V>
+    static bool scalar(handler& h, void* t, V v) {
+        if (!hold_entry(h) || !h.hold(json_value_bytes)) return false;
+        extra(t).insert_or_assign(h.unknown_key(), v);
         return true;
     }
-    static bool uint64(handler& h, frame&, void* t, std::uint64_t u) {
-        extra(t).insert_or_assign(h.unknown_key(), u);
-        return true;
-    }
-    static bool double_(handler& h, frame&, void* t, double d) {
-        extra(t).insert_or_assign(h.unknown_key(), d);
-        return true;
-    }
-    static bool bool_(handler& h, frame&, void* t, bool b) {
-        extra(t).insert_or_assign(h.unknown_key(), b);
-        return true;
-    }
-    static bool null(handler& h, frame&, void* t) {
-        extra(t).insert_or_assign(h.unknown_key(), nullptr);
-        return true;
-    }
+    static bool int64(handler& h, frame&, void* t, std::int64_t i) { return scalar(h, t, i); }
+    static bool uint64(handler& h, frame&, void* t, std::uint64_t u) { return scalar(h, t, u); }
+    static bool double_(handler& h, frame&, void* t, double d) { return scalar(h, t, d); }
+    static bool bool_(handler& h, frame&, void* t, bool b) { return scalar(h, t, b); }
+    static bool null(handler& h, frame&, void* t) { return scalar(h, t, nullptr); }
     static constexpr value_ops table{&object_begin, &array_begin, &string_part, &string, &int64,
                                      &uint64,       &double_,     &bool_,       &null};
 };
@@ -5509,6 +5606,13 @@ struct stream_limits {
     /// wide margin while bounding the contiguous allocation one string may demand.
     /// errc::string_too_long.
     std::size_t max_string_bytes = std::size_t{256} << 20;
+    /// Memory the decoded value may hold: its arrays' elements, strings, maps and JSON subtrees, as
+    /// the decoder builds them. The body cap does not bound this: a body of small, sparse items
+    /// (`{"page_number":1},` repeated) builds a full item for every 18 bytes. A real result holds
+    /// about 1.5 times its body, so 2 GiB takes any result under the body cap of pulse::limits, and
+    /// stops a hostile body before it exhausts an ordinary machine. errc::memory_limit; the partial
+    /// value is released at once.
+    std::uint64_t max_memory_bytes = std::uint64_t{2} << 30;
 };
 
 /// Incremental JSON text -> T, for any schema type T with a member table.
@@ -5539,7 +5643,7 @@ public:
         if (state_) {
             state_->value = T{};
             state_->parser.reset();
-            state_->parser.handler().reset(&state_->value, limits_.max_string_bytes);
+            state_->parser.handler().reset(&state_->value, limits_.max_string_bytes, limits_.max_memory_bytes);
         }
     }
     /// Start a new body with other limits.
@@ -5549,8 +5653,8 @@ public:
         reset();
     }
 
-    /// Decode the next piece of the body. An error stops the decoder; it is returned again by every
-    /// later call.
+    /// Decode the next piece of the body. An error stops the decoder (and releases what it had
+    /// built); it is returned again by every later call.
     result<void> write(std::string_view chunk) {
         if (error_) return *error_;
         if (finished_) return fail(error(errc::invalid_argument, "write after finish"));
@@ -5605,7 +5709,7 @@ public:
 private:
     struct state_t {
         explicit state_t(stream_limits const& lim)
-            : parser(options(lim), &detail::sax::ops_of<T>, &value, lim.max_string_bytes) {}
+            : parser(options(lim), &detail::sax::ops_of<T>, &value, lim.max_string_bytes, lim.max_memory_bytes) {}
         static boost::json::parse_options options(stream_limits const& lim) {
             boost::json::parse_options opt;
             opt.max_depth = lim.max_depth;
@@ -5634,8 +5738,10 @@ private:
         return detail::json_parse_error(ec, at);
     }
 
+    // Stops the decoder: the error is kept, the partial value and the parser are released.
     error fail(error e) {
         error_ = e;
+        state_.reset();
         return e;
     }
 
@@ -8374,6 +8480,11 @@ struct limits {
     /// A large result decoded into a typed value (GET /large_results/...). Results of thousands of
     /// pages run to hundreds of MB; raise this, or stream to a sink, for more.
     std::uint64_t max_result_bytes = 1ull << 30;
+    /// Memory the typed value of a large result may hold while it is decoded (its arrays' elements,
+    /// strings and JSON subtrees). A real result holds about 1.5 times its body, so the default takes
+    /// any body under max_result_bytes; a hostile or broken body of many tiny items, which builds far
+    /// more than its size, stops here with errc::memory_limit (nothing of it is kept).
+    std::uint64_t max_result_memory = 2ull << 30;
     /// JSON nesting depth (Boost's default of 32 is too shallow for real results).
     std::size_t max_json_depth = 512;
     /// An error body is read up to this size to find the API's code and message; the rest is
@@ -9748,7 +9859,9 @@ public:
         if (state_ == job_state::downloading) {
             x_.dest = route::result;
             if (out_.decode) {
-                decoder_.reset(limits_of(cfg_.limits.max_result_bytes));
+                stream_limits lim = limits_of(cfg_.limits.max_result_bytes);
+                lim.max_memory_bytes = cfg_.limits.max_result_memory;
+                decoder_.reset(lim);
                 // The announced size lets the decoder size the big arrays once instead of growing
                 // them step by step.
                 // Not under a Content-Encoding: the length then counts the encoded bytes, and the
@@ -11105,6 +11218,7 @@ PULSE_NAMESPACE_END
 #define PULSE_FLOW_JOB_OPS_HPP
 
 // #include <pulse/config.hpp> (already included above)
+// #include <pulse/detail/compiled.hpp> (already included above)
 // #include <pulse/detail/prelude.hpp> (already included above)
 // #include <pulse/detail/random_seed.hpp> (already included above)
 // #include <pulse/error.hpp> (already included above)
@@ -11182,6 +11296,15 @@ result<job_flow<T>> make_single(config const& cfg, http::method m, job_handle co
     plan.kind = job.kind;
     return job_flow<T>(cfg, std::move(plan), delivery{}, pulse::detail::seed_or_random(seed, cfg.seed));
 }
+
+// Compiled mode (pulse/detail/compiled.hpp): the two single-request machines the inline factories
+// below make, instantiated once in the program rather than wherever this header is included.
+#if PULSE_DETAIL_COMPILED
+PULSE_DETAIL_INSTANTIATE result<job_flow<job_status_response>> make_single<job_status_response>(
+    config const&, http::method, job_handle const&, std::string, std::optional<std::uint64_t>);
+PULSE_DETAIL_INSTANTIATE result<job_flow<job_cancellation>> make_single<job_cancellation>(
+    config const&, http::method, job_handle const&, std::string, std::optional<std::uint64_t>);
+#endif
 
 } // namespace detail
 

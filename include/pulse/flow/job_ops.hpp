@@ -10,6 +10,7 @@
 #define PULSE_FLOW_JOB_OPS_HPP
 
 #include <pulse/config.hpp>
+#include <pulse/detail/compiled.hpp>
 #include <pulse/detail/prelude.hpp>
 #include <pulse/detail/random_seed.hpp>
 #include <pulse/error.hpp>
@@ -87,6 +88,15 @@ result<job_flow<T>> make_single(config const& cfg, http::method m, job_handle co
     plan.kind = job.kind;
     return job_flow<T>(cfg, std::move(plan), delivery{}, pulse::detail::seed_or_random(seed, cfg.seed));
 }
+
+// Compiled mode (pulse/detail/compiled.hpp): the two single-request machines the inline factories
+// below make, instantiated once in the program rather than wherever this header is included.
+#if PULSE_DETAIL_COMPILED
+PULSE_DETAIL_INSTANTIATE result<job_flow<job_status_response>> make_single<job_status_response>(
+    config const&, http::method, job_handle const&, std::string, std::optional<std::uint64_t>);
+PULSE_DETAIL_INSTANTIATE result<job_flow<job_cancellation>> make_single<job_cancellation>(
+    config const&, http::method, job_handle const&, std::string, std::optional<std::uint64_t>);
+#endif
 
 } // namespace detail
 

@@ -15,6 +15,7 @@
 #ifndef PULSE_SCHEMA_DETAIL_DOM_PARSER_HPP
 #define PULSE_SCHEMA_DETAIL_DOM_PARSER_HPP
 
+#include <pulse/detail/compiled.hpp>
 #include <pulse/detail/prelude.hpp>
 #include <pulse/schema/detail/exact_double.hpp>
 
@@ -107,6 +108,19 @@ struct dom_handler {
     bool on_comment_part(json_sv, json_ec&) { return true; }
     bool on_comment(json_sv, json_ec&) { return true; }
 };
+
+} // namespace detail
+PULSE_NAMESPACE_END
+
+// Compiled mode (pulse/detail/compiled.hpp): the DOM parser's Boost.JSON parser, instantiated once
+// in the program. The inline functions below use it, so without this every translation unit that
+// includes the header would instantiate the whole parser.
+#if PULSE_DETAIL_COMPILED
+PULSE_DETAIL_INSTANTIATE class boost::json::basic_parser<::pulse::detail::dom_handler>;
+#endif
+
+PULSE_NAMESPACE_BEGIN
+namespace detail {
 
 /// Incremental JSON -> DOM, the interface of boost::json::stream_parser (the parts this library
 /// uses). Not movable (the parser is not); hold it by unique_ptr where a movable owner is needed.
