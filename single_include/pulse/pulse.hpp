@@ -9840,81 +9840,10 @@ public:
     // ---- inputs -------------------------------------------------------------------------------
 
     /// The response head of the transfer in flight arrived.
-    http::sink_action handle_head(http::response_head const& head) {
-        if (io_ != io::in_flight) return http::sink_action::abort;
-        if (cancel_observable()) return self_abort(abort_reason::cancel);
-        // One head per transfer (response.hpp). A second one is a transport fault, not a new answer:
-        // taken as one, a 429 after body bytes reached the sink would make a single-use download
-        // retry.
-        if (x_.have_head) return fail_in_transfer(error(errc::protocol_error, "a second response head in one transfer"));
-        x_.head = head;
-        x_.have_head = true;
-        x_.content_length = head.content_length();
-        bool const ok = head.status >= 200 && head.status <= 299;
-        if (!ok) {
-            x_.dest = route::error_body;
-            error_body_.clear();
-            return http::sink_action::proceed;
-        }
-        if (state_ == job_state::downloading) {
-            x_.dest = route::result;
-            if (out_.decode) {
-                stream_limits lim = limits_of(cfg_.limits.max_result_bytes);
-                lim.max_memory_bytes = cfg_.limits.max_result_memory;
-                decoder_.reset(lim);
-                // The announced size lets the decoder size the big arrays once instead of growing
-                // them step by step.
-                // Not under a Content-Encoding: the length then counts the encoded bytes, and the
-                // transport hands over decoded ones.
-                if (x_.content_length && !has_content_encoding(head)) decoder_.expect_size(*x_.content_length);
-            }
-            if (out_.sink) {
-                sink_started_ = true;
-                if (out_.sink->on_head(head) == http::sink_action::abort)
-                    return fail_in_transfer(error(errc::aborted_by_sink, "the result sink refused the response"));
-            }
-            return http::sink_action::proceed;
-        }
-        x_.dest = route::answer;
-        answer_.reset(limits_of(cfg_.limits.max_answer_bytes));
-        return http::sink_action::proceed;
-    }
+    http::sink_action handle_head(http::response_head const& head);
 
     /// The next chunk of the body of the transfer in flight.
-    http::sink_action handle_body(std::string_view chunk) {
-        if (io_ != io::in_flight) return http::sink_action::abort;
-        if (cancel_observable()) return self_abort(abort_reason::cancel);
-        switch (x_.dest) {
-        case route::none: return http::sink_action::proceed; // a body without a head: ignored
-        case route::answer:
-            if (auto r = answer_.feed(chunk); !r) return fail_in_transfer(r.error());
-            return http::sink_action::proceed;
-        case route::error_body: {
-            std::size_t const room = cfg_.limits.max_error_body_bytes - (std::min)(cfg_.limits.max_error_body_bytes, error_body_.size());
-            error_body_.append(chunk.substr(0, (std::min)(room, chunk.size())));
-            // Enough to know what the server said; do not download an unbounded error body.
-            if (chunk.size() > room) return self_abort(abort_reason::error_body_full);
-            return http::sink_action::proceed;
-        }
-        case route::result: {
-            x_.received += chunk.size();
-            if (obs_.on_download) obs_.on_download(x_.received, x_.content_length);
-            if (out_.decode && !decoder_.failed()) {
-                // Without a sink nobody wants the rest once decoding failed: stop the transfer.
-                // With a sink, keep streaming: the caller gets every byte, and the decode error
-                // is reported at the end.
-                if (auto r = decoder_.write(chunk); !r && !out_.sink) return fail_in_transfer(r.error());
-            }
-            if (out_.sink) {
-                sink_bytes_ += chunk.size();
-                if (out_.sink->on_body(chunk) == http::sink_action::abort)
-                    return fail_in_transfer(error(errc::aborted_by_sink, "the result sink asked to stop"));
-            }
-            return http::sink_action::proceed;
-        }
-        }
-        return http::sink_action::proceed;
-    }
+    http::sink_action handle_body(std::string_view chunk);
 
     /// The transfer in flight ended: success (the whole body was delivered) or the transport's
     /// error (including errc::aborted_by_sink after a handler answered abort). Processed at the
@@ -9936,34 +9865,7 @@ public:
     // ---- outputs ------------------------------------------------------------------------------
 
     /// What to do next (see action.hpp). Idempotent while nothing changes.
-    action next(time_point now) {
-        now_ = now;
-        if (state_ == job_state::idle) start();
-        if (final_) return final_action();
-        if (io_ == io::in_flight) {
-            if (cancel_observable() && !x_.abort_issued) {
-                x_.abort_issued = true;
-                x_.abort = abort_reason::cancel;
-                return action{action_kind::abort_transfer, nullptr, handler(), {}, nullptr};
-            }
-            return action{action_kind::in_flight, nullptr, nullptr, {}, nullptr};
-        }
-        if (x_.completed) {
-            x_.completed = false;
-            process();
-            if (final_) return final_action();
-        }
-        if (cancel_observable()) {
-            on_cancel();
-            if (final_) return final_action();
-        }
-        if (io_ == io::scheduled && now < wake_at_) return action{action_kind::wait, nullptr, nullptr, wake_at_, nullptr};
-        // Send the current request.
-        io_ = io::in_flight;
-        ++attempt_;
-        x_ = transfer{};
-        return action{action_kind::send, &req_, handler(), {}, nullptr};
-    }
+    action next(time_point now);
 
     /// The outcome, once next() answered done or failed (moved out; call once). Before that, an
     /// error saying the operation is still running.
@@ -10629,6 +10531,118 @@ private:
     std::optional<result<T>> final_;
     error final_error_;
 };
+
+// The machine's inputs and its step, defined outside the class body so that they are not inline:
+// in compiled mode (pulse/detail/compiled.hpp) the extern template declaration of job_flow<T> then
+// keeps every translation unit from instantiating them and the decoder behind them (compilers
+// instantiate inline members for inlining even then).
+
+template <class T>
+http::sink_action job_flow<T>::handle_head(http::response_head const& head) {
+    if (io_ != io::in_flight) return http::sink_action::abort;
+    if (cancel_observable()) return self_abort(abort_reason::cancel);
+    // One head per transfer (response.hpp). A second one is a transport fault, not a new answer:
+    // taken as one, a 429 after body bytes reached the sink would make a single-use download
+    // retry.
+    if (x_.have_head) return fail_in_transfer(error(errc::protocol_error, "a second response head in one transfer"));
+    x_.head = head;
+    x_.have_head = true;
+    x_.content_length = head.content_length();
+    bool const ok = head.status >= 200 && head.status <= 299;
+    if (!ok) {
+        x_.dest = route::error_body;
+        error_body_.clear();
+        return http::sink_action::proceed;
+    }
+    if (state_ == job_state::downloading) {
+        x_.dest = route::result;
+        if (out_.decode) {
+            stream_limits lim = limits_of(cfg_.limits.max_result_bytes);
+            lim.max_memory_bytes = cfg_.limits.max_result_memory;
+            decoder_.reset(lim);
+            // The announced size lets the decoder size the big arrays once instead of growing
+            // them step by step.
+            // Not under a Content-Encoding: the length then counts the encoded bytes, and the
+            // transport hands over decoded ones.
+            if (x_.content_length && !has_content_encoding(head)) decoder_.expect_size(*x_.content_length);
+        }
+        if (out_.sink) {
+            sink_started_ = true;
+            if (out_.sink->on_head(head) == http::sink_action::abort)
+                return fail_in_transfer(error(errc::aborted_by_sink, "the result sink refused the response"));
+        }
+        return http::sink_action::proceed;
+    }
+    x_.dest = route::answer;
+    answer_.reset(limits_of(cfg_.limits.max_answer_bytes));
+    return http::sink_action::proceed;
+}
+
+template <class T>
+http::sink_action job_flow<T>::handle_body(std::string_view chunk) {
+    if (io_ != io::in_flight) return http::sink_action::abort;
+    if (cancel_observable()) return self_abort(abort_reason::cancel);
+    switch (x_.dest) {
+    case route::none: return http::sink_action::proceed; // a body without a head: ignored
+    case route::answer:
+        if (auto r = answer_.feed(chunk); !r) return fail_in_transfer(r.error());
+        return http::sink_action::proceed;
+    case route::error_body: {
+        std::size_t const room = cfg_.limits.max_error_body_bytes - (std::min)(cfg_.limits.max_error_body_bytes, error_body_.size());
+        error_body_.append(chunk.substr(0, (std::min)(room, chunk.size())));
+        // Enough to know what the server said; do not download an unbounded error body.
+        if (chunk.size() > room) return self_abort(abort_reason::error_body_full);
+        return http::sink_action::proceed;
+    }
+    case route::result: {
+        x_.received += chunk.size();
+        if (obs_.on_download) obs_.on_download(x_.received, x_.content_length);
+        if (out_.decode && !decoder_.failed()) {
+            // Without a sink nobody wants the rest once decoding failed: stop the transfer.
+            // With a sink, keep streaming: the caller gets every byte, and the decode error
+            // is reported at the end.
+            if (auto r = decoder_.write(chunk); !r && !out_.sink) return fail_in_transfer(r.error());
+        }
+        if (out_.sink) {
+            sink_bytes_ += chunk.size();
+            if (out_.sink->on_body(chunk) == http::sink_action::abort)
+                return fail_in_transfer(error(errc::aborted_by_sink, "the result sink asked to stop"));
+        }
+        return http::sink_action::proceed;
+    }
+    }
+    return http::sink_action::proceed;
+}
+
+template <class T>
+action job_flow<T>::next(time_point now) {
+    now_ = now;
+    if (state_ == job_state::idle) start();
+    if (final_) return final_action();
+    if (io_ == io::in_flight) {
+        if (cancel_observable() && !x_.abort_issued) {
+            x_.abort_issued = true;
+            x_.abort = abort_reason::cancel;
+            return action{action_kind::abort_transfer, nullptr, handler(), {}, nullptr};
+        }
+        return action{action_kind::in_flight, nullptr, nullptr, {}, nullptr};
+    }
+    if (x_.completed) {
+        x_.completed = false;
+        process();
+        if (final_) return final_action();
+    }
+    if (cancel_observable()) {
+        on_cancel();
+        if (final_) return final_action();
+    }
+    if (io_ == io::scheduled && now < wake_at_) return action{action_kind::wait, nullptr, nullptr, wake_at_, nullptr};
+    // Send the current request.
+    io_ = io::in_flight;
+    ++attempt_;
+    x_ = transfer{};
+    return action{action_kind::send, &req_, handler(), {}, nullptr};
+}
 
 // Compiled mode (detail/compiled.hpp): the job machine for every end it can have, instantiated once
 // in the program. (schema/codec.hpp, included above, brought the answers' types.)
