@@ -4519,6 +4519,9 @@ public:
         held_ += bytes;
         return held_ <= max_held_ || over_memory_cap(); // small enough to inline at every call
     }
+    /// Whether `bytes` more would fit under the cap for a moment (an array moving to larger
+    /// storage); false, with the cap's error, if not. Nothing stays counted.
+    bool fits_for_a_moment(std::uint64_t bytes) { return held_ + bytes <= max_held_ || over_memory_cap(); }
     /// Memory counted so far by hold().
     std::uint64_t held() const noexcept { return held_; }
 
@@ -4950,10 +4953,18 @@ namespace json = boost::json;
 // array that ends far below its estimate is trimmed to size. Small arrays grow as usual.
 inline constexpr std::size_t estimate_after = 128;
 inline constexpr std::size_t max_estimate_factor = 64;
+/// Moves of at least this many bytes count against the memory cap while they happen (see
+/// grow_vector); smaller ones are noise beside any sensible cap.
+inline constexpr std::uint64_t counted_move_bytes = std::uint64_t{1} << 20;
 
+/// Room for more elements. False (the memory cap) when moving the elements into larger storage
+/// would pass the cap: while they move, the old storage and the new copy are both resident, so a
+/// cap that counted only the elements would let the process reach twice it.
 template <class X>
-void grow_vector(handler& h, frame& f, std::vector<X>& v) {
+bool grow_vector(handler& h, frame& f, std::vector<X>& v) {
     std::size_t const size = v.size(), cap = v.capacity();
+    std::uint64_t const moved = std::uint64_t{size} * sizeof(X);
+    if (moved >= counted_move_bytes && !h.fits_for_a_moment(moved)) return false;
     std::size_t want = cap < 4 ? 4 : cap * 2;
     f.alias = false; // the capacity below comes from doubling, unless the estimate says more
     if (size >= estimate_after) {
@@ -4971,6 +4982,7 @@ void grow_vector(handler& h, frame& f, std::vector<X>& v) {
     }
     if (want > v.max_size()) want = v.max_size();
     v.reserve(want);
+    return true;
 }
 
 template <class X>
@@ -4982,8 +4994,9 @@ struct vector_elements {
         if (!h.hold(sizeof(X))) [[unlikely]]
             return nullptr;
         V& v = *static_cast<V*>(t);
-        if (v.size() == v.capacity()) [[unlikely]]
-            grow_vector(h, f, v);
+        if (v.size() == v.capacity()) [[unlikely]] {
+            if (!grow_vector(h, f, v)) return nullptr;
+        }
         return &v.emplace_back();
     }
     static bool object_begin(handler& h, frame& f, void* t) {
@@ -9241,7 +9254,10 @@ PULSE_NAMESPACE_END
 //   to the typed decoder, the caller's raw sink, or both. Before any byte reached the caller's sink
 //   a failure is retried; after that it is errc::partial_delivery (bytes_delivered set, cause in
 //   the message) and never retried: the large result is single-use, a second GET would get a 410
-//   or, worse, the caller would see the start of the body twice. 410 -> errc::gone ("already
+//   or, worse, the caller would see the start of the body twice. A body that is decoded and
+//   streamed to a sink goes on to the sink after a decode error (the error is reported at the end),
+//   unless the error is a cap passed (body_too_large, memory_limit): that stops the transfer, the
+//   sink keeping what came. 410 -> errc::gone ("already
 //   downloaded or expired"), distinct from 404 -> not_found. The pointer's plan_info is copied
 //   into the result when the downloaded body has none.
 // - requesting: one request whose 2xx answer is the result (status, cancel); retried per
@@ -9908,6 +9924,9 @@ private:
         l.max_depth = cfg_.limits.max_json_depth;
         return l;
     }
+
+    /// A decode error that is a cap passed, not a body that does not fit the schema.
+    static bool is_cap(errc c) noexcept { return c == errc::body_too_large || c == errc::memory_limit; }
 
     /// A Content-Encoding other than identity: Content-Length is then not the size of the bytes
     /// handle_body() receives.
@@ -10600,8 +10619,11 @@ http::sink_action job_flow<T>::handle_body(std::string_view chunk) {
         if (out_.decode && !decoder_.failed()) {
             // Without a sink nobody wants the rest once decoding failed: stop the transfer.
             // With a sink, keep streaming: the caller gets every byte, and the decode error
-            // is reported at the end.
-            if (auto r = decoder_.write(chunk); !r && !out_.sink) return fail_in_transfer(r.error());
+            // is reported at the end. Except past a cap (the body's size, the value's memory):
+            // the caps bound what a response may cost, and a body without end would otherwise
+            // stream into the sink for ever. The sink keeps what came (bytes_delivered).
+            if (auto r = decoder_.write(chunk); !r && (!out_.sink || is_cap(r.error().code)))
+                return fail_in_transfer(r.error());
         }
         if (out_.sink) {
             sink_bytes_ += chunk.size();

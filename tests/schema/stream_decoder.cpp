@@ -502,6 +502,25 @@ TEST_CASE("stream_decoder: the memory cap counts what the value holds and stops 
     }
 }
 
+TEST_CASE("stream_decoder: an array moving to larger storage counts both copies against the memory cap") {
+    // 5,000 items, about 1.5 MB of them; the cap 10 % above that. In one write the decoder sizes the
+    // array from the body's size after 128 items (a small move); in 4 KiB writes without a size
+    // hint it doubles, and its last move would hold the old 4,096 items and their copy at once.
+    constexpr std::size_t item = sizeof(pulse::bounding_box_item);
+    std::string const doc = sparse_boxes(5000);
+    pulse::stream_limits lim;
+    lim.max_memory_bytes = 5000 * item + 500 * item;
+    auto once = stream_decode<pulse::extract_result>(doc, {0}, lim);
+    REQUIRE(once.has_value());
+    CHECK(once->bounding_boxes->text->size() == 5000);
+    auto doubling = stream_decode<pulse::extract_result>(doc, {4096}, lim);
+    REQUIRE_FALSE(doubling.has_value());
+    CHECK(doubling.error().code == pulse::errc::memory_limit);
+    CHECK(doubling.error().path == "bounding_boxes.Text[4096]");
+    lim.max_memory_bytes = (2 * 4096 + 1) * item; // room for the move (the new item is counted first)
+    CHECK(stream_decode<pulse::extract_result>(doc, {4096}, lim).has_value());
+}
+
 TEST_CASE("stream_decoder: a decoder stopped by the memory cap stays stopped, and starts over after reset") {
     pulse::stream_limits lim;
     lim.max_memory_bytes = 50 * sizeof(pulse::bounding_box_item);

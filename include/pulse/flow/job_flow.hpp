@@ -67,7 +67,10 @@
 //   to the typed decoder, the caller's raw sink, or both. Before any byte reached the caller's sink
 //   a failure is retried; after that it is errc::partial_delivery (bytes_delivered set, cause in
 //   the message) and never retried: the large result is single-use, a second GET would get a 410
-//   or, worse, the caller would see the start of the body twice. 410 -> errc::gone ("already
+//   or, worse, the caller would see the start of the body twice. A body that is decoded and
+//   streamed to a sink goes on to the sink after a decode error (the error is reported at the end),
+//   unless the error is a cap passed (body_too_large, memory_limit): that stops the transfer, the
+//   sink keeping what came. 410 -> errc::gone ("already
 //   downloaded or expired"), distinct from 404 -> not_found. The pointer's plan_info is copied
 //   into the result when the downloaded body has none.
 // - requesting: one request whose 2xx answer is the result (status, cancel); retried per
@@ -439,6 +442,9 @@ private:
         l.max_depth = cfg_.limits.max_json_depth;
         return l;
     }
+
+    /// A decode error that is a cap passed, not a body that does not fit the schema.
+    static bool is_cap(errc c) noexcept { return c == errc::body_too_large || c == errc::memory_limit; }
 
     /// A Content-Encoding other than identity: Content-Length is then not the size of the bytes
     /// handle_body() receives.
@@ -1131,8 +1137,11 @@ http::sink_action job_flow<T>::handle_body(std::string_view chunk) {
         if (out_.decode && !decoder_.failed()) {
             // Without a sink nobody wants the rest once decoding failed: stop the transfer.
             // With a sink, keep streaming: the caller gets every byte, and the decode error
-            // is reported at the end.
-            if (auto r = decoder_.write(chunk); !r && !out_.sink) return fail_in_transfer(r.error());
+            // is reported at the end. Except past a cap (the body's size, the value's memory):
+            // the caps bound what a response may cost, and a body without end would otherwise
+            // stream into the sink for ever. The sink keeps what came (bytes_delivered).
+            if (auto r = decoder_.write(chunk); !r && (!out_.sink || is_cap(r.error().code)))
+                return fail_in_transfer(r.error());
         }
         if (out_.sink) {
             sink_bytes_ += chunk.size();

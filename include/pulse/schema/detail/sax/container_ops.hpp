@@ -49,10 +49,18 @@ namespace json = boost::json;
 // array that ends far below its estimate is trimmed to size. Small arrays grow as usual.
 inline constexpr std::size_t estimate_after = 128;
 inline constexpr std::size_t max_estimate_factor = 64;
+/// Moves of at least this many bytes count against the memory cap while they happen (see
+/// grow_vector); smaller ones are noise beside any sensible cap.
+inline constexpr std::uint64_t counted_move_bytes = std::uint64_t{1} << 20;
 
+/// Room for more elements. False (the memory cap) when moving the elements into larger storage
+/// would pass the cap: while they move, the old storage and the new copy are both resident, so a
+/// cap that counted only the elements would let the process reach twice it.
 template <class X>
-void grow_vector(handler& h, frame& f, std::vector<X>& v) {
+bool grow_vector(handler& h, frame& f, std::vector<X>& v) {
     std::size_t const size = v.size(), cap = v.capacity();
+    std::uint64_t const moved = std::uint64_t{size} * sizeof(X);
+    if (moved >= counted_move_bytes && !h.fits_for_a_moment(moved)) return false;
     std::size_t want = cap < 4 ? 4 : cap * 2;
     f.alias = false; // the capacity below comes from doubling, unless the estimate says more
     if (size >= estimate_after) {
@@ -70,6 +78,7 @@ void grow_vector(handler& h, frame& f, std::vector<X>& v) {
     }
     if (want > v.max_size()) want = v.max_size();
     v.reserve(want);
+    return true;
 }
 
 template <class X>
@@ -81,8 +90,9 @@ struct vector_elements {
         if (!h.hold(sizeof(X))) [[unlikely]]
             return nullptr;
         V& v = *static_cast<V*>(t);
-        if (v.size() == v.capacity()) [[unlikely]]
-            grow_vector(h, f, v);
+        if (v.size() == v.capacity()) [[unlikely]] {
+            if (!grow_vector(h, f, v)) return nullptr;
+        }
         return &v.emplace_back();
     }
     static bool object_begin(handler& h, frame& f, void* t) {

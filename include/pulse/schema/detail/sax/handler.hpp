@@ -205,6 +205,9 @@ public:
         held_ += bytes;
         return held_ <= max_held_ || over_memory_cap(); // small enough to inline at every call
     }
+    /// Whether `bytes` more would fit under the cap for a moment (an array moving to larger
+    /// storage); false, with the cap's error, if not. Nothing stays counted.
+    bool fits_for_a_moment(std::uint64_t bytes) { return held_ + bytes <= max_held_ || over_memory_cap(); }
     /// Memory counted so far by hold().
     std::uint64_t held() const noexcept { return held_; }
 
